@@ -1,0 +1,40 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+#   make                 build fuse2pt.ko for the running kernel
+#   make KVER=6.1.0-xx-amd64   ... for another installed kernel
+#   make KDIR=/path/to/build   ... for a kernel build/headers tree
+#   make check           the QEMU test suite (6.1, 6.12, 7.3)
+#   make demo            a passthrough mount of a libfuse server in a VM
+KVER ?= $(shell uname -r)
+KDIR ?= /lib/modules/$(KVER)/build
+PROBES := include/generated/fuse2pt_probes.h
+
+all: modules
+
+$(PROBES): compat/probe.sh $(wildcard compat/probes/*.c) FORCE
+	@if [ ! -f $@ ] || [ "$$(sed -n '1s/.* against \(.*\);.*/\1/p' $@)" != "$(KDIR)" ] || \
+	    [ -n "$$(find compat -newer $@ -print -quit)" ]; then \
+		echo "  PROBE   $(KDIR)"; sh compat/probe.sh $(KDIR) $@; fi
+
+modules: $(PROBES)
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+sparse: $(PROBES)
+	$(MAKE) -C $(KDIR) M=$(CURDIR) C=2 modules
+
+install: modules
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules_install
+	depmod -a $(KVER)
+
+clean:
+	rm -rf include/generated
+	$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null || \
+		rm -f src/*.o src/.*.cmd *.o *.ko *.mod *.mod.c .*.cmd Module.symvers modules.order
+
+check:
+	tests/run.sh
+
+demo:
+	tests/demo.sh
+
+.PHONY: all modules sparse install clean check demo FORCE

@@ -1,0 +1,268 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * fuse2pt internals: the objects every part of the client shares.
+ *
+ *   f2p_conn   one FUSE connection: the server's device file(s) on one side,
+ *              one superblock on the other, and the request queues between.
+ *   f2p_req    one message in flight to the server.
+ *   f2p_args   what a caller wants sent and where the reply should land;
+ *              owned by the caller, described to the device by the request.
+ *   f2p_inode  the VFS inode plus the server's nodeid and lookup count.
+ *   f2p_file   an open file or directory: the server's file handle.
+ */
+#ifndef FUSE2PT_H
+#define FUSE2PT_H
+
+#include <linux/fs.h>
+#include <linux/fs_context.h>
+#include <linux/list.h>
+#include <linux/spinlock.h>
+#include <linux/wait.h>
+#include <linux/refcount.h>
+#include <linux/uidgid.h>
+#include <linux/types.h>
+#include "fuse2pt_wire.h"
+
+#define F2P_NAME			"fuse2pt"
+#define F2P_SUPER_MAGIC			0x65735546	/* same as fuse: tools treat us alike */
+#define F2P_NAME_MAX			1024
+#define F2P_SYMLINK_MAX			(PAGE_SIZE - 1)
+#define F2P_MIN_MINOR			12	/* oldest server protocol we accept */
+#define F2P_DEFAULT_MAX_PAGES		32
+#define F2P_MAX_MAX_PAGES		256
+
+/* ---- arguments and requests (request.c) ---- */
+
+struct f2p_arg {
+	unsigned int size;
+	void *value;
+};
+
+struct f2p_conn;
+
+struct f2p_args {
+	u64 nodeid;
+	u32 opcode;
+	u8 in_numargs;
+	u8 out_numargs;
+	bool out_argvar:1;	/* last out arg may come back shorter */
+	bool force:1;		/* send even before INIT, never interrupted */
+	bool noreply:1;		/* server sends no answer */
+	bool nocreds:1;		/* uid/gid/pid in the header are zero */
+	struct f2p_arg in_args[3];
+	struct f2p_arg out_args[2];
+	/* last out arg lands in this folio (kmapped by the copier) */
+	struct folio *out_folio;
+	/* background requests: called once, with the final error */
+	void (*end)(struct f2p_conn *fc, struct f2p_args *args, int error);
+};
+
+enum f2p_req_bit {
+	F2P_R_SENT,		/* handed to the server, no longer cancellable */
+	F2P_R_FINISHED,		/* reply (or error) is in; waiter may go */
+	F2P_R_BACKGROUND,	/* nobody waits; args->end completes it */
+	F2P_R_LOCKED,		/* device is copying args: abort must not end it */
+	F2P_R_ABORTED,		/* connection went away during the copy */
+};
+
+struct f2p_req {
+	struct list_head list;
+	refcount_t count;
+	unsigned long flags;
+	struct fuse_in_header in_h;
+	int error;
+	struct f2p_args *args;
+	wait_queue_head_t waitq;
+	unsigned int out_size;	/* bytes of the last out arg actually received */
+};
+
+struct f2p_forget {
+	struct list_head list;
+	u64 nodeid;
+	u64 nlookup;
+};
+
+/* ---- connection (conn.c) ---- */
+
+struct f2p_conn {
+	spinlock_t lock;
+	refcount_t count;
+	wait_queue_head_t waitq;	/* server threads waiting to read */
+	wait_queue_head_t blocked_waitq;/* callers waiting for INIT */
+	struct list_head pending;
+	struct list_head processing;
+	struct list_head forgets;
+	unsigned int forget_streak;
+	struct fasync_struct *fasync;
+	u64 reqctr;
+
+	bool connected;	/* new requests accepted */
+	bool aborted;		/* torn down: nothing more is delivered */
+	bool initialized;	/* INIT answered (or failed) */
+	bool conn_error;	/* INIT failed: refuse everything */
+	bool abort_err;	/* server asked for ECONNABORTED */
+	bool no_flush;
+	bool no_access;
+	bool no_opendir_fail;
+	bool async_read;
+	bool parallel_dirops;
+
+	u32 minor;
+	u32 max_write;
+	u32 max_read;
+	u32 max_pages;
+	u64 init_flags;		/* what the server accepted */
+
+	/* mount options */
+	kuid_t user_id;
+	kgid_t group_id;
+	bool default_permissions;
+	bool allow_other;
+
+	struct user_namespace *user_ns;
+	struct pid_namespace *pid_ns;
+	atomic64_t attr_version;
+	struct super_block *sb;
+};
+
+/* the per-open-device-file state: which connection this fd serves */
+struct f2p_dev {
+	struct f2p_conn *fc;
+};
+
+/* ---- inode (inode.c) ---- */
+
+enum f2p_inode_bit {
+	F2P_I_BAD,		/* server contradicted itself: EIO forever */
+};
+
+struct f2p_inode {
+	struct inode vfs;
+	u64 nodeid;
+	u64 nlookup;		/* under lock */
+	u64 attr_version;
+	u64 attr_expire;	/* jiffies64 */
+	unsigned long state;
+	spinlock_t lock;
+	struct f2p_forget *forget;	/* preallocated, for evict */
+};
+
+static inline struct f2p_inode *F2P_I(const struct inode *inode)
+{
+	return container_of(inode, struct f2p_inode, vfs);
+}
+
+static inline u64 f2p_nodeid(const struct inode *inode)
+{
+	return F2P_I(inode)->nodeid;
+}
+
+static inline struct f2p_conn *f2p_sb_conn(const struct super_block *sb)
+{
+	return sb->s_fs_info;
+}
+
+static inline struct f2p_conn *f2p_inode_conn(const struct inode *inode)
+{
+	return f2p_sb_conn(inode->i_sb);
+}
+
+static inline bool f2p_is_bad(const struct inode *inode)
+{
+	return test_bit(F2P_I_BAD, &F2P_I(inode)->state);
+}
+
+/* ---- open files (file.c, dir.c) ---- */
+
+/*
+ * One allocation per open file: the OPEN reply lands here, and the same
+ * space carries the RELEASE request when the file is closed.
+ */
+struct f2p_file {
+	struct f2p_conn *fc;
+	u64 fh;
+	u64 nodeid;
+	u32 open_flags;
+	struct f2p_args args;
+	union {
+		struct {
+			struct fuse_open_in in;
+			struct fuse_open_out out;
+		} open;
+		struct fuse_release_in release;
+	};
+};
+
+/* request.c */
+ssize_t f2p_request(struct f2p_conn *fc, struct f2p_args *args);
+int f2p_request_bg(struct f2p_conn *fc, struct f2p_args *args, gfp_t gfp);
+void f2p_queue_forget(struct f2p_conn *fc, struct f2p_forget *forget,
+		      u64 nodeid, u64 nlookup);
+void f2p_req_end(struct f2p_conn *fc, struct f2p_req *req);
+void f2p_req_put(struct f2p_req *req);
+int f2p_request_cache_init(void);
+void f2p_request_cache_exit(void);
+
+/* conn.c */
+struct f2p_conn *f2p_conn_alloc(struct fs_context *fsc);
+struct f2p_conn *f2p_conn_get(struct f2p_conn *fc);
+void f2p_conn_put(struct f2p_conn *fc);
+void f2p_conn_abort(struct f2p_conn *fc);
+void f2p_conn_shutdown(struct f2p_conn *fc);
+int f2p_send_init(struct f2p_conn *fc);
+void f2p_send_destroy(struct f2p_conn *fc);
+int f2p_conn_errno(const struct f2p_conn *fc);
+
+/* dev.c */
+extern const struct file_operations f2p_dev_fops;
+int f2p_dev_attach(struct file *file, struct f2p_conn *fc);
+int f2p_dev_init(void);
+void f2p_dev_exit(void);
+
+/* super.c */
+int f2p_fs_init(void);
+void f2p_fs_exit(void);
+
+/* inode.c */
+struct inode *f2p_iget(struct super_block *sb, u64 nodeid, u64 generation,
+		       const struct fuse_attr *attr, u64 attr_valid,
+		       u64 attr_version);
+void f2p_change_attr(struct inode *inode, const struct fuse_attr *attr,
+		     u64 attr_valid, u64 attr_version);
+bool f2p_attr_ok(const struct fuse_attr *attr);
+bool f2p_inode_stale(struct inode *inode, u64 generation,
+		     const struct fuse_attr *attr);
+void f2p_make_bad(struct inode *inode);
+int f2p_update_attr(struct inode *inode, struct file *file, bool force);
+bool f2p_allow_current(const struct f2p_conn *fc);
+u64 f2p_expiry(u64 sec, u32 nsec);
+struct inode *f2p_alloc_inode(struct super_block *sb);
+void f2p_free_inode(struct inode *inode);
+void f2p_evict_inode(struct inode *inode);
+int f2p_inode_cache_init(void);
+void f2p_inode_cache_exit(void);
+int f2p_getattr(F2P_IDMAP_T *idmap, const struct path *path,
+		struct kstat *stat, u32 request_mask, unsigned int flags);
+int f2p_permission(F2P_IDMAP_T *idmap, struct inode *inode, int mask);
+extern const struct inode_operations f2p_file_iops;
+extern const struct inode_operations f2p_special_iops;
+
+/* namei.c */
+extern const struct inode_operations f2p_dir_iops;
+extern const struct inode_operations f2p_symlink_iops;
+extern const struct dentry_operations f2p_dentry_ops;
+int f2p_lookup_name(struct super_block *sb, u64 nodeid,
+		    const struct qstr *name, struct fuse_entry_out *out,
+		    struct inode **inodep);
+
+/* dir.c */
+extern const struct file_operations f2p_dir_fops;
+
+/* file.c */
+extern const struct file_operations f2p_file_fops;
+extern const struct address_space_operations f2p_file_aops;
+struct f2p_file *f2p_file_open(struct inode *inode, struct file *file,
+			       bool isdir);
+void f2p_file_release(struct inode *inode, struct file *file, bool isdir);
+
+#endif /* FUSE2PT_H */

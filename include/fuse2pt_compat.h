@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The one place where kernel versions differ.  Force-included into every
+ * object (see Kbuild), so the .c files carry no version tests.  Each
+ * difference is a named F2P_HAVE_* flag found by compiling a probe
+ * against the target kernel's headers (compat/probes/, run by the
+ * Makefile), never a version number.
+ */
+#ifndef FUSE2PT_COMPAT_H
+#define FUSE2PT_COMPAT_H
+
+#include <linux/fs.h>
+#include <linux/dcache.h>
+#include <linux/namei.h>
+#include <linux/stat.h>
+#include "fuse2pt_probes.h"
+
+/* 6.3 "fs: port ->getattr() etc. to pass mnt_idmap" */
+#ifdef F2P_HAVE_MNT_IDMAP
+#define F2P_IDMAP_T	struct mnt_idmap
+#else
+#define F2P_IDMAP_T	struct user_namespace
+#endif
+
+/* 6.6 generic_fillattr() gained the request mask */
+static inline void f2p_fillattr(F2P_IDMAP_T *idmap, u32 request_mask,
+				struct inode *inode, struct kstat *stat)
+{
+#ifdef F2P_HAVE_FILLATTR_MASK
+	generic_fillattr(idmap, request_mask, inode, stat);
+#else
+	generic_fillattr(idmap, inode, stat);
+#endif
+}
+
+/* 6.6/6.7 inode timestamps moved behind accessors */
+static inline void f2p_inode_set_ctime(struct inode *inode, struct timespec64 ts)
+{
+#ifdef F2P_HAVE_INODE_SET_CTIME_TO_TS
+	inode_set_ctime_to_ts(inode, ts);
+#else
+	inode->i_ctime = ts;
+#endif
+}
+
+static inline void f2p_inode_set_mtime(struct inode *inode, struct timespec64 ts)
+{
+#ifdef F2P_HAVE_INODE_SET_MTIME_TO_TS
+	inode_set_mtime_to_ts(inode, ts);
+#else
+	inode->i_mtime = ts;
+#endif
+}
+
+static inline void f2p_inode_set_atime(struct inode *inode, struct timespec64 ts)
+{
+#ifdef F2P_HAVE_INODE_SET_MTIME_TO_TS
+	inode_set_atime_to_ts(inode, ts);
+#else
+	inode->i_atime = ts;
+#endif
+}
+
+/* 6.17 default dentry operations are set through a helper */
+static inline void f2p_set_default_d_op(struct super_block *sb,
+					const struct dentry_operations *ops)
+{
+#ifdef F2P_HAVE_SET_DEFAULT_D_OP
+	set_default_d_op(sb, ops);
+#else
+	sb->s_d_op = ops;
+#endif
+}
+
+/*
+ * 6.5 split splice reads: filemap_splice_read() for the page cache and
+ * copy_splice_read() through ->read_iter; before, one helper did both.
+ */
+#ifdef F2P_HAVE_FILEMAP_SPLICE_READ
+#define f2p_cached_splice_read	filemap_splice_read
+#define f2p_copy_splice_read	copy_splice_read
+#else
+#define f2p_cached_splice_read	generic_file_splice_read
+#define f2p_copy_splice_read	generic_file_splice_read
+#endif
+
+/*
+ * 6.14 ->d_revalidate() is handed the parent and a stable name.  Our
+ * revalidation is split in two so that either prototype can drive it:
+ * FRESH(dentry, flags) decides without the server (2 means "ask it"),
+ * RECHECK(dir, name, dentry) asks.
+ */
+#ifdef F2P_HAVE_D_REVALIDATE_DIR
+#define F2P_DEFINE_D_REVALIDATE(fn, fresh, recheck)			\
+static int fn(struct inode *dir, const struct qstr *name,		\
+	      struct dentry *dentry, unsigned int flags)		\
+{									\
+	int ret = fresh(dentry, flags);					\
+									\
+	return ret == 2 ? recheck(dir, name, dentry) : ret;		\
+}
+#else
+#define F2P_DEFINE_D_REVALIDATE(fn, fresh, recheck)			\
+static int fn(struct dentry *dentry, unsigned int flags)		\
+{									\
+	struct name_snapshot name;					\
+	struct dentry *parent;						\
+	int ret = fresh(dentry, flags);					\
+									\
+	if (ret != 2)							\
+		return ret;						\
+	parent = dget_parent(dentry);					\
+	take_dentry_name_snapshot(&name, dentry);			\
+	ret = recheck(d_inode(parent), &name.name, dentry);		\
+	release_dentry_name_snapshot(&name);				\
+	dput(parent);							\
+	return ret;							\
+}
+#endif
+
+#endif /* FUSE2PT_COMPAT_H */

@@ -1,0 +1,244 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The connection: its lifetime, the INIT handshake that sets it up, and
+ * the two ways it ends (an orderly umount, or an abort when the server
+ * goes away or the admin pulls the plug).
+ */
+#include <linux/slab.h>
+#include <linux/sched.h>
+#include <linux/pid_namespace.h>
+#include <linux/user_namespace.h>
+#include "fuse2pt.h"
+
+/* INIT flags we implement and therefore offer */
+#define F2P_INIT_OFFER	(FUSE_ASYNC_READ | FUSE_PARALLEL_DIROPS | \
+			 FUSE_ABORT_ERROR | FUSE_MAX_PAGES | FUSE_INIT_EXT)
+
+struct f2p_init_args {
+	struct f2p_args args;
+	struct fuse_init_in in;
+	struct fuse_init_out out;
+};
+
+struct f2p_conn *f2p_conn_alloc(struct fs_context *fsc)
+{
+	struct f2p_conn *fc = kzalloc(sizeof(*fc), GFP_KERNEL);
+
+	if (!fc)
+		return NULL;
+	spin_lock_init(&fc->lock);
+	refcount_set(&fc->count, 1);
+	init_waitqueue_head(&fc->waitq);
+	init_waitqueue_head(&fc->blocked_waitq);
+	INIT_LIST_HEAD(&fc->pending);
+	INIT_LIST_HEAD(&fc->processing);
+	INIT_LIST_HEAD(&fc->forgets);
+	atomic64_set(&fc->attr_version, 1);
+	fc->connected = true;
+	fc->max_pages = F2P_DEFAULT_MAX_PAGES;
+	fc->max_write = PAGE_SIZE;
+	fc->max_read = ~0U;
+	fc->user_ns = get_user_ns(fsc->user_ns);
+	fc->pid_ns = get_pid_ns(task_active_pid_ns(current));
+	return fc;
+}
+
+struct f2p_conn *f2p_conn_get(struct f2p_conn *fc)
+{
+	refcount_inc(&fc->count);
+	return fc;
+}
+
+void f2p_conn_put(struct f2p_conn *fc)
+{
+	if (!refcount_dec_and_test(&fc->count))
+		return;
+	/* whoever dropped the last reference has already aborted */
+	WARN_ON_ONCE(!list_empty(&fc->pending) ||
+		     !list_empty(&fc->processing) ||
+		     !list_empty(&fc->forgets));
+	put_pid_ns(fc->pid_ns);
+	put_user_ns(fc->user_ns);
+	kfree(fc);
+}
+
+int f2p_conn_errno(const struct f2p_conn *fc)
+{
+	return fc->abort_err && fc->aborted ? -ECONNABORTED : -ENOTCONN;
+}
+
+/* Move every request off @src, marking each as beyond cancellation. */
+static void f2p_take_all(struct list_head *src, struct list_head *dst, int err)
+{
+	struct f2p_req *req, *next;
+
+	list_for_each_entry_safe(req, next, src, list) {
+		set_bit(F2P_R_SENT, &req->flags);
+		if (test_bit(F2P_R_LOCKED, &req->flags)) {
+			/* the device thread copying it will end it */
+			set_bit(F2P_R_ABORTED, &req->flags);
+			continue;
+		}
+		req->error = err;
+		list_move_tail(&req->list, dst);
+	}
+}
+
+/*
+ * Tear the connection down: every queued or in-flight request ends with
+ * ENOTCONN (ECONNABORTED if the server asked), every reader gets ENODEV,
+ * and every caller waiting for INIT is let go.  Idempotent.
+ */
+void f2p_conn_abort(struct f2p_conn *fc)
+{
+	struct f2p_forget *forget, *fnext;
+	struct f2p_req *req, *next;
+	LIST_HEAD(ended);
+	LIST_HEAD(forgets);
+	int err;
+
+	spin_lock(&fc->lock);
+	if (fc->aborted) {
+		spin_unlock(&fc->lock);
+		return;
+	}
+	fc->aborted = true;
+	fc->connected = false;
+	err = f2p_conn_errno(fc);
+	f2p_take_all(&fc->pending, &ended, err);
+	f2p_take_all(&fc->processing, &ended, err);
+	list_splice_init(&fc->forgets, &forgets);
+	if (!fc->initialized) {
+		fc->conn_error = true;
+		smp_wmb();
+		WRITE_ONCE(fc->initialized, true);
+	}
+	spin_unlock(&fc->lock);
+
+	list_for_each_entry_safe(req, next, &ended, list) {
+		list_del_init(&req->list);
+		f2p_req_end(fc, req);
+	}
+	list_for_each_entry_safe(forget, fnext, &forgets, list)
+		kfree(forget);
+
+	wake_up_all(&fc->waitq);
+	wake_up_all(&fc->blocked_waitq);
+	kill_fasync(&fc->fasync, SIGIO, POLL_IN);
+}
+
+/*
+ * The superblock is gone: accept no new requests, but let the server
+ * drain what is queued (DESTROY last) before its reads see ENODEV.
+ */
+void f2p_conn_shutdown(struct f2p_conn *fc)
+{
+	spin_lock(&fc->lock);
+	fc->connected = false;
+	fc->sb = NULL;
+	spin_unlock(&fc->lock);
+	wake_up_all(&fc->waitq);
+	wake_up_all(&fc->blocked_waitq);
+	kill_fasync(&fc->fasync, SIGIO, POLL_IN);
+}
+
+static void f2p_apply_init(struct f2p_conn *fc, const struct fuse_init_out *o)
+{
+	u64 flags = o->flags;
+
+	if (flags & FUSE_INIT_EXT)
+		flags |= (u64)o->flags2 << 32;
+	/* a server may only accept what we offered */
+	flags &= F2P_INIT_OFFER;
+	fc->init_flags = flags;
+	fc->minor = o->minor;
+	fc->async_read = !!(flags & FUSE_ASYNC_READ);
+	fc->parallel_dirops = !!(flags & FUSE_PARALLEL_DIROPS);
+	fc->abort_err = !!(flags & FUSE_ABORT_ERROR);
+	fc->max_write = clamp_t(u32, o->max_write, PAGE_SIZE, 16U << 20);
+	if ((flags & FUSE_MAX_PAGES) && o->max_pages)
+		fc->max_pages = min_t(u32, o->max_pages, F2P_MAX_MAX_PAGES);
+}
+
+static void f2p_init_end(struct f2p_conn *fc, struct f2p_args *args, int error)
+{
+	struct f2p_init_args *ia = container_of(args, struct f2p_init_args, args);
+	const struct fuse_init_out *o = &ia->out;
+	bool ok = false;
+
+	if (error)
+		pr_info_ratelimited("INIT failed: error %d\n", error);
+	else if (o->major != FUSE_KERNEL_VERSION)
+		pr_info_ratelimited("server speaks protocol %u.%u, we need 7.x\n",
+				    o->major, o->minor);
+	else if (o->minor < F2P_MIN_MINOR)
+		pr_info_ratelimited("server protocol 7.%u too old (need 7.%u)\n",
+				    o->minor, F2P_MIN_MINOR);
+	else
+		ok = true;
+
+	spin_lock(&fc->lock);
+	if (ok)
+		f2p_apply_init(fc, o);
+	else
+		fc->conn_error = true;
+	smp_wmb();
+	WRITE_ONCE(fc->initialized, true);
+	spin_unlock(&fc->lock);
+	wake_up_all(&fc->blocked_waitq);
+	kfree(ia);
+}
+
+int f2p_send_init(struct f2p_conn *fc)
+{
+	struct f2p_init_args *ia = kzalloc(sizeof(*ia), GFP_KERNEL);
+	u64 offer = F2P_INIT_OFFER;
+
+	if (!ia)
+		return -ENOMEM;
+	ia->in.major = FUSE_KERNEL_VERSION;
+	ia->in.minor = FUSE_KERNEL_MINOR_VERSION;
+	ia->in.max_readahead = fc->max_pages << PAGE_SHIFT;
+	ia->in.flags = lower_32_bits(offer);
+	ia->in.flags2 = upper_32_bits(offer);
+
+	ia->args.opcode = FUSE_INIT;
+	ia->args.force = true;
+	ia->args.in_numargs = 1;
+	ia->args.in_args[0].size = sizeof(ia->in);
+	ia->args.in_args[0].value = &ia->in;
+	ia->args.out_numargs = 1;
+	/* old servers answer with a shorter struct; the rest stays zero */
+	ia->args.out_argvar = true;
+	ia->args.out_args[0].size = sizeof(ia->out);
+	ia->args.out_args[0].value = &ia->out;
+	ia->args.end = f2p_init_end;
+	f2p_request_bg(fc, &ia->args, GFP_KERNEL);
+	return 0;
+}
+
+static void f2p_destroy_end(struct f2p_conn *fc, struct f2p_args *args,
+			    int error)
+{
+	kfree(args);
+}
+
+/*
+ * DESTROY is queued, not waited for: a server that unmounts itself from
+ * its only thread could never answer, and umount must not hang on it.
+ * Its answer, if one comes, is still accepted; closing the device ends it.
+ */
+void f2p_send_destroy(struct f2p_conn *fc)
+{
+	struct f2p_args *args;
+
+	if (!READ_ONCE(fc->initialized) || fc->conn_error)
+		return;
+	args = kzalloc(sizeof(*args), GFP_KERNEL);
+	if (!args)
+		return;
+	args->opcode = FUSE_DESTROY;
+	args->force = true;
+	args->end = f2p_destroy_end;
+	f2p_request_bg(fc, args, GFP_KERNEL);
+}

@@ -1,0 +1,385 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * /dev/fuse2pt: the server's side of the connection.
+ *
+ * read() hands out one request (or forget) per call, write() takes one
+ * reply per call.  Everything a server writes is checked before it
+ * reaches a waiting caller: the header length against the bytes written,
+ * the error against the errno range, the unique against what is really
+ * in flight, and the payload against what the request can hold.
+ */
+#include <linux/miscdevice.h>
+#include <linux/module.h>
+#include <linux/poll.h>
+#include <linux/slab.h>
+#include <linux/uio.h>
+#include <linux/highmem.h>
+#include <linux/sched/signal.h>
+#include "fuse2pt.h"
+
+static DEFINE_MUTEX(f2p_attach_mutex);
+
+static struct f2p_conn *f2p_dev_conn(struct file *file)
+{
+	struct f2p_dev *fud = READ_ONCE(file->private_data);
+
+	return fud ? fud->fc : NULL;
+}
+
+static int f2p_dev_open(struct inode *inode, struct file *file)
+{
+	/* unattached until a mount names this fd; see f2p_dev_attach() */
+	file->private_data = NULL;
+	return nonseekable_open(inode, file);
+}
+
+int f2p_dev_attach(struct file *file, struct f2p_conn *fc)
+{
+	struct f2p_dev *fud;
+	int err = 0;
+
+	fud = kzalloc(sizeof(*fud), GFP_KERNEL);
+	if (!fud)
+		return -ENOMEM;
+	mutex_lock(&f2p_attach_mutex);
+	if (file->private_data) {
+		err = -EINVAL;
+		kfree(fud);
+	} else {
+		fud->fc = f2p_conn_get(fc);
+		smp_store_release(&file->private_data, fud);
+	}
+	mutex_unlock(&f2p_attach_mutex);
+	return err;
+}
+
+static bool f2p_dev_has_work(struct f2p_conn *fc)
+{
+	return !list_empty(&fc->pending) || !list_empty(&fc->forgets);
+}
+
+/* FORGET needs no request: format it straight from the forget record. */
+static ssize_t f2p_read_forget(struct f2p_conn *fc, struct iov_iter *to)
+{
+	struct f2p_forget *forget;
+	struct fuse_in_header h = {
+		.len = sizeof(h) + sizeof(struct fuse_forget_in),
+		.opcode = FUSE_FORGET,
+	};
+	struct fuse_forget_in in;
+
+	forget = list_first_entry(&fc->forgets, struct f2p_forget, list);
+	list_del(&forget->list);
+	fc->reqctr += 2;
+	h.unique = fc->reqctr;
+	spin_unlock(&fc->lock);
+
+	h.nodeid = forget->nodeid;
+	in.nlookup = forget->nlookup;
+	kfree(forget);
+
+	if (copy_to_iter(&h, sizeof(h), to) != sizeof(h) ||
+	    copy_to_iter(&in, sizeof(in), to) != sizeof(in))
+		return -EFAULT;
+	return h.len;
+}
+
+static int f2p_copy_in_args(struct f2p_req *req, struct iov_iter *to)
+{
+	struct f2p_args *args = req->args;
+	unsigned int i;
+
+	if (copy_to_iter(&req->in_h, sizeof(req->in_h), to) != sizeof(req->in_h))
+		return -EFAULT;
+	for (i = 0; i < args->in_numargs; i++) {
+		struct f2p_arg *a = &args->in_args[i];
+
+		if (copy_to_iter(a->value, a->size, to) != a->size)
+			return -EFAULT;
+	}
+	return 0;
+}
+
+static ssize_t f2p_dev_do_read(struct f2p_conn *fc, struct file *file,
+			       struct iov_iter *to)
+{
+	size_t nbytes = iov_iter_count(to);
+	struct f2p_req *req;
+	ssize_t ret;
+	int err;
+
+	/* a reader must be able to take the largest request we may send */
+	if (nbytes < max_t(size_t, FUSE_MIN_READ_BUFFER,
+			   sizeof(struct fuse_in_header) +
+			   sizeof(struct fuse_write_in) + fc->max_write))
+		return -EINVAL;
+restart:
+	spin_lock(&fc->lock);
+	while (!f2p_dev_has_work(fc)) {
+		if (!fc->connected || fc->aborted) {
+			spin_unlock(&fc->lock);
+			return -ENODEV;
+		}
+		spin_unlock(&fc->lock);
+		if (file->f_flags & O_NONBLOCK)
+			return -EAGAIN;
+		err = wait_event_interruptible_exclusive(fc->waitq,
+				!fc->connected || fc->aborted ||
+				f2p_dev_has_work(fc));
+		if (err)
+			return err;
+		spin_lock(&fc->lock);
+	}
+	if (fc->aborted) {
+		spin_unlock(&fc->lock);
+		return -ENODEV;
+	}
+
+	/* forgets go first, but never starve real requests for long */
+	if (!list_empty(&fc->forgets) &&
+	    (list_empty(&fc->pending) || fc->forget_streak++ < 16))
+		return f2p_read_forget(fc, to);	/* drops the lock */
+	fc->forget_streak = 0;
+
+	req = list_first_entry(&fc->pending, struct f2p_req, list);
+	if (req->in_h.len > nbytes) {
+		/* cannot happen with the size check above, but never loop */
+		list_del_init(&req->list);
+		set_bit(F2P_R_SENT, &req->flags);
+		spin_unlock(&fc->lock);
+		req->error = -EIO;
+		f2p_req_end(fc, req);
+		goto restart;
+	}
+	set_bit(F2P_R_SENT, &req->flags);
+	set_bit(F2P_R_LOCKED, &req->flags);
+	list_move_tail(&req->list, &fc->processing);
+	spin_unlock(&fc->lock);
+
+	err = f2p_copy_in_args(req, to);
+	ret = err ? err : req->in_h.len;
+
+	spin_lock(&fc->lock);
+	clear_bit(F2P_R_LOCKED, &req->flags);
+	if (test_bit(F2P_R_ABORTED, &req->flags)) {
+		list_del_init(&req->list);
+		spin_unlock(&fc->lock);
+		req->error = f2p_conn_errno(fc);
+		f2p_req_end(fc, req);
+		return err ? err : -ENODEV;
+	}
+	if (err || req->args->noreply) {
+		list_del_init(&req->list);
+		spin_unlock(&fc->lock);
+		req->error = err ? -EIO : 0;
+		f2p_req_end(fc, req);
+		return ret;
+	}
+	spin_unlock(&fc->lock);
+	return ret;
+}
+
+static ssize_t f2p_dev_read_iter(struct kiocb *iocb, struct iov_iter *to)
+{
+	struct f2p_conn *fc = f2p_dev_conn(iocb->ki_filp);
+
+	if (!fc)
+		return -EPERM;
+	return f2p_dev_do_read(fc, iocb->ki_filp, to);
+}
+
+static struct f2p_req *f2p_find_req(struct f2p_conn *fc, u64 unique)
+{
+	struct f2p_req *req;
+
+	list_for_each_entry(req, &fc->processing, list)
+		if (req->in_h.unique == unique &&
+		    !test_bit(F2P_R_LOCKED, &req->flags))
+			return req;
+	return NULL;
+}
+
+static int f2p_copy_to_folio(struct folio *folio, size_t len,
+			     struct iov_iter *from)
+{
+	size_t done = 0;
+
+	while (done < len) {
+		size_t off = done;
+		size_t chunk = min_t(size_t, len - done,
+				     PAGE_SIZE - offset_in_page(off));
+		void *p = kmap_local_folio(folio, off);
+		size_t got = copy_from_iter(p, chunk, from);
+
+		kunmap_local(p);
+		if (got != chunk)
+			return -EFAULT;
+		done += chunk;
+	}
+	return 0;
+}
+
+/*
+ * Copy the payload into the caller's buffers.  The payload must fill every
+ * out argument exactly, except that the last may be short when the caller
+ * said so (out_argvar); anything longer is refused.
+ */
+static int f2p_copy_out_args(struct f2p_req *req, size_t nbytes,
+			     struct iov_iter *from)
+{
+	struct f2p_args *args = req->args;
+	size_t want = 0, lastsz, last;
+	unsigned int i;
+
+	if (!args->out_numargs)
+		return nbytes ? -EINVAL : 0;
+	for (i = 0; i < args->out_numargs; i++)
+		want += args->out_args[i].size;
+	if (nbytes > want || (nbytes < want && !args->out_argvar))
+		return -EINVAL;
+	/* only the last argument may be short, never the ones before it */
+	lastsz = args->out_args[args->out_numargs - 1].size;
+	if (want - nbytes > lastsz)
+		return -EINVAL;
+	last = lastsz - (want - nbytes);
+
+	for (i = 0; i < args->out_numargs; i++) {
+		struct f2p_arg *a = &args->out_args[i];
+		bool is_last = i == args->out_numargs - 1;
+		size_t len = is_last ? last : a->size;
+
+		if (is_last && args->out_folio) {
+			if (f2p_copy_to_folio(args->out_folio, len, from))
+				return -EFAULT;
+		} else if (copy_from_iter(a->value, len, from) != len) {
+			return -EFAULT;
+		}
+	}
+	req->out_size = last;
+	return 0;
+}
+
+static ssize_t f2p_dev_do_write(struct f2p_conn *fc, struct iov_iter *from)
+{
+	size_t nbytes = iov_iter_count(from);
+	struct fuse_out_header oh;
+	struct f2p_req *req;
+	int err;
+
+	if (nbytes < sizeof(oh))
+		return -EINVAL;
+	if (copy_from_iter(&oh, sizeof(oh), from) != sizeof(oh))
+		return -EFAULT;
+	if (oh.len != nbytes)
+		return -EINVAL;
+	/* unique 0 carries notifications; none is supported yet */
+	if (!oh.unique)
+		return -EINVAL;
+	/* errors are negative errnos; a payload goes only with success */
+	if (oh.error > 0 || oh.error <= -512)
+		return -EINVAL;
+	if (oh.error && nbytes != sizeof(oh))
+		return -EINVAL;
+
+	spin_lock(&fc->lock);
+	if (fc->aborted) {
+		spin_unlock(&fc->lock);
+		return -ENOENT;
+	}
+	req = f2p_find_req(fc, oh.unique);
+	if (!req) {
+		spin_unlock(&fc->lock);
+		return -ENOENT;
+	}
+	list_del_init(&req->list);
+	set_bit(F2P_R_LOCKED, &req->flags);
+	spin_unlock(&fc->lock);
+
+	if (oh.error) {
+		req->error = oh.error;
+		err = 0;
+	} else {
+		err = f2p_copy_out_args(req, nbytes - sizeof(oh), from);
+		/* a malformed answer is the server's bug; the caller sees EIO */
+		req->error = err ? -EIO : 0;
+	}
+	clear_bit(F2P_R_LOCKED, &req->flags);
+	f2p_req_end(fc, req);
+	return err ? err : nbytes;
+}
+
+static ssize_t f2p_dev_write_iter(struct kiocb *iocb, struct iov_iter *from)
+{
+	struct f2p_conn *fc = f2p_dev_conn(iocb->ki_filp);
+
+	if (!fc)
+		return -EPERM;
+	return f2p_dev_do_write(fc, from);
+}
+
+static __poll_t f2p_dev_poll(struct file *file, poll_table *wait)
+{
+	struct f2p_conn *fc = f2p_dev_conn(file);
+	__poll_t mask = EPOLLOUT | EPOLLWRNORM;
+
+	if (!fc)
+		return EPOLLERR;
+	poll_wait(file, &fc->waitq, wait);
+	spin_lock(&fc->lock);
+	if (fc->aborted || (!fc->connected && !f2p_dev_has_work(fc)))
+		mask = EPOLLERR;
+	else if (f2p_dev_has_work(fc))
+		mask |= EPOLLIN | EPOLLRDNORM;
+	spin_unlock(&fc->lock);
+	return mask;
+}
+
+static int f2p_dev_fasync(int fd, struct file *file, int on)
+{
+	struct f2p_conn *fc = f2p_dev_conn(file);
+
+	if (!fc)
+		return -EPERM;
+	return fasync_helper(fd, file, on, &fc->fasync);
+}
+
+static int f2p_dev_release(struct inode *inode, struct file *file)
+{
+	struct f2p_dev *fud = file->private_data;
+
+	if (!fud)
+		return 0;
+	/* the server is gone: nobody will ever answer what is queued */
+	f2p_conn_abort(fud->fc);
+	fasync_helper(-1, file, 0, &fud->fc->fasync);
+	f2p_conn_put(fud->fc);
+	kfree(fud);
+	return 0;
+}
+
+const struct file_operations f2p_dev_fops = {
+	.owner		= THIS_MODULE,
+	.open		= f2p_dev_open,
+	.read_iter	= f2p_dev_read_iter,
+	.write_iter	= f2p_dev_write_iter,
+	.poll		= f2p_dev_poll,
+	.release	= f2p_dev_release,
+	.fasync		= f2p_dev_fasync,
+};
+
+static struct miscdevice f2p_misc = {
+	.minor	= MISC_DYNAMIC_MINOR,
+	.name	= F2P_NAME,
+	.fops	= &f2p_dev_fops,
+	.mode	= 0666,
+};
+
+int f2p_dev_init(void)
+{
+	return misc_register(&f2p_misc);
+}
+
+void f2p_dev_exit(void)
+{
+	misc_deregister(&f2p_misc);
+}

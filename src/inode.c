@@ -1,0 +1,404 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Inodes: finding the VFS inode for a server nodeid, keeping its
+ * attributes as fresh as the server's timeouts say, and telling the
+ * server (FORGET) when the kernel no longer remembers a nodeid.
+ *
+ * The server's attributes are untrusted: a reply whose file type is not
+ * one of the seven, whose size does not fit a loff_t, or whose type or
+ * generation differs from the inode's marks that inode bad (EIO from then
+ * on) rather than letting the contradiction into the VFS.
+ */
+#include <linux/slab.h>
+#include <linux/pagemap.h>
+#include <linux/jiffies.h>
+#include <linux/cred.h>
+#include <linux/log2.h>
+#include "fuse2pt.h"
+
+static struct kmem_cache *f2p_inode_cache;
+
+struct inode *f2p_alloc_inode(struct super_block *sb)
+{
+	struct f2p_inode *fi = alloc_inode_sb(sb, f2p_inode_cache, GFP_KERNEL);
+
+	if (!fi)
+		return NULL;
+	fi->nodeid = 0;
+	fi->nlookup = 0;
+	fi->attr_version = 0;
+	fi->attr_expire = 0;
+	fi->state = 0;
+	spin_lock_init(&fi->lock);
+	fi->forget = kzalloc(sizeof(*fi->forget), GFP_KERNEL);
+	if (!fi->forget) {
+		kmem_cache_free(f2p_inode_cache, fi);
+		return NULL;
+	}
+	return &fi->vfs;
+}
+
+void f2p_free_inode(struct inode *inode)
+{
+	struct f2p_inode *fi = F2P_I(inode);
+
+	kfree(fi->forget);
+	kmem_cache_free(f2p_inode_cache, fi);
+}
+
+void f2p_evict_inode(struct inode *inode)
+{
+	struct f2p_inode *fi = F2P_I(inode);
+
+	truncate_inode_pages_final(&inode->i_data);
+	clear_inode(inode);
+	/*
+	 * At umount the server forgets everything by itself; only a live
+	 * filesystem dropping an inode from its cache says FORGET.
+	 */
+	if ((inode->i_sb->s_flags & SB_ACTIVE) && fi->nlookup) {
+		f2p_queue_forget(f2p_inode_conn(inode), fi->forget,
+				 fi->nodeid, fi->nlookup);
+		fi->forget = NULL;
+	}
+}
+
+u64 f2p_expiry(u64 sec, u32 nsec)
+{
+	u64 ns;
+
+	if (!sec && !nsec)
+		return 0;
+	if (nsec >= NSEC_PER_SEC)
+		nsec = NSEC_PER_SEC - 1;
+	/* saturate rather than wrap: a huge timeout means "forever" */
+	if (sec > (U64_MAX - nsec) / NSEC_PER_SEC / 2)
+		ns = U64_MAX / 2;
+	else
+		ns = sec * NSEC_PER_SEC + nsec;
+	return get_jiffies_64() + nsecs_to_jiffies64(ns);
+}
+
+bool f2p_attr_ok(const struct fuse_attr *attr)
+{
+	switch (attr->mode & S_IFMT) {
+	case S_IFREG: case S_IFDIR: case S_IFLNK: case S_IFCHR:
+	case S_IFBLK: case S_IFIFO: case S_IFSOCK:
+		break;
+	default:
+		return false;
+	}
+	return attr->size <= LLONG_MAX;
+}
+
+bool f2p_inode_stale(struct inode *inode, u64 generation,
+		     const struct fuse_attr *attr)
+{
+	return inode->i_generation != generation ||
+	       inode_wrong_type(inode, attr->mode);
+}
+
+void f2p_make_bad(struct inode *inode)
+{
+	/* the root stays hashed: there is no other inode to replace it */
+	if (inode != inode->i_sb->s_root->d_inode)
+		remove_inode_hash(inode);
+	set_bit(F2P_I_BAD, &F2P_I(inode)->state);
+}
+
+static struct timespec64 f2p_ts(u64 sec, u32 nsec)
+{
+	struct timespec64 ts = {
+		.tv_sec = (s64)sec,
+		.tv_nsec = min_t(u32, nsec, NSEC_PER_SEC - 1),
+	};
+	return ts;
+}
+
+void f2p_change_attr(struct inode *inode, const struct fuse_attr *attr,
+		     u64 attr_valid, u64 attr_version)
+{
+	struct f2p_conn *fc = f2p_inode_conn(inode);
+	struct f2p_inode *fi = F2P_I(inode);
+	loff_t oldsize;
+
+	spin_lock(&fi->lock);
+	/* an answer that started before a newer one landed is stale */
+	if (attr_version && fi->attr_version > attr_version) {
+		spin_unlock(&fi->lock);
+		return;
+	}
+	fi->attr_version = atomic64_inc_return(&fc->attr_version);
+	fi->attr_expire = attr_valid;
+
+	inode->i_ino = attr->ino;
+	inode->i_mode = (inode->i_mode & S_IFMT) | (attr->mode & 07777);
+	set_nlink(inode, attr->nlink);
+	inode->i_uid = make_kuid(fc->user_ns, attr->uid);
+	inode->i_gid = make_kgid(fc->user_ns, attr->gid);
+	inode->i_blocks = attr->blocks;
+	f2p_inode_set_atime(inode, f2p_ts(attr->atime, attr->atimensec));
+	f2p_inode_set_mtime(inode, f2p_ts(attr->mtime, attr->mtimensec));
+	f2p_inode_set_ctime(inode, f2p_ts(attr->ctime, attr->ctimensec));
+	if (attr->blksize && attr->blksize <= (1U << 30))
+		inode->i_blkbits = ilog2(attr->blksize);
+	else
+		inode->i_blkbits = inode->i_sb->s_blocksize_bits;
+	oldsize = i_size_read(inode);
+	i_size_write(inode, attr->size);
+	spin_unlock(&fi->lock);
+
+	/* a file that shrank on the server must not show stale tail pages */
+	if (S_ISREG(inode->i_mode) && attr->size < oldsize)
+		truncate_pagecache(inode, attr->size);
+}
+
+static void f2p_init_inode(struct inode *inode, const struct fuse_attr *attr,
+			   u64 generation)
+{
+	inode->i_mode = attr->mode & S_IFMT;
+	inode->i_generation = generation;
+	switch (inode->i_mode) {
+	case S_IFREG:
+		inode->i_op = &f2p_file_iops;
+		inode->i_fop = &f2p_file_fops;
+		inode->i_data.a_ops = &f2p_file_aops;
+		break;
+	case S_IFDIR:
+		inode->i_op = &f2p_dir_iops;
+		inode->i_fop = &f2p_dir_fops;
+		break;
+	case S_IFLNK:
+		inode->i_op = &f2p_symlink_iops;
+		inode_nohighmem(inode);
+		break;
+	default:
+		inode->i_op = &f2p_special_iops;
+		init_special_inode(inode, inode->i_mode,
+				   new_decode_dev(attr->rdev));
+		break;
+	}
+}
+
+static int f2p_inode_test(struct inode *inode, void *data)
+{
+	return F2P_I(inode)->nodeid == *(u64 *)data;
+}
+
+static int f2p_inode_set(struct inode *inode, void *data)
+{
+	F2P_I(inode)->nodeid = *(u64 *)data;
+	return 0;
+}
+
+/*
+ * Find or make the inode for @nodeid and count one more lookup on it.
+ * The caller has validated @attr.  Returns NULL only for lack of memory.
+ */
+struct inode *f2p_iget(struct super_block *sb, u64 nodeid, u64 generation,
+		       const struct fuse_attr *attr, u64 attr_valid,
+		       u64 attr_version)
+{
+	struct inode *inode;
+	struct f2p_inode *fi;
+
+retry:
+	inode = iget5_locked(sb, nodeid, f2p_inode_test, f2p_inode_set, &nodeid);
+	if (!inode)
+		return NULL;
+	if (inode->i_state & I_NEW) {
+		f2p_init_inode(inode, attr, generation);
+		unlock_new_inode(inode);
+	} else if (f2p_inode_stale(inode, generation, attr)) {
+		/* the server reused the nodeid for a different object */
+		f2p_make_bad(inode);
+		if (inode != sb->s_root->d_inode) {
+			iput(inode);
+			goto retry;
+		}
+	}
+	fi = F2P_I(inode);
+	spin_lock(&fi->lock);
+	fi->nlookup++;
+	spin_unlock(&fi->lock);
+	f2p_change_attr(inode, attr, attr_valid, attr_version);
+	return inode;
+}
+
+bool f2p_allow_current(const struct f2p_conn *fc)
+{
+	const struct cred *cred = current_cred();
+
+	if (fc->allow_other)
+		return true;
+	return uid_eq(cred->euid, fc->user_id) &&
+	       uid_eq(cred->suid, fc->user_id) &&
+	       uid_eq(cred->uid, fc->user_id) &&
+	       gid_eq(cred->egid, fc->group_id) &&
+	       gid_eq(cred->sgid, fc->group_id) &&
+	       gid_eq(cred->gid, fc->group_id);
+}
+
+static int f2p_do_getattr(struct inode *inode, struct file *file)
+{
+	struct f2p_conn *fc = f2p_inode_conn(inode);
+	struct fuse_getattr_in in = {};
+	struct fuse_attr_out out = {};
+	struct f2p_args args = {};
+	u64 version;
+	ssize_t err;
+
+	if (file && file->private_data && S_ISREG(inode->i_mode)) {
+		struct f2p_file *ff = file->private_data;
+
+		in.getattr_flags |= FUSE_GETATTR_FH;
+		in.fh = ff->fh;
+	}
+	args.opcode = FUSE_GETATTR;
+	args.nodeid = f2p_nodeid(inode);
+	args.in_numargs = 1;
+	args.in_args[0].size = sizeof(in);
+	args.in_args[0].value = &in;
+	args.out_numargs = 1;
+	args.out_args[0].size = sizeof(out);
+	args.out_args[0].value = &out;
+
+	version = atomic64_read(&fc->attr_version);
+	err = f2p_request(fc, &args);
+	if (err)
+		return err;
+	if (!f2p_attr_ok(&out.attr) || inode_wrong_type(inode, out.attr.mode)) {
+		pr_warn_ratelimited("server returned bad attributes for nodeid %llu\n",
+				    f2p_nodeid(inode));
+		f2p_make_bad(inode);
+		return -EIO;
+	}
+	f2p_change_attr(inode, &out.attr,
+			f2p_expiry(out.attr_valid, out.attr_valid_nsec),
+			version);
+	return 0;
+}
+
+int f2p_update_attr(struct inode *inode, struct file *file, bool force)
+{
+	if (f2p_is_bad(inode))
+		return -EIO;
+	if (!force && time_before64(get_jiffies_64(), F2P_I(inode)->attr_expire))
+		return 0;
+	return f2p_do_getattr(inode, file);
+}
+
+int f2p_getattr(F2P_IDMAP_T *idmap, const struct path *path,
+		       struct kstat *stat, u32 request_mask,
+		       unsigned int flags)
+{
+	struct inode *inode = d_inode(path->dentry);
+	struct f2p_conn *fc = f2p_inode_conn(inode);
+	bool force = flags & AT_STATX_FORCE_SYNC;
+	int err = 0;
+
+	if (f2p_is_bad(inode))
+		return -EIO;
+	if (!f2p_allow_current(fc)) {
+		if (!request_mask) {
+			stat->result_mask = 0;
+			return 0;
+		}
+		return -EACCES;
+	}
+	if (!(flags & AT_STATX_DONT_SYNC))
+		err = f2p_update_attr(inode, NULL, force);
+	if (err)
+		return err;
+	f2p_fillattr(idmap, request_mask, inode, stat);
+	return 0;
+}
+
+static int f2p_access(struct inode *inode, int mask)
+{
+	struct f2p_conn *fc = f2p_inode_conn(inode);
+	struct fuse_access_in in = {};
+	struct f2p_args args = {};
+	ssize_t err;
+
+	if (fc->no_access)
+		return 0;
+	in.mask = mask & (MAY_READ | MAY_WRITE | MAY_EXEC);
+	args.opcode = FUSE_ACCESS;
+	args.nodeid = f2p_nodeid(inode);
+	args.in_numargs = 1;
+	args.in_args[0].size = sizeof(in);
+	args.in_args[0].value = &in;
+	err = f2p_request(fc, &args);
+	if (err == -ENOSYS) {
+		fc->no_access = true;
+		err = 0;
+	}
+	return err;
+}
+
+/*
+ * Without default_permissions the server decides; we only ask it for
+ * access(2) and chdir, and refuse exec of a file nobody may execute.
+ */
+int f2p_permission(F2P_IDMAP_T *idmap, struct inode *inode, int mask)
+{
+	struct f2p_conn *fc = f2p_inode_conn(inode);
+	int err;
+
+	if (f2p_is_bad(inode))
+		return -EIO;
+	if (!f2p_allow_current(fc))
+		return -EACCES;
+
+	if (fc->default_permissions) {
+		if (time_before64(get_jiffies_64(), F2P_I(inode)->attr_expire))
+			return generic_permission(idmap, inode, mask);
+		if (mask & MAY_NOT_BLOCK)
+			return -ECHILD;
+		err = f2p_update_attr(inode, NULL, false);
+		return err ? err : generic_permission(idmap, inode, mask);
+	}
+
+	if (mask & (MAY_ACCESS | MAY_CHDIR)) {
+		if (mask & MAY_NOT_BLOCK)
+			return -ECHILD;
+		return f2p_access(inode, mask);
+	}
+	if ((mask & MAY_EXEC) && S_ISREG(inode->i_mode) &&
+	    !(inode->i_mode & 0111)) {
+		if (mask & MAY_NOT_BLOCK)
+			return -ECHILD;
+		err = f2p_update_attr(inode, NULL, true);
+		if (!err && !(inode->i_mode & 0111))
+			err = -EACCES;
+		return err;
+	}
+	return 0;
+}
+
+const struct inode_operations f2p_file_iops = {
+	.getattr	= f2p_getattr,
+	.permission	= f2p_permission,
+};
+
+const struct inode_operations f2p_special_iops = {
+	.getattr	= f2p_getattr,
+	.permission	= f2p_permission,
+};
+
+int f2p_inode_cache_init(void)
+{
+	f2p_inode_cache = kmem_cache_create("fuse2pt_inode",
+					    sizeof(struct f2p_inode), 0,
+					    SLAB_RECLAIM_ACCOUNT | SLAB_ACCOUNT,
+					    NULL);
+	return f2p_inode_cache ? 0 : -ENOMEM;
+}
+
+void f2p_inode_cache_exit(void)
+{
+	/* inodes are freed after an RCU grace period */
+	rcu_barrier();
+	kmem_cache_destroy(f2p_inode_cache);
+}

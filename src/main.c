@@ -1,0 +1,55 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * fuse2pt: a FUSE kernel client with passthrough, as a module of its own.
+ *
+ * It owns /dev/fuse2pt and the "fuse2pt" filesystem type, so it lives
+ * beside the kernel's fuse without either noticing the other.
+ */
+#include <linux/module.h>
+#include "fuse2pt.h"
+
+static int __init f2p_init(void)
+{
+	int err;
+
+	err = f2p_request_cache_init();
+	if (err)
+		return err;
+	err = f2p_inode_cache_init();
+	if (err)
+		goto undo_request_cache;
+	err = f2p_fs_init();
+	if (err)
+		goto undo_inode_cache;
+	err = f2p_dev_init();
+	if (err)
+		goto undo_fs;
+	pr_info("protocol %u.%u loaded\n", FUSE_KERNEL_VERSION,
+		FUSE_KERNEL_MINOR_VERSION);
+	return 0;
+
+undo_fs:
+	f2p_fs_exit();
+undo_inode_cache:
+	f2p_inode_cache_exit();
+undo_request_cache:
+	f2p_request_cache_exit();
+	return err;
+}
+
+static void __exit f2p_exit(void)
+{
+	f2p_dev_exit();
+	f2p_fs_exit();
+	f2p_inode_cache_exit();
+	f2p_request_cache_exit();
+}
+
+module_init(f2p_init);
+module_exit(f2p_exit);
+
+MODULE_DESCRIPTION("FUSE client with passthrough, beside the stock fuse module");
+MODULE_AUTHOR("The fuse2pt developers");
+MODULE_LICENSE("GPL");
+MODULE_VERSION(F2P_VERSION);
+MODULE_ALIAS("devname:" F2P_NAME);

@@ -1,0 +1,356 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The filesystem type, its mount options and the superblock.
+ *
+ * A mount names the server's /dev/fuse2pt fd in its options; the device
+ * and the superblock then share one connection.  Option errors are
+ * reported through the fs_context log, so `mount` shows the reason.
+ */
+#include <linux/module.h>
+#include <linux/fs_parser.h>
+#include <linux/file.h>
+#include <linux/slab.h>
+#include <linux/statfs.h>
+#include <linux/seq_file.h>
+#include <linux/backing-dev.h>
+#include "fuse2pt.h"
+
+struct f2p_mount_opts {
+	char *subtype;
+	unsigned int fd;
+	umode_t rootmode;
+	kuid_t user_id;
+	kgid_t group_id;
+	unsigned int max_read;
+	bool fd_set:1;
+	bool rootmode_set:1;
+	bool user_id_set:1;
+	bool group_id_set:1;
+	bool default_permissions:1;
+	bool allow_other:1;
+};
+
+enum {
+	OPT_SOURCE,
+	OPT_SUBTYPE,
+	OPT_FD,
+	OPT_ROOTMODE,
+	OPT_USER_ID,
+	OPT_GROUP_ID,
+	OPT_DEFAULT_PERMISSIONS,
+	OPT_ALLOW_OTHER,
+	OPT_MAX_READ,
+	OPT_BLKSIZE,
+};
+
+static const struct fs_parameter_spec f2p_param_specs[] = {
+	fsparam_string("source",		OPT_SOURCE),
+	fsparam_string("subtype",		OPT_SUBTYPE),
+	fsparam_u32("fd",			OPT_FD),
+	fsparam_u32oct("rootmode",		OPT_ROOTMODE),
+	fsparam_u32("user_id",			OPT_USER_ID),
+	fsparam_u32("group_id",			OPT_GROUP_ID),
+	fsparam_flag("default_permissions",	OPT_DEFAULT_PERMISSIONS),
+	fsparam_flag("allow_other",		OPT_ALLOW_OTHER),
+	fsparam_u32("max_read",			OPT_MAX_READ),
+	fsparam_u32("blksize",			OPT_BLKSIZE),
+	{}
+};
+
+static int f2p_parse_param(struct fs_context *fsc, struct fs_parameter *param)
+{
+	struct f2p_mount_opts *opts = fsc->fs_private;
+	struct fs_parse_result result;
+	int opt;
+
+	opt = fs_parse(fsc, f2p_param_specs, param, &result);
+	if (opt < 0)
+		return opt;
+
+	switch (opt) {
+	case OPT_SOURCE:
+		if (fsc->source)
+			return invalfc(fsc, "Multiple sources specified");
+		fsc->source = param->string;
+		param->string = NULL;
+		break;
+	case OPT_SUBTYPE:
+		if (opts->subtype)
+			return invalfc(fsc, "Multiple subtypes specified");
+		opts->subtype = param->string;
+		param->string = NULL;
+		break;
+	case OPT_FD:
+		opts->fd = result.uint_32;
+		opts->fd_set = true;
+		break;
+	case OPT_ROOTMODE:
+		if (!S_ISDIR(result.uint_32) && !S_ISREG(result.uint_32) &&
+		    !S_ISLNK(result.uint_32) && !S_ISFIFO(result.uint_32) &&
+		    !S_ISSOCK(result.uint_32) && !S_ISCHR(result.uint_32) &&
+		    !S_ISBLK(result.uint_32))
+			return invalfc(fsc, "Invalid rootmode %o", result.uint_32);
+		opts->rootmode = result.uint_32;
+		opts->rootmode_set = true;
+		break;
+	case OPT_USER_ID:
+		opts->user_id = make_kuid(fsc->user_ns, result.uint_32);
+		if (!uid_valid(opts->user_id))
+			return invalfc(fsc, "Invalid user_id %u", result.uint_32);
+		opts->user_id_set = true;
+		break;
+	case OPT_GROUP_ID:
+		opts->group_id = make_kgid(fsc->user_ns, result.uint_32);
+		if (!gid_valid(opts->group_id))
+			return invalfc(fsc, "Invalid group_id %u", result.uint_32);
+		opts->group_id_set = true;
+		break;
+	case OPT_DEFAULT_PERMISSIONS:
+		opts->default_permissions = true;
+		break;
+	case OPT_ALLOW_OTHER:
+		opts->allow_other = true;
+		break;
+	case OPT_MAX_READ:
+		opts->max_read = result.uint_32;
+		break;
+	case OPT_BLKSIZE:
+		return invalfc(fsc, "blksize is only for fuse2ptblk mounts");
+	}
+	return 0;
+}
+
+static void f2p_free_fsc(struct fs_context *fsc)
+{
+	struct f2p_mount_opts *opts = fsc->fs_private;
+
+	if (opts)
+		kfree(opts->subtype);
+	kfree(opts);
+}
+
+static int f2p_statfs(struct dentry *dentry, struct kstatfs *buf)
+{
+	struct super_block *sb = dentry->d_sb;
+	struct f2p_conn *fc = f2p_sb_conn(sb);
+	struct fuse_statfs_out out = {};
+	struct f2p_args args = {};
+	ssize_t err;
+
+	buf->f_type = F2P_SUPER_MAGIC;
+	if (!f2p_allow_current(fc))
+		return 0;
+
+	args.opcode = FUSE_STATFS;
+	args.nodeid = f2p_nodeid(d_inode(dentry));
+	args.out_numargs = 1;
+	args.out_args[0].size = sizeof(out);
+	args.out_args[0].value = &out;
+	err = f2p_request(fc, &args);
+	if (err)
+		return err;
+
+	buf->f_bsize = out.st.bsize;
+	buf->f_frsize = out.st.frsize;
+	buf->f_blocks = out.st.blocks;
+	buf->f_bfree = out.st.bfree;
+	buf->f_bavail = out.st.bavail;
+	buf->f_files = out.st.files;
+	buf->f_ffree = out.st.ffree;
+	buf->f_namelen = out.st.namelen;
+	return 0;
+}
+
+static int f2p_show_options(struct seq_file *m, struct dentry *root)
+{
+	struct super_block *sb = root->d_sb;
+	struct f2p_conn *fc = f2p_sb_conn(sb);
+
+	seq_printf(m, ",user_id=%u", from_kuid_munged(fc->user_ns, fc->user_id));
+	seq_printf(m, ",group_id=%u", from_kgid_munged(fc->user_ns, fc->group_id));
+	if (fc->default_permissions)
+		seq_puts(m, ",default_permissions");
+	if (fc->allow_other)
+		seq_puts(m, ",allow_other");
+	if (fc->max_read != ~0U)
+		seq_printf(m, ",max_read=%u", fc->max_read);
+	return 0;
+}
+
+static void f2p_umount_begin(struct super_block *sb)
+{
+	/* umount -f: the admin gives up on the server */
+	f2p_conn_abort(f2p_sb_conn(sb));
+}
+
+static const struct super_operations f2p_super_ops = {
+	.alloc_inode	= f2p_alloc_inode,
+	.free_inode	= f2p_free_inode,
+	.evict_inode	= f2p_evict_inode,
+	.statfs		= f2p_statfs,
+	.show_options	= f2p_show_options,
+	.umount_begin	= f2p_umount_begin,
+};
+
+static int f2p_make_root(struct super_block *sb, umode_t mode)
+{
+	struct f2p_conn *fc = f2p_sb_conn(sb);
+	struct fuse_attr attr = {
+		.mode = mode,
+		.ino = FUSE_ROOT_ID,
+		.nlink = 1,
+		.uid = from_kuid(fc->user_ns, fc->user_id),
+		.gid = from_kgid(fc->user_ns, fc->group_id),
+	};
+	struct inode *root;
+
+	/* attributes expire at once: the first stat asks the server */
+	root = f2p_iget(sb, FUSE_ROOT_ID, 0, &attr, 0, 0);
+	if (!root)
+		return -ENOMEM;
+	sb->s_root = d_make_root(root);
+	return sb->s_root ? 0 : -ENOMEM;
+}
+
+static int f2p_fill_super(struct super_block *sb, struct fs_context *fsc)
+{
+	struct f2p_mount_opts *opts = fsc->fs_private;
+	struct f2p_conn *fc;
+	struct file *file;
+	int err;
+
+	file = fget(opts->fd);
+	if (!file)
+		return invalfc(fsc, "fd %u is not open", opts->fd);
+	err = -EINVAL;
+	if (file->f_op != &f2p_dev_fops) {
+		errorfc(fsc, "fd %u is not /dev/" F2P_NAME, opts->fd);
+		goto out_fput;
+	}
+	if (file->f_cred->user_ns != fsc->user_ns) {
+		errorfc(fsc, "fd %u was opened in another user namespace",
+			opts->fd);
+		goto out_fput;
+	}
+
+	err = -ENOMEM;
+	fc = f2p_conn_alloc(fsc);
+	if (!fc)
+		goto out_fput;
+	fc->user_id = opts->user_id;
+	fc->group_id = opts->group_id;
+	fc->default_permissions = opts->default_permissions;
+	fc->allow_other = opts->allow_other;
+	fc->max_read = opts->max_read ? opts->max_read : ~0U;
+	fc->sb = sb;
+	sb->s_fs_info = fc;
+
+	sb->s_magic = F2P_SUPER_MAGIC;
+	sb->s_op = &f2p_super_ops;
+	f2p_set_default_d_op(sb, &f2p_dentry_ops);
+	sb->s_blocksize = PAGE_SIZE;
+	sb->s_blocksize_bits = PAGE_SHIFT;
+	sb->s_maxbytes = MAX_LFS_FILESIZE;
+	sb->s_time_gran = 1;
+	sb->s_iflags |= SB_I_IMA_UNVERIFIABLE_SIGNATURE;
+	/* writes arrive with the file I/O work; until then mounts are ro */
+	sb->s_flags |= SB_RDONLY;
+	if (opts->subtype) {
+		sb->s_subtype = opts->subtype;
+		opts->subtype = NULL;
+	}
+
+	err = super_setup_bdi(sb);
+	if (err)
+		goto out_fput;
+	sb->s_bdi->ra_pages = fc->max_pages;
+
+	err = f2p_make_root(sb, opts->rootmode);
+	if (err)
+		goto out_fput;
+
+	err = f2p_dev_attach(file, fc);
+	if (err) {
+		errorfc(fsc, "fd %u is already mounted", opts->fd);
+		goto out_fput;
+	}
+	fput(file);
+	return f2p_send_init(fc);
+
+out_fput:
+	/* on failure the superblock is torn down by f2p_kill_sb */
+	fput(file);
+	return err;
+}
+
+static int f2p_get_tree(struct fs_context *fsc)
+{
+	struct f2p_mount_opts *opts = fsc->fs_private;
+
+	if (!opts->fd_set)
+		return invalfc(fsc, "Missing fd= option");
+	if (!opts->rootmode_set)
+		return invalfc(fsc, "Missing rootmode= option");
+	if (!opts->user_id_set)
+		return invalfc(fsc, "Missing user_id= option");
+	if (!opts->group_id_set)
+		return invalfc(fsc, "Missing group_id= option");
+	return get_tree_nodev(fsc, f2p_fill_super);
+}
+
+static int f2p_reconfigure(struct fs_context *fsc)
+{
+	if (!(fsc->sb_flags & SB_RDONLY))
+		return invalfc(fsc, "fuse2pt mounts are read-only in this version");
+	return 0;
+}
+
+static const struct fs_context_operations f2p_context_ops = {
+	.free		= f2p_free_fsc,
+	.parse_param	= f2p_parse_param,
+	.get_tree	= f2p_get_tree,
+	.reconfigure	= f2p_reconfigure,
+};
+
+static int f2p_init_fs_context(struct fs_context *fsc)
+{
+	struct f2p_mount_opts *opts = kzalloc(sizeof(*opts), GFP_KERNEL);
+
+	if (!opts)
+		return -ENOMEM;
+	fsc->fs_private = opts;
+	fsc->ops = &f2p_context_ops;
+	return 0;
+}
+
+static void f2p_kill_sb(struct super_block *sb)
+{
+	struct f2p_conn *fc = f2p_sb_conn(sb);
+
+	kill_anon_super(sb);
+	if (!fc)
+		return;
+	f2p_send_destroy(fc);
+	f2p_conn_shutdown(fc);
+	f2p_conn_put(fc);
+}
+
+static struct file_system_type f2p_fs_type = {
+	.owner			= THIS_MODULE,
+	.name			= F2P_NAME,
+	.fs_flags		= FS_HAS_SUBTYPE,
+	.init_fs_context	= f2p_init_fs_context,
+	.parameters		= f2p_param_specs,
+	.kill_sb		= f2p_kill_sb,
+};
+MODULE_ALIAS_FS(F2P_NAME);
+
+int f2p_fs_init(void)
+{
+	return register_filesystem(&f2p_fs_type);
+}
+
+void f2p_fs_exit(void)
+{
+	unregister_filesystem(&f2p_fs_type);
+}
