@@ -59,25 +59,18 @@ static bool f2p_dev_has_work(struct f2p_conn *fc)
 }
 
 /* FORGET needs no request: format it straight from the forget record. */
-static ssize_t f2p_read_forget(struct f2p_conn *fc, struct iov_iter *to)
+static ssize_t f2p_read_forget(struct f2p_forget *forget, u64 unique,
+			       struct iov_iter *to)
 {
-	struct f2p_forget *forget;
 	struct fuse_in_header h = {
 		.len = sizeof(h) + sizeof(struct fuse_forget_in),
 		.opcode = FUSE_FORGET,
+		.unique = unique,
+		.nodeid = forget->nodeid,
 	};
-	struct fuse_forget_in in;
+	struct fuse_forget_in in = { .nlookup = forget->nlookup };
 
-	forget = list_first_entry(&fc->forgets, struct f2p_forget, list);
-	list_del(&forget->list);
-	fc->reqctr += 2;
-	h.unique = fc->reqctr;
-	spin_unlock(&fc->lock);
-
-	h.nodeid = forget->nodeid;
-	in.nlookup = forget->nlookup;
 	kfree(forget);
-
 	if (copy_to_iter(&h, sizeof(h), to) != sizeof(h) ||
 	    copy_to_iter(&in, sizeof(in), to) != sizeof(in))
 		return -EFAULT;
@@ -105,6 +98,7 @@ static ssize_t f2p_dev_do_read(struct f2p_conn *fc, struct file *file,
 {
 	size_t nbytes = iov_iter_count(to);
 	struct f2p_req *req;
+	u64 unique;
 	ssize_t ret;
 	int err;
 
@@ -137,8 +131,16 @@ restart:
 
 	/* forgets go first, but never starve real requests for long */
 	if (!list_empty(&fc->forgets) &&
-	    (list_empty(&fc->pending) || fc->forget_streak++ < 16))
-		return f2p_read_forget(fc, to);	/* drops the lock */
+	    (list_empty(&fc->pending) || fc->forget_streak++ < 16)) {
+		struct f2p_forget *forget;
+
+		forget = list_first_entry(&fc->forgets, struct f2p_forget, list);
+		list_del(&forget->list);
+		fc->reqctr += 2;
+		unique = fc->reqctr;
+		spin_unlock(&fc->lock);
+		return f2p_read_forget(forget, unique, to);
+	}
 	fc->forget_streak = 0;
 
 	req = list_first_entry(&fc->pending, struct f2p_req, list);
