@@ -61,6 +61,16 @@ static inline void f2p_inode_set_atime(struct inode *inode, struct timespec64 ts
 #endif
 }
 
+/* 6.19 i_state became a structure read through accessors */
+static inline bool f2p_inode_is_new(struct inode *inode)
+{
+#ifdef F2P_HAVE_INODE_STATE_READ
+	return inode_state_read_once(inode) & I_NEW;
+#else
+	return inode->i_state & I_NEW;
+#endif
+}
+
 /* 6.17 default dentry operations are set through a helper */
 static inline void f2p_set_default_d_op(struct super_block *sb,
 					const struct dentry_operations *ops)

@@ -206,7 +206,7 @@ retry:
 	inode = iget5_locked(sb, nodeid, f2p_inode_test, f2p_inode_set, &nodeid);
 	if (!inode)
 		return NULL;
-	if (inode->i_state & I_NEW) {
+	if (f2p_inode_is_new(inode)) {
 		f2p_init_inode(inode, attr, generation);
 		unlock_new_inode(inode);
 	} else if (f2p_inode_stale(inode, generation, attr)) {
