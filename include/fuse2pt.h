@@ -27,7 +27,6 @@
 #define F2P_SUPER_MAGIC			0x65735546	/* same as fuse: tools treat us alike */
 #define F2P_NAME_MAX			1024
 #define F2P_SYMLINK_MAX			(PAGE_SIZE - 1)
-#define F2P_MIN_MINOR			12	/* oldest server protocol we accept */
 #define F2P_DEFAULT_MAX_PAGES		32
 #define F2P_MAX_MAX_PAGES		256
 
@@ -212,6 +211,28 @@ void f2p_conn_shutdown(struct f2p_conn *fc);
 int f2p_send_init(struct f2p_conn *fc);
 void f2p_send_destroy(struct f2p_conn *fc);
 int f2p_conn_errno(const struct f2p_conn *fc);
+
+/*
+ * Servers older than 7.9 answer with shorter structures; like mainline we
+ * accept any 7.x and size the replies we expect by the negotiated minor.
+ */
+static inline unsigned int f2p_entry_out_size(const struct f2p_conn *fc)
+{
+	return fc->minor < 9 ? FUSE_COMPAT_ENTRY_OUT_SIZE :
+			       sizeof(struct fuse_entry_out);
+}
+
+static inline unsigned int f2p_attr_out_size(const struct f2p_conn *fc)
+{
+	return fc->minor < 9 ? FUSE_COMPAT_ATTR_OUT_SIZE :
+			       sizeof(struct fuse_attr_out);
+}
+
+static inline unsigned int f2p_statfs_out_size(const struct f2p_conn *fc)
+{
+	return fc->minor < 4 ? FUSE_COMPAT_STATFS_SIZE :
+			       sizeof(struct fuse_statfs_out);
+}
 
 /* dev.c */
 extern const struct file_operations f2p_dev_fops;

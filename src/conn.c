@@ -171,9 +171,6 @@ static void f2p_init_end(struct f2p_conn *fc, struct f2p_args *args, int error)
 	else if (o->major != FUSE_KERNEL_VERSION)
 		pr_info_ratelimited("server speaks protocol %u.%u, we need 7.x\n",
 				    o->major, o->minor);
-	else if (o->minor < F2P_MIN_MINOR)
-		pr_info_ratelimited("server protocol 7.%u too old (need 7.%u)\n",
-				    o->minor, F2P_MIN_MINOR);
 	else
 		ok = true;
 

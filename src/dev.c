@@ -280,8 +280,6 @@ static ssize_t f2p_dev_do_write(struct f2p_conn *fc, struct iov_iter *from)
 	/* errors are negative errnos; a payload goes only with success */
 	if (oh.error > 0 || oh.error <= -512)
 		return -EINVAL;
-	if (oh.error && nbytes != sizeof(oh))
-		return -EINVAL;
 
 	spin_lock(&fc->lock);
 	if (fc->aborted) {
@@ -298,8 +296,9 @@ static ssize_t f2p_dev_do_write(struct f2p_conn *fc, struct iov_iter *from)
 	spin_unlock(&fc->lock);
 
 	if (oh.error) {
-		req->error = oh.error;
-		err = 0;
+		/* an error carries no payload; one that does is broken */
+		err = nbytes != sizeof(oh) ? -EINVAL : 0;
+		req->error = err ? -EIO : oh.error;
 	} else {
 		err = f2p_copy_out_args(req, nbytes - sizeof(oh), from);
 		/* a malformed answer is the server's bug; the caller sees EIO */

@@ -260,7 +260,7 @@ static int f2p_do_getattr(struct inode *inode, struct file *file)
 	args.in_args[0].size = sizeof(in);
 	args.in_args[0].value = &in;
 	args.out_numargs = 1;
-	args.out_args[0].size = sizeof(out);
+	args.out_args[0].size = f2p_attr_out_size(fc);
 	args.out_args[0].value = &out;
 
 	version = atomic64_read(&fc->attr_version);

@@ -19,8 +19,9 @@ static u64 f2p_entry_expiry(const struct dentry *entry)
 	return (unsigned long)READ_ONCE(entry->d_fsdata);
 }
 
-static void f2p_entry_args(struct f2p_args *args, u64 nodeid,
-			   const struct qstr *name, struct fuse_entry_out *out)
+static void f2p_entry_args(struct f2p_conn *fc, struct f2p_args *args,
+			   u64 nodeid, const struct qstr *name,
+			   struct fuse_entry_out *out)
 {
 	memset(out, 0, sizeof(*out));
 	args->opcode = FUSE_LOOKUP;
@@ -29,7 +30,7 @@ static void f2p_entry_args(struct f2p_args *args, u64 nodeid,
 	args->in_args[0].size = name->len + 1;
 	args->in_args[0].value = (void *)name->name;
 	args->out_numargs = 1;
-	args->out_args[0].size = sizeof(*out);
+	args->out_args[0].size = f2p_entry_out_size(fc);
 	args->out_args[0].value = out;
 }
 
@@ -52,7 +53,7 @@ int f2p_lookup_name(struct super_block *sb, u64 nodeid,
 	if (name->len > F2P_NAME_MAX)
 		return -ENAMETOOLONG;
 
-	f2p_entry_args(&args, nodeid, name, out);
+	f2p_entry_args(fc, &args, nodeid, name, out);
 	version = atomic64_read(&fc->attr_version);
 	err = f2p_request(fc, &args);
 	if (err)
@@ -145,7 +146,7 @@ static int f2p_dentry_recheck(struct inode *dir, const struct qstr *name,
 	u64 version;
 	ssize_t err;
 
-	f2p_entry_args(&args, f2p_nodeid(dir), name, &out);
+	f2p_entry_args(fc, &args, f2p_nodeid(dir), name, &out);
 	version = atomic64_read(&fc->attr_version);
 	err = f2p_request(fc, &args);
 	if (err == -ENOMEM || err == -EINTR)

@@ -144,7 +144,7 @@ static int f2p_statfs(struct dentry *dentry, struct kstatfs *buf)
 	args.opcode = FUSE_STATFS;
 	args.nodeid = f2p_nodeid(d_inode(dentry));
 	args.out_numargs = 1;
-	args.out_args[0].size = sizeof(out);
+	args.out_args[0].size = f2p_statfs_out_size(fc);
 	args.out_args[0].value = &out;
 	err = f2p_request(fc, &args);
 	if (err)
