@@ -387,12 +387,20 @@ const struct inode_operations f2p_special_iops = {
 	.permission	= f2p_permission,
 };
 
+/* the VFS half of an inode is set up once per slab object, not per use */
+static void f2p_inode_init_once(void *obj)
+{
+	struct f2p_inode *fi = obj;
+
+	inode_init_once(&fi->vfs);
+}
+
 int f2p_inode_cache_init(void)
 {
 	f2p_inode_cache = kmem_cache_create("fuse2pt_inode",
 					    sizeof(struct f2p_inode), 0,
 					    SLAB_RECLAIM_ACCOUNT | SLAB_ACCOUNT,
-					    NULL);
+					    f2p_inode_init_once);
 	return f2p_inode_cache ? 0 : -ENOMEM;
 }
 
