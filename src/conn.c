@@ -86,7 +86,7 @@ static void f2p_take_all(struct list_head *src, struct list_head *dst, int err)
 
 /*
  * Tear the connection down: every queued or in-flight request ends with
- * ENOTCONN (ECONNABORTED if the server asked), every reader gets ENODEV,
+ * ECONNABORTED (later ones get ENOTCONN), every reader gets ENODEV,
  * and every caller waiting for INIT is let go.  Idempotent.
  */
 void f2p_conn_abort(struct f2p_conn *fc)
@@ -104,7 +104,8 @@ void f2p_conn_abort(struct f2p_conn *fc)
 	}
 	fc->aborted = true;
 	fc->connected = false;
-	err = f2p_conn_errno(fc);
+	/* requests caught in flight learn why; later ones see f2p_conn_errno */
+	err = -ECONNABORTED;
 	f2p_take_all(&fc->pending, &ended, err);
 	f2p_take_all(&fc->processing, &ended, err);
 	list_splice_init(&fc->forgets, &forgets);

@@ -166,7 +166,7 @@ restart:
 	if (test_bit(F2P_R_ABORTED, &req->flags)) {
 		list_del_init(&req->list);
 		spin_unlock(&fc->lock);
-		req->error = f2p_conn_errno(fc);
+		req->error = -ECONNABORTED;
 		f2p_req_end(fc, req);
 		return err ? err : -ENODEV;
 	}
