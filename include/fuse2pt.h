@@ -102,6 +102,9 @@ struct f2p_conn {
 	bool abort_err;	/* server asked for ECONNABORTED */
 	bool no_flush;
 	bool no_access;
+	bool no_create;
+	bool no_fsync;
+	bool no_rename2;
 	bool no_opendir_fail;
 	bool async_read;
 	bool parallel_dirops;
@@ -265,6 +268,7 @@ void f2p_inode_cache_exit(void);
 int f2p_getattr(F2P_IDMAP_T *idmap, const struct path *path,
 		struct kstat *stat, u32 request_mask, unsigned int flags);
 int f2p_permission(F2P_IDMAP_T *idmap, struct inode *inode, int mask);
+int f2p_setattr(F2P_IDMAP_T *idmap, struct dentry *dentry, struct iattr *attr);
 extern const struct inode_operations f2p_file_iops;
 extern const struct inode_operations f2p_special_iops;
 
@@ -282,8 +286,12 @@ extern const struct file_operations f2p_dir_fops;
 /* file.c */
 extern const struct file_operations f2p_file_fops;
 extern const struct address_space_operations f2p_file_aops;
+struct f2p_file *f2p_file_alloc(struct f2p_conn *fc);
 struct f2p_file *f2p_file_open(struct inode *inode, struct file *file,
 			       bool isdir);
+void f2p_file_put_release(struct f2p_file *ff, unsigned int f_flags,
+			  bool isdir);
+void f2p_file_opened(struct inode *inode, struct file *file);
 void f2p_file_release(struct inode *inode, struct file *file, bool isdir);
 
 #endif /* FUSE2PT_H */

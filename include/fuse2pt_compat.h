@@ -128,4 +128,46 @@ static int fn(struct dentry *dentry, unsigned int flags)		\
 }
 #endif
 
+/*
+ * 6.15 ->mkdir() returns the dentry it used.  FN(dir, dentry, mode)
+ * returns an alias, NULL or an error pointer either way.
+ */
+#ifdef F2P_HAVE_MKDIR_DENTRY
+#define F2P_DEFINE_MKDIR(name, fn)					\
+static struct dentry *name(F2P_IDMAP_T *idmap, struct inode *dir,	\
+			   struct dentry *dentry, umode_t mode)		\
+{									\
+	return fn(dir, dentry, mode);					\
+}
+#else
+#define F2P_DEFINE_MKDIR(name, fn)					\
+static int name(F2P_IDMAP_T *idmap, struct inode *dir,			\
+		struct dentry *dentry, umode_t mode)			\
+{									\
+	struct dentry *alias = fn(dir, dentry, mode);			\
+									\
+	if (IS_ERR(alias))						\
+		return PTR_ERR(alias);					\
+	dput(alias);							\
+	return 0;							\
+}
+#endif
+
+/* 6.19 ->create() lost its "excl" flag; FN(idmap, dir, dentry, mode) */
+#ifdef F2P_HAVE_CREATE_NO_EXCL
+#define F2P_DEFINE_CREATE(name, fn)					\
+static int name(F2P_IDMAP_T *idmap, struct inode *dir,			\
+		struct dentry *dentry, umode_t mode)			\
+{									\
+	return fn(idmap, dir, dentry, mode);				\
+}
+#else
+#define F2P_DEFINE_CREATE(name, fn)					\
+static int name(F2P_IDMAP_T *idmap, struct inode *dir,			\
+		struct dentry *dentry, umode_t mode, bool excl)		\
+{									\
+	return fn(idmap, dir, dentry, mode);				\
+}
+#endif
+
 #endif /* FUSE2PT_COMPAT_H */

@@ -12,7 +12,8 @@
 
 /* INIT flags we implement and therefore offer */
 #define F2P_INIT_OFFER	(FUSE_ASYNC_READ | FUSE_PARALLEL_DIROPS | \
-			 FUSE_ABORT_ERROR | FUSE_MAX_PAGES | FUSE_INIT_EXT)
+			 FUSE_ABORT_ERROR | FUSE_MAX_PAGES | FUSE_INIT_EXT | \
+			 FUSE_BIG_WRITES)
 
 struct f2p_init_args {
 	struct f2p_args args;
@@ -156,7 +157,10 @@ static void f2p_apply_init(struct f2p_conn *fc, const struct fuse_init_out *o)
 	fc->async_read = !!(flags & FUSE_ASYNC_READ);
 	fc->parallel_dirops = !!(flags & FUSE_PARALLEL_DIROPS);
 	fc->abort_err = !!(flags & FUSE_ABORT_ERROR);
-	fc->max_write = clamp_t(u32, o->max_write, PAGE_SIZE, 16U << 20);
+	/* before BIG_WRITES, servers expected one page per WRITE */
+	fc->max_write = (flags & FUSE_BIG_WRITES) || o->minor >= 12 ?
+			clamp_t(u32, o->max_write, PAGE_SIZE, 16U << 20) :
+			PAGE_SIZE;
 	if ((flags & FUSE_MAX_PAGES) && o->max_pages)
 		fc->max_pages = min_t(u32, o->max_pages, F2P_MAX_MAX_PAGES);
 }

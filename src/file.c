@@ -10,6 +10,15 @@
 #include <linux/fs.h>
 #include "fuse2pt.h"
 
+struct f2p_file *f2p_file_alloc(struct f2p_conn *fc)
+{
+	struct f2p_file *ff = kzalloc(sizeof(*ff), GFP_KERNEL);
+
+	if (ff)
+		ff->fc = fc;
+	return ff;
+}
+
 /* OPEN or OPENDIR; the reply stays in the per-file argument space. */
 struct f2p_file *f2p_file_open(struct inode *inode, struct file *file,
 			       bool isdir)
@@ -18,10 +27,9 @@ struct f2p_file *f2p_file_open(struct inode *inode, struct file *file,
 	struct f2p_file *ff;
 	ssize_t err;
 
-	ff = kzalloc(sizeof(*ff), GFP_KERNEL);
+	ff = f2p_file_alloc(fc);
 	if (!ff)
 		return ERR_PTR(-ENOMEM);
-	ff->fc = fc;
 	ff->nodeid = f2p_nodeid(inode);
 
 	ff->open.in.flags = file->f_flags & ~(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC);
@@ -51,17 +59,15 @@ static void f2p_release_end(struct f2p_conn *fc, struct f2p_args *args,
 
 /*
  * RELEASE travels in the background: close(2) must not wait for the
- * server.  The open reply's space now carries the release request.
+ * server.  The open reply's space now carries the release request, and
+ * the file's memory goes with the request's end.
  */
-void f2p_file_release(struct inode *inode, struct file *file, bool isdir)
+void f2p_file_put_release(struct f2p_file *ff, unsigned int f_flags,
+			  bool isdir)
 {
-	struct f2p_file *ff = file->private_data;
-
-	if (!ff)
-		return;
 	memset(&ff->args, 0, sizeof(ff->args));
 	ff->release.fh = ff->fh;
-	ff->release.flags = file->f_flags & ~O_EXCL;
+	ff->release.flags = f_flags & ~O_EXCL;
 	ff->args.opcode = isdir ? FUSE_RELEASEDIR : FUSE_RELEASE;
 	ff->args.nodeid = ff->nodeid;
 	ff->args.in_numargs = 1;
@@ -69,8 +75,31 @@ void f2p_file_release(struct inode *inode, struct file *file, bool isdir)
 	ff->args.in_args[0].value = &ff->release;
 	ff->args.force = true;
 	ff->args.end = f2p_release_end;
-	file->private_data = NULL;
 	f2p_request_bg(ff->fc, &ff->args, GFP_KERNEL | __GFP_NOFAIL);
+}
+
+void f2p_file_release(struct inode *inode, struct file *file, bool isdir)
+{
+	struct f2p_file *ff = file->private_data;
+
+	if (!ff)
+		return;
+	file->private_data = NULL;
+	f2p_file_put_release(ff, file->f_flags, isdir);
+}
+
+/* What every freshly opened regular file needs, however it was opened. */
+void f2p_file_opened(struct inode *inode, struct file *file)
+{
+	struct f2p_file *ff = file->private_data;
+
+	if (ff->open_flags & FOPEN_STREAM)
+		stream_open(inode, file);
+	else if (ff->open_flags & FOPEN_NONSEEKABLE)
+		nonseekable_open(inode, file);
+	/* unless the server vouches for our cache, start from scratch */
+	if (!(ff->open_flags & (FOPEN_KEEP_CACHE | FOPEN_DIRECT_IO)))
+		invalidate_inode_pages2(inode->i_mapping);
 }
 
 static int f2p_open(struct inode *inode, struct file *file)
@@ -87,14 +116,7 @@ static int f2p_open(struct inode *inode, struct file *file)
 	if (IS_ERR(ff))
 		return PTR_ERR(ff);
 	file->private_data = ff;
-
-	if (ff->open_flags & FOPEN_STREAM)
-		stream_open(inode, file);
-	else if (ff->open_flags & FOPEN_NONSEEKABLE)
-		nonseekable_open(inode, file);
-	/* unless the server vouches for our cache, start from scratch */
-	if (!(ff->open_flags & (FOPEN_KEEP_CACHE | FOPEN_DIRECT_IO)))
-		invalidate_inode_pages2(inode->i_mapping);
+	f2p_file_opened(inode, file);
 	return 0;
 }
 
@@ -241,6 +263,157 @@ static ssize_t f2p_read_iter(struct kiocb *iocb, struct iov_iter *to)
 	return generic_file_read_iter(iocb, to);
 }
 
+static ssize_t f2p_send_write(struct f2p_file *ff, loff_t pos,
+			      const void *buf, size_t len,
+			      unsigned int f_flags)
+{
+	struct f2p_conn *fc = ff->fc;
+	struct fuse_write_in in = {
+		.fh = ff->fh,
+		.offset = pos,
+		.size = len,
+		.flags = f_flags,
+	};
+	struct fuse_write_out out = {};
+	struct f2p_args args = {
+		.opcode = FUSE_WRITE,
+		.nodeid = ff->nodeid,
+		.in_numargs = 2,
+		.in_args = {
+			{ fc->minor < 9 ? FUSE_COMPAT_WRITE_IN_SIZE : sizeof(in), &in },
+			{ len, (void *)buf },
+		},
+		.out_numargs = 1,
+		.out_args = { { sizeof(out), &out } },
+	};
+	ssize_t err;
+
+	err = f2p_request(fc, &args);
+	if (err)
+		return err;
+	/* a server may write less, never more than it was given */
+	if (out.size > len)
+		return -EIO;
+	return out.size;
+}
+
+/*
+ * Write-through: data goes to the server at once, in max_write chunks,
+ * and the page cache over the range is dropped so later reads ask again.
+ */
+static ssize_t f2p_write_chunks(struct kiocb *iocb, struct iov_iter *from)
+{
+	struct file *file = iocb->ki_filp;
+	struct f2p_file *ff = file->private_data;
+	size_t chunk_max = ff->fc->max_write;
+	ssize_t total = 0;
+	void *buf;
+
+	buf = kvmalloc(min(chunk_max, iov_iter_count(from)), GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+	while (iov_iter_count(from)) {
+		size_t want = min(chunk_max, iov_iter_count(from));
+		size_t got = copy_from_iter(buf, want, from);
+		ssize_t n;
+
+		if (!got) {
+			if (!total)
+				total = -EFAULT;
+			break;
+		}
+		n = f2p_send_write(ff, iocb->ki_pos, buf, got, file->f_flags);
+		if (n < 0) {
+			iov_iter_revert(from, got);
+			if (!total)
+				total = n;
+			break;
+		}
+		iocb->ki_pos += n;
+		total += n;
+		if (n < got) {
+			iov_iter_revert(from, got - n);
+			break;
+		}
+	}
+	kvfree(buf);
+	return total;
+}
+
+static ssize_t f2p_write_iter(struct kiocb *iocb, struct iov_iter *from)
+{
+	struct file *file = iocb->ki_filp;
+	struct inode *inode = file_inode(file);
+	struct f2p_inode *fi = F2P_I(inode);
+	loff_t start;
+	ssize_t ret;
+
+	if (f2p_is_bad(inode))
+		return -EIO;
+	if (iocb->ki_flags & IOCB_APPEND) {
+		/* the end of file is the server's, not our cached idea of it */
+		ret = f2p_update_attr(inode, file, false);
+		if (ret)
+			return ret;
+	}
+	inode_lock(inode);
+	ret = generic_write_checks(iocb, from);
+	if (ret <= 0)
+		goto out;
+	ret = file_remove_privs(file);
+	if (ret)
+		goto out;
+	start = iocb->ki_pos;
+	ret = f2p_write_chunks(iocb, from);
+	if (ret > 0) {
+		spin_lock(&fi->lock);
+		if (iocb->ki_pos > i_size_read(inode))
+			i_size_write(inode, iocb->ki_pos);
+		/* size and times changed on the server: ask before trusting */
+		fi->attr_expire = 0;
+		spin_unlock(&fi->lock);
+		invalidate_inode_pages2_range(inode->i_mapping,
+					      start >> PAGE_SHIFT,
+					      (iocb->ki_pos - 1) >> PAGE_SHIFT);
+	}
+out:
+	inode_unlock(inode);
+	if (ret > 0)
+		ret = generic_write_sync(iocb, ret);
+	return ret;
+}
+
+static int f2p_fsync(struct file *file, loff_t start, loff_t end,
+		     int datasync)
+{
+	struct inode *inode = file_inode(file);
+	struct f2p_conn *fc = f2p_inode_conn(inode);
+	struct f2p_file *ff = file->private_data;
+	struct fuse_fsync_in in = {
+		.fh = ff->fh,
+		.fsync_flags = datasync ? FUSE_FSYNC_FDATASYNC : 0,
+	};
+	struct f2p_args args = {
+		.opcode = FUSE_FSYNC,
+		.nodeid = ff->nodeid,
+		.in_numargs = 1,
+		.in_args = { { sizeof(in), &in } },
+	};
+	ssize_t err;
+
+	if (f2p_is_bad(inode))
+		return -EIO;
+	err = file_write_and_wait_range(file, start, end);
+	if (err || fc->no_fsync)
+		return err;
+	err = f2p_request(fc, &args);
+	if (err == -ENOSYS) {
+		fc->no_fsync = true;
+		err = 0;
+	}
+	return err;
+}
+
 static loff_t f2p_llseek(struct file *file, loff_t offset, int whence)
 {
 	struct inode *inode = file_inode(file);
@@ -278,6 +451,8 @@ static int f2p_mmap(struct file *file, struct vm_area_struct *vma)
 const struct file_operations f2p_file_fops = {
 	.llseek		= f2p_llseek,
 	.read_iter	= f2p_read_iter,
+	.write_iter	= f2p_write_iter,
+	.fsync		= f2p_fsync,
 	.mmap		= f2p_mmap,
 	.open		= f2p_open,
 	.flush		= f2p_flush,

@@ -377,14 +377,113 @@ int f2p_permission(F2P_IDMAP_T *idmap, struct inode *inode, int mask)
 	return 0;
 }
 
+static void f2p_setattr_in(struct f2p_conn *fc, const struct iattr *attr,
+			   struct fuse_setattr_in *in)
+{
+	unsigned int ivalid = attr->ia_valid;
+
+	if (ivalid & ATTR_MODE) {
+		in->valid |= FATTR_MODE;
+		in->mode = attr->ia_mode;
+	}
+	if (ivalid & ATTR_UID) {
+		in->valid |= FATTR_UID;
+		in->uid = from_kuid(fc->user_ns, attr->ia_uid);
+	}
+	if (ivalid & ATTR_GID) {
+		in->valid |= FATTR_GID;
+		in->gid = from_kgid(fc->user_ns, attr->ia_gid);
+	}
+	if (ivalid & ATTR_SIZE) {
+		in->valid |= FATTR_SIZE;
+		in->size = attr->ia_size;
+	}
+	if (ivalid & ATTR_ATIME) {
+		in->valid |= FATTR_ATIME;
+		in->atime = attr->ia_atime.tv_sec;
+		in->atimensec = attr->ia_atime.tv_nsec;
+		if (!(ivalid & ATTR_ATIME_SET))
+			in->valid |= FATTR_ATIME_NOW;
+	}
+	if (ivalid & ATTR_MTIME) {
+		in->valid |= FATTR_MTIME;
+		in->mtime = attr->ia_mtime.tv_sec;
+		in->mtimensec = attr->ia_mtime.tv_nsec;
+		if (!(ivalid & ATTR_MTIME_SET))
+			in->valid |= FATTR_MTIME_NOW;
+	}
+	if ((ivalid & ATTR_FILE) && attr->ia_file &&
+	    attr->ia_file->private_data && S_ISREG(attr->ia_file->f_inode->i_mode)) {
+		struct f2p_file *ff = attr->ia_file->private_data;
+
+		in->valid |= FATTR_FH;
+		in->fh = ff->fh;
+	}
+}
+
+int f2p_setattr(F2P_IDMAP_T *idmap, struct dentry *dentry, struct iattr *attr)
+{
+	struct inode *inode = d_inode(dentry);
+	struct f2p_conn *fc = f2p_inode_conn(inode);
+	struct fuse_setattr_in in = {};
+	struct fuse_attr_out out = {};
+	struct f2p_args args = {};
+	ssize_t err;
+
+	if (f2p_is_bad(inode))
+		return -EIO;
+	if (!f2p_allow_current(fc))
+		return -EACCES;
+	/* without default_permissions the server judges, not the VFS */
+	if (!fc->default_permissions)
+		attr->ia_valid |= ATTR_FORCE;
+	err = setattr_prepare(idmap, dentry, attr);
+	if (err)
+		return err;
+	f2p_setattr_in(fc, attr, &in);
+	if (!in.valid)
+		return 0;
+	if ((attr->ia_valid & ATTR_SIZE) && S_ISREG(inode->i_mode)) {
+		err = filemap_write_and_wait(inode->i_mapping);
+		if (err)
+			return err;
+	}
+
+	args.opcode = FUSE_SETATTR;
+	args.nodeid = f2p_nodeid(inode);
+	args.in_numargs = 1;
+	args.in_args[0].size = sizeof(in);
+	args.in_args[0].value = &in;
+	args.out_numargs = 1;
+	args.out_args[0].size = f2p_attr_out_size(fc);
+	args.out_args[0].value = &out;
+	err = f2p_request(fc, &args);
+	if (err) {
+		F2P_I(inode)->attr_expire = 0;
+		return err;
+	}
+	if (!f2p_attr_ok(&out.attr) || inode_wrong_type(inode, out.attr.mode)) {
+		f2p_make_bad(inode);
+		return -EIO;
+	}
+	/* this answer is the newest there is: no version check */
+	f2p_change_attr(inode, &out.attr,
+			f2p_expiry(out.attr_valid, out.attr_valid_nsec), 0);
+	if ((attr->ia_valid & ATTR_SIZE) && S_ISREG(inode->i_mode))
+		truncate_pagecache(inode, i_size_read(inode));
+	return 0;
+}
+
 const struct inode_operations f2p_file_iops = {
 	.getattr	= f2p_getattr,
 	.permission	= f2p_permission,
+	.setattr	= f2p_setattr,
 };
 
 const struct inode_operations f2p_special_iops = {
 	.getattr	= f2p_getattr,
 	.permission	= f2p_permission,
+	.setattr	= f2p_setattr,
 };
 
 /* the VFS half of an inode is set up once per slab object, not per use */

@@ -223,10 +223,387 @@ static const char *f2p_get_link(struct dentry *dentry, struct inode *inode,
 const struct inode_operations f2p_symlink_iops = {
 	.get_link	= f2p_get_link,
 	.getattr	= f2p_getattr,
+	.setattr	= f2p_setattr,
 };
+
+/* ---- changing the namespace ---- */
+
+/* The directory's size, times and link count are the server's to say. */
+static void f2p_dir_changed(struct inode *dir)
+{
+	F2P_I(dir)->attr_expire = 0;
+}
+
+/* The inode lost a name: its link count and ctime are now stale. */
+static void f2p_entry_unlinked(struct dentry *entry)
+{
+	struct inode *inode = d_inode(entry);
+
+	spin_lock(&inode->i_lock);
+	if (inode->i_nlink > 0)
+		drop_nlink(inode);
+	spin_unlock(&inode->i_lock);
+	F2P_I(inode)->attr_expire = 0;
+}
+
+static void f2p_give_back(struct f2p_conn *fc, u64 nodeid)
+{
+	struct f2p_forget *forget = kzalloc(sizeof(*forget), GFP_KERNEL);
+
+	if (forget)
+		f2p_queue_forget(fc, forget, nodeid, 1);
+}
+
+/*
+ * Send a request that makes a new name (MKNOD, MKDIR, SYMLINK, LINK) and
+ * bind the answer to @entry.  Returns the alias the dcache chose, NULL
+ * when @entry itself was used, or an error.
+ */
+static struct dentry *f2p_new_entry(struct inode *dir, struct dentry *entry,
+				    struct f2p_args *args, umode_t mode)
+{
+	struct f2p_conn *fc = f2p_inode_conn(dir);
+	struct fuse_entry_out out = {};
+	struct dentry *alias;
+	struct inode *inode;
+	u64 version;
+	ssize_t err;
+
+	if (f2p_is_bad(dir))
+		return ERR_PTR(-EIO);
+	args->nodeid = f2p_nodeid(dir);
+	args->out_numargs = 1;
+	args->out_args[0].size = f2p_entry_out_size(fc);
+	args->out_args[0].value = &out;
+	version = atomic64_read(&fc->attr_version);
+	err = f2p_request(fc, args);
+	if (err)
+		return ERR_PTR(err);
+
+	/* the server must hand back an object of the type it was asked for */
+	if (!out.nodeid || !f2p_attr_ok(&out.attr) ||
+	    ((out.attr.mode ^ mode) & S_IFMT)) {
+		if (out.nodeid)
+			f2p_give_back(fc, out.nodeid);
+		return ERR_PTR(-EIO);
+	}
+	inode = f2p_iget(dir->i_sb, out.nodeid, out.generation, &out.attr,
+			 f2p_expiry(out.attr_valid, out.attr_valid_nsec),
+			 version);
+	if (!inode) {
+		f2p_give_back(fc, out.nodeid);
+		return ERR_PTR(-ENOMEM);
+	}
+	f2p_dir_changed(dir);
+
+	d_drop(entry);
+	alias = d_splice_alias(inode, entry);
+	if (IS_ERR(alias))
+		return alias;
+	f2p_set_entry_expiry(alias ? alias : entry,
+			     f2p_expiry(out.entry_valid, out.entry_valid_nsec));
+	return alias;
+}
+
+static int f2p_new_entry_int(struct inode *dir, struct dentry *entry,
+			     struct f2p_args *args, umode_t mode)
+{
+	struct dentry *alias = f2p_new_entry(dir, entry, args, mode);
+
+	if (IS_ERR(alias))
+		return PTR_ERR(alias);
+	dput(alias);
+	return 0;
+}
+
+static int f2p_mknod(F2P_IDMAP_T *idmap, struct inode *dir,
+		     struct dentry *entry, umode_t mode, dev_t rdev)
+{
+	struct fuse_mknod_in in = {
+		.mode = mode,
+		.rdev = new_encode_dev(rdev),
+		.umask = current_umask(),
+	};
+	struct f2p_args args = {
+		.opcode = FUSE_MKNOD,
+		.in_numargs = 2,
+		.in_args = {
+			{ sizeof(in), &in },
+			{ entry->d_name.len + 1, (void *)entry->d_name.name },
+		},
+	};
+
+	return f2p_new_entry_int(dir, entry, &args, mode);
+}
+
+static int f2p_create_node(F2P_IDMAP_T *idmap, struct inode *dir,
+			   struct dentry *entry, umode_t mode)
+{
+	return f2p_mknod(idmap, dir, entry, mode, 0);
+}
+
+F2P_DEFINE_CREATE(f2p_create, f2p_create_node);
+
+static struct dentry *f2p_mkdir_entry(struct inode *dir, struct dentry *entry,
+				      umode_t mode)
+{
+	struct fuse_mkdir_in in = {
+		.mode = mode,
+		.umask = current_umask(),
+	};
+	struct f2p_args args = {
+		.opcode = FUSE_MKDIR,
+		.in_numargs = 2,
+		.in_args = {
+			{ sizeof(in), &in },
+			{ entry->d_name.len + 1, (void *)entry->d_name.name },
+		},
+	};
+
+	return f2p_new_entry(dir, entry, &args, S_IFDIR);
+}
+
+F2P_DEFINE_MKDIR(f2p_mkdir, f2p_mkdir_entry);
+
+static int f2p_symlink(F2P_IDMAP_T *idmap, struct inode *dir,
+		       struct dentry *entry, const char *target)
+{
+	struct f2p_args args = {
+		.opcode = FUSE_SYMLINK,
+		.in_numargs = 2,
+		.in_args = {
+			{ entry->d_name.len + 1, (void *)entry->d_name.name },
+			{ strlen(target) + 1, (void *)target },
+		},
+	};
+
+	return f2p_new_entry_int(dir, entry, &args, S_IFLNK);
+}
+
+static int f2p_link(struct dentry *old, struct inode *dir,
+		    struct dentry *entry)
+{
+	struct inode *inode = d_inode(old);
+	struct fuse_link_in in = { .oldnodeid = f2p_nodeid(inode) };
+	struct f2p_args args = {
+		.opcode = FUSE_LINK,
+		.in_numargs = 2,
+		.in_args = {
+			{ sizeof(in), &in },
+			{ entry->d_name.len + 1, (void *)entry->d_name.name },
+		},
+	};
+	int err;
+
+	err = f2p_new_entry_int(dir, entry, &args, inode->i_mode);
+	F2P_I(inode)->attr_expire = 0;
+	return err;
+}
+
+static int f2p_remove(struct inode *dir, struct dentry *entry, u32 opcode)
+{
+	struct f2p_args args = {
+		.opcode = opcode,
+		.nodeid = f2p_nodeid(dir),
+		.in_numargs = 1,
+		.in_args = {
+			{ entry->d_name.len + 1, (void *)entry->d_name.name },
+		},
+	};
+	ssize_t err;
+
+	if (f2p_is_bad(dir))
+		return -EIO;
+	err = f2p_request(f2p_inode_conn(dir), &args);
+	if (err)
+		return err;
+	f2p_dir_changed(dir);
+	f2p_entry_unlinked(entry);
+	if (opcode == FUSE_RMDIR)
+		clear_nlink(d_inode(entry));
+	return 0;
+}
+
+static int f2p_unlink(struct inode *dir, struct dentry *entry)
+{
+	return f2p_remove(dir, entry, FUSE_UNLINK);
+}
+
+static int f2p_rmdir(struct inode *dir, struct dentry *entry)
+{
+	return f2p_remove(dir, entry, FUSE_RMDIR);
+}
+
+static int f2p_rename(F2P_IDMAP_T *idmap, struct inode *olddir,
+		      struct dentry *oldent, struct inode *newdir,
+		      struct dentry *newent, unsigned int flags)
+{
+	struct f2p_conn *fc = f2p_inode_conn(olddir);
+	struct fuse_rename2_in in = {
+		.newdir = f2p_nodeid(newdir),
+		.flags = flags,
+	};
+	struct f2p_args args = {
+		.opcode = flags ? FUSE_RENAME2 : FUSE_RENAME,
+		.nodeid = f2p_nodeid(olddir),
+		.in_numargs = 3,
+		.in_args = {
+			{ flags ? sizeof(in) : sizeof(struct fuse_rename_in), &in },
+			{ oldent->d_name.len + 1, (void *)oldent->d_name.name },
+			{ newent->d_name.len + 1, (void *)newent->d_name.name },
+		},
+	};
+	ssize_t err;
+
+	if (flags & ~(RENAME_NOREPLACE | RENAME_EXCHANGE | RENAME_WHITEOUT))
+		return -EINVAL;
+	if (f2p_is_bad(olddir) || f2p_is_bad(newdir))
+		return -EIO;
+	if (flags && fc->no_rename2)
+		return -EINVAL;
+	err = f2p_request(fc, &args);
+	if (err == -ENOSYS && flags) {
+		fc->no_rename2 = true;
+		return -EINVAL;
+	}
+	if (err)
+		return err;
+
+	F2P_I(d_inode(oldent))->attr_expire = 0;
+	if (flags & RENAME_EXCHANGE)
+		F2P_I(d_inode(newent))->attr_expire = 0;
+	else if (d_really_is_positive(newent))
+		f2p_entry_unlinked(newent);
+	f2p_dir_changed(olddir);
+	if (olddir != newdir)
+		f2p_dir_changed(newdir);
+	return 0;
+}
+
+/*
+ * CREATE makes and opens a file in one round trip; servers without it
+ * get MKNOD and a separate OPEN.
+ */
+static int f2p_create_open(struct inode *dir, struct dentry *entry,
+			   struct file *file, unsigned int flags, umode_t mode)
+{
+	struct f2p_conn *fc = f2p_inode_conn(dir);
+	struct fuse_create_in in = {
+		.flags = flags & ~O_NOCTTY,
+		.mode = mode,
+		.umask = current_umask(),
+	};
+	struct fuse_entry_out out = {};
+	struct f2p_file *ff;
+	struct inode *inode;
+	u64 version;
+	ssize_t err;
+
+	ff = f2p_file_alloc(fc);
+	if (!ff)
+		return -ENOMEM;
+	ff->args.opcode = FUSE_CREATE;
+	ff->args.nodeid = f2p_nodeid(dir);
+	ff->args.in_numargs = 2;
+	ff->args.in_args[0].size = sizeof(in);
+	ff->args.in_args[0].value = &in;
+	ff->args.in_args[1].size = entry->d_name.len + 1;
+	ff->args.in_args[1].value = (void *)entry->d_name.name;
+	ff->args.out_numargs = 2;
+	ff->args.out_args[0].size = f2p_entry_out_size(fc);
+	ff->args.out_args[0].value = &out;
+	ff->args.out_args[1].size = sizeof(ff->open.out);
+	ff->args.out_args[1].value = &ff->open.out;
+	version = atomic64_read(&fc->attr_version);
+	err = f2p_request(fc, &ff->args);
+	if (err) {
+		kfree(ff);
+		return err;
+	}
+	ff->fh = ff->open.out.fh;
+	ff->open_flags = ff->open.out.open_flags;
+
+	if (!out.nodeid || !f2p_attr_ok(&out.attr) || !S_ISREG(out.attr.mode)) {
+		err = -EIO;
+		goto out_release;
+	}
+	ff->nodeid = out.nodeid;
+	inode = f2p_iget(dir->i_sb, out.nodeid, out.generation, &out.attr,
+			 f2p_expiry(out.attr_valid, out.attr_valid_nsec),
+			 version);
+	if (!inode) {
+		err = -ENOMEM;
+		goto out_release;
+	}
+	d_instantiate(entry, inode);
+	f2p_set_entry_expiry(entry,
+			     f2p_expiry(out.entry_valid, out.entry_valid_nsec));
+	f2p_dir_changed(dir);
+	err = finish_open(file, entry, generic_file_open);
+	if (err) {
+		f2p_file_put_release(ff, flags, false);
+		return err;
+	}
+	file->private_data = ff;
+	f2p_file_opened(inode, file);
+	return 0;
+
+out_release:
+	/* the server made and opened something we cannot use: undo both */
+	if (out.nodeid)
+		f2p_give_back(fc, out.nodeid);
+	ff->nodeid = out.nodeid;
+	f2p_file_put_release(ff, flags, false);
+	return err;
+}
+
+static int f2p_atomic_open(struct inode *dir, struct dentry *entry,
+			   struct file *file, unsigned int flags,
+			   umode_t mode)
+{
+	struct f2p_conn *fc = f2p_inode_conn(dir);
+	struct dentry *res = NULL;
+	int err;
+
+	if (d_in_lookup(entry)) {
+		res = f2p_lookup(dir, entry, 0);
+		if (IS_ERR(res))
+			return PTR_ERR(res);
+		if (res)
+			entry = res;
+	}
+	if (!(flags & O_CREAT) || d_really_is_positive(entry))
+		goto no_open;
+
+	file->f_mode |= FMODE_CREATED;
+	if (!fc->no_create) {
+		err = f2p_create_open(dir, entry, file, flags, mode);
+		if (err != -ENOSYS)
+			goto out;
+		fc->no_create = true;
+	}
+	err = f2p_mknod(NULL, dir, entry, mode, 0);
+	if (err)
+		goto out;
+no_open:
+	return finish_no_open(file, res);
+out:
+	dput(res);
+	return err;
+}
 
 const struct inode_operations f2p_dir_iops = {
 	.lookup		= f2p_lookup,
 	.getattr	= f2p_getattr,
 	.permission	= f2p_permission,
+	.setattr	= f2p_setattr,
+	.create		= f2p_create,
+	.atomic_open	= f2p_atomic_open,
+	.mknod		= f2p_mknod,
+	.mkdir		= f2p_mkdir,
+	.symlink	= f2p_symlink,
+	.link		= f2p_link,
+	.unlink		= f2p_unlink,
+	.rmdir		= f2p_rmdir,
+	.rename		= f2p_rename,
 };

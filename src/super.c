@@ -253,8 +253,6 @@ static int f2p_fill_super(struct super_block *sb, struct fs_context *fsc)
 	sb->s_maxbytes = MAX_LFS_FILESIZE;
 	sb->s_time_gran = 1;
 	sb->s_iflags |= SB_I_IMA_UNVERIFIABLE_SIGNATURE;
-	/* writes arrive with the file I/O work; until then mounts are ro */
-	sb->s_flags |= SB_RDONLY;
 	if (opts->subtype) {
 		sb->s_subtype = opts->subtype;
 		opts->subtype = NULL;
@@ -300,8 +298,8 @@ static int f2p_get_tree(struct fs_context *fsc)
 
 static int f2p_reconfigure(struct fs_context *fsc)
 {
-	if (!(fsc->sb_flags & SB_RDONLY))
-		return invalfc(fsc, "fuse2pt mounts are read-only in this version");
+	/* only the generic flags (ro, nosuid, ...) change on remount */
+	sync_filesystem(fsc->root->d_sb);
 	return 0;
 }
 
