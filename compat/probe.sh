@@ -3,7 +3,8 @@
 #
 # Find out what the target kernel offers: compile each compat/probes/NAME.c
 # against its headers (warnings are errors) and write "#define NAME 1"
-# for every probe that builds.  Usage: probe.sh KDIR OUTPUT_HEADER
+# for every probe that builds, and "NAME := y" to OUTPUT.mk for Kbuild.
+# Usage: probe.sh KDIR OUTPUT_HEADER
 set -eu
 kdir=$1
 out=$2
@@ -30,3 +31,11 @@ mkdir -p "$(dirname "$out")"
 	done
 } > "$out.tmp"
 mv "$out.tmp" "$out"
+
+# the same answers for Kbuild, which builds some files only where needed
+{
+	for o in $objs; do
+		[ -f "$tmp/$o" ] && echo "${o%.o} := y"
+	done
+	true
+} > "${out%.h}.mk"

@@ -20,6 +20,7 @@
 #include <linux/wait.h>
 #include <linux/refcount.h>
 #include <linux/uidgid.h>
+#include <linux/idr.h>
 #include <linux/types.h>
 #include "fuse2pt_wire.h"
 
@@ -81,6 +82,16 @@ struct f2p_forget {
 	u64 nlookup;
 };
 
+/* ---- backing files for passthrough (backing.c) ---- */
+
+/* a file the server registered with BACKING_OPEN, and whose creds to use */
+struct f2p_backing {
+	struct file *file;
+	const struct cred *cred;
+	refcount_t count;
+	struct rcu_head rcu;
+};
+
 /* ---- connection (conn.c) ---- */
 
 struct f2p_conn {
@@ -108,6 +119,10 @@ struct f2p_conn {
 	bool no_opendir_fail;
 	bool async_read;
 	bool parallel_dirops;
+
+	bool passthrough;	/* negotiated: BACKING_OPEN and FOPEN_PASSTHROUGH allowed */
+	u32 max_stack_depth;
+	struct idr backing_ids;	/* under lock */
 
 	u32 minor;
 	u32 max_write;
@@ -147,6 +162,13 @@ struct f2p_inode {
 	unsigned long state;
 	spinlock_t lock;
 	struct f2p_forget *forget;	/* preallocated, for evict */
+	/*
+	 * io mode, under lock: iocache > 0 counts files using the page
+	 * cache, iocache < 0 counts passthrough files; fb is the backing
+	 * file every passthrough open of this inode must name.
+	 */
+	int iocache;
+	struct f2p_backing *fb;
 };
 
 static inline struct f2p_inode *F2P_I(const struct inode *inode)
@@ -180,11 +202,20 @@ static inline bool f2p_is_bad(const struct inode *inode)
  * One allocation per open file: the OPEN reply lands here, and the same
  * space carries the RELEASE request when the file is closed.
  */
+enum f2p_iomode {
+	F2P_IOMODE_NONE,	/* direct io: neither counts */
+	F2P_IOMODE_CACHED,
+	F2P_IOMODE_PASSTHROUGH,
+};
+
 struct f2p_file {
 	struct f2p_conn *fc;
 	u64 fh;
 	u64 nodeid;
 	u32 open_flags;
+	enum f2p_iomode iomode;
+	struct f2p_backing *fb;		/* passthrough: creds for the I/O */
+	struct file *backing_file;	/* passthrough: our open of fb->file */
 	struct f2p_args args;
 	union {
 		struct {
@@ -291,7 +322,30 @@ struct f2p_file *f2p_file_open(struct inode *inode, struct file *file,
 			       bool isdir);
 void f2p_file_put_release(struct f2p_file *ff, unsigned int f_flags,
 			  bool isdir);
-void f2p_file_opened(struct inode *inode, struct file *file);
+int f2p_file_opened(struct inode *inode, struct file *file);
+
+/* backing.c */
+long f2p_backing_ioctl_open(struct f2p_conn *fc, void __user *argp);
+long f2p_backing_ioctl_close(struct f2p_conn *fc, void __user *argp);
+struct f2p_backing *f2p_backing_lookup(struct f2p_conn *fc, int id);
+struct f2p_backing *f2p_backing_get(struct f2p_backing *fb);
+void f2p_backing_put(struct f2p_backing *fb);
+void f2p_backing_forget_all(struct f2p_conn *fc);
+
+/* iomode.c */
+int f2p_iomode_open(struct inode *inode, struct file *file,
+		    struct f2p_file *ff);
+void f2p_iomode_release(struct inode *inode, struct f2p_file *ff);
+
+/* passthrough.c */
+ssize_t f2p_pt_read_iter(struct kiocb *iocb, struct iov_iter *to);
+ssize_t f2p_pt_write_iter(struct kiocb *iocb, struct iov_iter *from);
+ssize_t f2p_pt_splice_read(struct file *in, loff_t *ppos,
+			   struct pipe_inode_info *pipe, size_t len,
+			   unsigned int flags);
+ssize_t f2p_pt_splice_write(struct pipe_inode_info *pipe, struct file *out,
+			    loff_t *ppos, size_t len, unsigned int flags);
+int f2p_pt_mmap(struct file *file, struct vm_area_struct *vma);
 void f2p_file_release(struct inode *inode, struct file *file, bool isdir);
 
 #endif /* FUSE2PT_H */

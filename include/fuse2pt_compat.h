@@ -71,6 +71,24 @@ static inline bool f2p_inode_is_new(struct inode *inode)
 #endif
 }
 
+static inline struct timespec64 f2p_inode_get_ctime(const struct inode *inode)
+{
+#ifdef F2P_HAVE_INODE_SET_CTIME_TO_TS
+	return inode_get_ctime(inode);
+#else
+	return inode->i_ctime;
+#endif
+}
+
+static inline struct timespec64 f2p_inode_get_mtime(const struct inode *inode)
+{
+#ifdef F2P_HAVE_INODE_SET_MTIME_TO_TS
+	return inode_get_mtime(inode);
+#else
+	return inode->i_mtime;
+#endif
+}
+
 /* 6.17 default dentry operations are set through a helper */
 static inline void f2p_set_default_d_op(struct super_block *sb,
 					const struct dentry_operations *ops)
@@ -169,5 +187,153 @@ static int name(F2P_IDMAP_T *idmap, struct inode *dir,			\
 	return fn(idmap, dir, dentry, mode);				\
 }
 #endif
+
+/*
+ * Passthrough on the backing file.  6.8 added helpers that do it
+ * (include/linux/backing-file.h); 6.13 handed them the kiocb instead of
+ * the user file.  Before 6.8, src/backing-shim.c does the same itself.
+ * Either way the caller gets one set of f2p_backing_*() functions.
+ */
+struct pipe_inode_info;
+struct vm_area_struct;
+void f2p_pt_end_write(struct file *user_file);
+
+#ifdef F2P_HAVE_BACKING_FILE
+#include <linux/backing-file.h>
+
+static inline void f2p_backing_accessed(struct file *file)
+{
+	/* atime is the server's to keep; nothing to do on our side */
+}
+
+#ifdef F2P_HAVE_BACKING_KIOCB
+static inline void f2p_backing_end_write(struct kiocb *iocb, ssize_t ret)
+{
+	f2p_pt_end_write(iocb->ki_filp);
+}
+#define F2P_BACKING_CTX(name, cred_, user_)				\
+	struct backing_file_ctx name = {				\
+		.cred = (cred_),					\
+		.accessed = f2p_backing_accessed,			\
+		.end_write = f2p_backing_end_write,			\
+	}
+#else
+static inline void f2p_backing_end_write(struct file *user, loff_t pos,
+					 ssize_t ret)
+{
+	f2p_pt_end_write(user);
+}
+#define F2P_BACKING_CTX(name, cred_, user_)				\
+	struct backing_file_ctx name = {				\
+		.cred = (cred_),					\
+		.user_file = (user_),					\
+		.accessed = f2p_backing_accessed,			\
+		.end_write = f2p_backing_end_write,			\
+	}
+#endif
+
+static inline struct file *f2p_backing_open(struct file *user, int flags,
+					    const struct path *real,
+					    const struct cred *cred)
+{
+	return backing_file_open(user, flags, real, cred);
+}
+
+static inline ssize_t f2p_backing_read_iter(struct file *bf,
+					    struct iov_iter *iter,
+					    struct kiocb *iocb,
+					    const struct cred *cred)
+{
+	F2P_BACKING_CTX(ctx, cred, iocb->ki_filp);
+
+	return backing_file_read_iter(bf, iter, iocb, iocb->ki_flags, &ctx);
+}
+
+static inline ssize_t f2p_backing_write_iter(struct file *bf,
+					     struct iov_iter *iter,
+					     struct kiocb *iocb,
+					     const struct cred *cred)
+{
+	F2P_BACKING_CTX(ctx, cred, iocb->ki_filp);
+
+	return backing_file_write_iter(bf, iter, iocb, iocb->ki_flags, &ctx);
+}
+
+static inline ssize_t f2p_backing_splice_read(struct file *bf,
+					      struct file *user, loff_t *ppos,
+					      struct pipe_inode_info *pipe,
+					      size_t len, unsigned int flags,
+					      const struct cred *cred)
+{
+	F2P_BACKING_CTX(ctx, cred, user);
+#ifdef F2P_HAVE_BACKING_KIOCB
+	struct kiocb iocb;
+	ssize_t ret;
+
+	init_sync_kiocb(&iocb, user);
+	iocb.ki_pos = *ppos;
+	ret = backing_file_splice_read(bf, &iocb, pipe, len, flags, &ctx);
+	*ppos = iocb.ki_pos;
+	return ret;
+#else
+	return backing_file_splice_read(bf, ppos, pipe, len, flags, &ctx);
+#endif
+}
+
+static inline ssize_t f2p_backing_splice_write(struct pipe_inode_info *pipe,
+					       struct file *bf,
+					       struct file *user, loff_t *ppos,
+					       size_t len, unsigned int flags,
+					       const struct cred *cred)
+{
+	struct inode *inode = file_inode(user);
+	F2P_BACKING_CTX(ctx, cred, user);
+	ssize_t ret;
+#ifdef F2P_HAVE_BACKING_KIOCB
+	struct kiocb iocb;
+
+	init_sync_kiocb(&iocb, user);
+	iocb.ki_pos = *ppos;
+	inode_lock(inode);
+	ret = backing_file_splice_write(pipe, bf, &iocb, len, flags, &ctx);
+	inode_unlock(inode);
+	*ppos = iocb.ki_pos;
+#else
+	inode_lock(inode);
+	ret = backing_file_splice_write(pipe, bf, ppos, len, flags, &ctx);
+	inode_unlock(inode);
+#endif
+	return ret;
+}
+
+static inline int f2p_backing_mmap(struct file *bf, struct file *user,
+				   struct vm_area_struct *vma,
+				   const struct cred *cred)
+{
+	F2P_BACKING_CTX(ctx, cred, user);
+
+	return backing_file_mmap(bf, vma, &ctx);
+}
+
+#else /* !F2P_HAVE_BACKING_FILE: src/backing-shim.c */
+
+struct file *f2p_backing_open(struct file *user, int flags,
+			      const struct path *real,
+			      const struct cred *cred);
+ssize_t f2p_backing_read_iter(struct file *bf, struct iov_iter *iter,
+			      struct kiocb *iocb, const struct cred *cred);
+ssize_t f2p_backing_write_iter(struct file *bf, struct iov_iter *iter,
+			       struct kiocb *iocb, const struct cred *cred);
+ssize_t f2p_backing_splice_read(struct file *bf, struct file *user,
+				loff_t *ppos, struct pipe_inode_info *pipe,
+				size_t len, unsigned int flags,
+				const struct cred *cred);
+ssize_t f2p_backing_splice_write(struct pipe_inode_info *pipe,
+				 struct file *bf, struct file *user,
+				 loff_t *ppos, size_t len, unsigned int flags,
+				 const struct cred *cred);
+int f2p_backing_mmap(struct file *bf, struct file *user,
+		     struct vm_area_struct *vma, const struct cred *cred);
+#endif /* F2P_HAVE_BACKING_FILE */
 
 #endif /* FUSE2PT_COMPAT_H */

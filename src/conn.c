@@ -13,7 +13,7 @@
 /* INIT flags we implement and therefore offer */
 #define F2P_INIT_OFFER	(FUSE_ASYNC_READ | FUSE_PARALLEL_DIROPS | \
 			 FUSE_ABORT_ERROR | FUSE_MAX_PAGES | FUSE_INIT_EXT | \
-			 FUSE_BIG_WRITES)
+			 FUSE_BIG_WRITES | FUSE_PASSTHROUGH)
 
 struct f2p_init_args {
 	struct f2p_args args;
@@ -34,6 +34,7 @@ struct f2p_conn *f2p_conn_alloc(struct fs_context *fsc)
 	INIT_LIST_HEAD(&fc->pending);
 	INIT_LIST_HEAD(&fc->processing);
 	INIT_LIST_HEAD(&fc->forgets);
+	idr_init(&fc->backing_ids);
 	atomic64_set(&fc->attr_version, 1);
 	fc->connected = true;
 	fc->max_pages = F2P_DEFAULT_MAX_PAGES;
@@ -58,6 +59,7 @@ void f2p_conn_put(struct f2p_conn *fc)
 	WARN_ON_ONCE(!list_empty(&fc->pending) ||
 		     !list_empty(&fc->processing) ||
 		     !list_empty(&fc->forgets));
+	f2p_backing_forget_all(fc);
 	put_pid_ns(fc->pid_ns);
 	put_user_ns(fc->user_ns);
 	kfree(fc);
@@ -150,8 +152,22 @@ static void f2p_apply_init(struct f2p_conn *fc, const struct fuse_init_out *o)
 
 	if (flags & FUSE_INIT_EXT)
 		flags |= (u64)o->flags2 << 32;
+	/*
+	 * Passthrough needs a stacking depth we can honour, and never goes
+	 * with the writeback cache (whose dirty pages it would bypass).
+	 */
+	if ((flags & FUSE_PASSTHROUGH) &&
+	    (o->max_stack_depth < 1 ||
+	     o->max_stack_depth > FILESYSTEM_MAX_STACK_DEPTH ||
+	     (flags & FUSE_WRITEBACK_CACHE)))
+		flags &= ~FUSE_PASSTHROUGH;
 	/* a server may only accept what we offered */
 	flags &= F2P_INIT_OFFER;
+	if ((flags & FUSE_PASSTHROUGH) && fc->sb) {
+		fc->passthrough = true;
+		fc->max_stack_depth = o->max_stack_depth;
+		fc->sb->s_stack_depth = o->max_stack_depth;
+	}
 	fc->init_flags = flags;
 	fc->minor = o->minor;
 	fc->async_read = !!(flags & FUSE_ASYNC_READ);

@@ -344,6 +344,24 @@ static int f2p_dev_fasync(int fd, struct file *file, int on)
 	return fasync_helper(fd, file, on, &fc->fasync);
 }
 
+static long f2p_dev_ioctl(struct file *file, unsigned int cmd,
+			  unsigned long arg)
+{
+	struct f2p_conn *fc = f2p_dev_conn(file);
+	void __user *argp = (void __user *)arg;
+
+	if (!fc)
+		return -EPERM;
+	switch (cmd) {
+	case FUSE_DEV_IOC_BACKING_OPEN:
+		return f2p_backing_ioctl_open(fc, argp);
+	case FUSE_DEV_IOC_BACKING_CLOSE:
+		return f2p_backing_ioctl_close(fc, argp);
+	default:
+		return -ENOTTY;
+	}
+}
+
 static int f2p_dev_release(struct inode *inode, struct file *file)
 {
 	struct f2p_dev *fud = file->private_data;
@@ -366,6 +384,8 @@ const struct file_operations f2p_dev_fops = {
 	.poll		= f2p_dev_poll,
 	.release	= f2p_dev_release,
 	.fasync		= f2p_dev_fasync,
+	.unlocked_ioctl	= f2p_dev_ioctl,
+	.compat_ioctl	= compat_ptr_ioctl,
 };
 
 static struct miscdevice f2p_misc = {

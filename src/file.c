@@ -88,18 +88,30 @@ void f2p_file_release(struct inode *inode, struct file *file, bool isdir)
 	f2p_file_put_release(ff, file->f_flags, isdir);
 }
 
-/* What every freshly opened regular file needs, however it was opened. */
-void f2p_file_opened(struct inode *inode, struct file *file)
+/*
+ * What every freshly opened regular file needs, however it was opened:
+ * its io mode first.  A refused file is released to the server here.
+ */
+int f2p_file_opened(struct inode *inode, struct file *file)
 {
 	struct f2p_file *ff = file->private_data;
+	int err;
 
+	err = f2p_iomode_open(inode, file, ff);
+	if (err) {
+		file->private_data = NULL;
+		f2p_file_put_release(ff, file->f_flags, false);
+		return err;
+	}
 	if (ff->open_flags & FOPEN_STREAM)
 		stream_open(inode, file);
 	else if (ff->open_flags & FOPEN_NONSEEKABLE)
 		nonseekable_open(inode, file);
 	/* unless the server vouches for our cache, start from scratch */
-	if (!(ff->open_flags & (FOPEN_KEEP_CACHE | FOPEN_DIRECT_IO)))
+	if (ff->iomode == F2P_IOMODE_CACHED &&
+	    !(ff->open_flags & FOPEN_KEEP_CACHE))
 		invalidate_inode_pages2(inode->i_mapping);
+	return 0;
 }
 
 static int f2p_open(struct inode *inode, struct file *file)
@@ -116,12 +128,15 @@ static int f2p_open(struct inode *inode, struct file *file)
 	if (IS_ERR(ff))
 		return PTR_ERR(ff);
 	file->private_data = ff;
-	f2p_file_opened(inode, file);
-	return 0;
+	return f2p_file_opened(inode, file);
 }
 
 static int f2p_release(struct inode *inode, struct file *file)
 {
+	struct f2p_file *ff = file->private_data;
+
+	if (ff)
+		f2p_iomode_release(inode, ff);
 	f2p_file_release(inode, file, false);
 	return 0;
 }
@@ -254,6 +269,8 @@ static ssize_t f2p_read_iter(struct kiocb *iocb, struct iov_iter *to)
 		return -EIO;
 	if (ff->open_flags & FOPEN_DIRECT_IO)
 		return f2p_direct_read(iocb, to);
+	if (ff->backing_file)
+		return f2p_pt_read_iter(iocb, to);
 	/* reading past what we think is the end: the file may have grown */
 	if (iocb->ki_pos + iov_iter_count(to) > i_size_read(inode)) {
 		err = f2p_update_attr(inode, file, false);
@@ -345,11 +362,15 @@ static ssize_t f2p_write_iter(struct kiocb *iocb, struct iov_iter *from)
 	struct file *file = iocb->ki_filp;
 	struct inode *inode = file_inode(file);
 	struct f2p_inode *fi = F2P_I(inode);
+	struct f2p_file *ff = file->private_data;
 	loff_t start;
 	ssize_t ret;
 
 	if (f2p_is_bad(inode))
 		return -EIO;
+	/* PASSTHROUGH|DIRECT_IO: data to the server, only mmap passes through */
+	if (ff->backing_file && !(ff->open_flags & FOPEN_DIRECT_IO))
+		return f2p_pt_write_iter(iocb, from);
 	if (iocb->ki_flags & IOCB_APPEND) {
 		/* the end of file is the server's, not our cached idea of it */
 		ret = f2p_update_attr(inode, file, false);
@@ -435,13 +456,31 @@ static ssize_t f2p_splice_read(struct file *in, loff_t *ppos,
 
 	if (ff->open_flags & FOPEN_DIRECT_IO)
 		return f2p_copy_splice_read(in, ppos, pipe, len, flags);
+	if (ff->backing_file)
+		return f2p_pt_splice_read(in, ppos, pipe, len, flags);
 	return f2p_cached_splice_read(in, ppos, pipe, len, flags);
+}
+
+static ssize_t f2p_splice_write(struct pipe_inode_info *pipe,
+				struct file *out, loff_t *ppos, size_t len,
+				unsigned int flags)
+{
+	struct f2p_file *ff = out->private_data;
+
+	if (ff->backing_file && !(ff->open_flags & FOPEN_DIRECT_IO))
+		return f2p_pt_splice_write(pipe, out, ppos, len, flags);
+	return iter_file_splice_write(pipe, out, ppos, len, flags);
 }
 
 static int f2p_mmap(struct file *file, struct vm_area_struct *vma)
 {
 	struct f2p_file *ff = file->private_data;
 
+	if (ff->backing_file)
+		return f2p_pt_mmap(file, vma);
+	/* an inode in passthrough mode has no page cache to map */
+	if (READ_ONCE(F2P_I(file_inode(file))->fb))
+		return -ENODEV;
 	/* the page cache would go stale behind a direct-io file's back */
 	if (ff->open_flags & FOPEN_DIRECT_IO)
 		return -ENODEV;
@@ -458,6 +497,7 @@ const struct file_operations f2p_file_fops = {
 	.flush		= f2p_flush,
 	.release	= f2p_release,
 	.splice_read	= f2p_splice_read,
+	.splice_write	= f2p_splice_write,
 };
 
 const struct address_space_operations f2p_file_aops = {

@@ -29,6 +29,8 @@ struct inode *f2p_alloc_inode(struct super_block *sb)
 	fi->attr_version = 0;
 	fi->attr_expire = 0;
 	fi->state = 0;
+	fi->iocache = 0;
+	fi->fb = NULL;
 	spin_lock_init(&fi->lock);
 	fi->forget = kzalloc(sizeof(*fi->forget), GFP_KERNEL);
 	if (!fi->forget) {

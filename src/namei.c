@@ -545,8 +545,7 @@ static int f2p_create_open(struct inode *dir, struct dentry *entry,
 		return err;
 	}
 	file->private_data = ff;
-	f2p_file_opened(inode, file);
-	return 0;
+	return f2p_file_opened(inode, file);
 
 out_release:
 	/* the server made and opened something we cannot use: undo both */

@@ -1,0 +1,89 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Passthrough I/O: reads, writes, splice and mmap of a passthrough file
+ * go to our open of the backing file, with the credentials the server
+ * registered it with, and never reach the server.
+ *
+ * How the backing file is driven differs between kernels (the
+ * backing-file helpers of 6.8+, or our own equivalent on 6.1); that is
+ * the compat layer's business, behind f2p_backing_*().
+ */
+#include <linux/fs.h>
+#include <linux/uio.h>
+#include <linux/mm.h>
+#include "fuse2pt.h"
+
+/*
+ * After a write on the backing file, the FUSE inode's size and times
+ * follow it.  Called with the user's (FUSE) file.
+ */
+void f2p_pt_end_write(struct file *file)
+{
+	struct inode *inode = file_inode(file);
+	struct f2p_file *ff = file->private_data;
+	struct f2p_inode *fi;
+	struct inode *binode;
+
+	/* helpers may hand us either file: act on ours only */
+	if (file->f_op != &f2p_file_fops || !ff || !ff->backing_file)
+		return;
+	fi = F2P_I(inode);
+	binode = file_inode(ff->backing_file);
+	spin_lock(&fi->lock);
+	i_size_write(inode, i_size_read(binode));
+	f2p_inode_set_mtime(inode, f2p_inode_get_mtime(binode));
+	f2p_inode_set_ctime(inode, f2p_inode_get_ctime(binode));
+	spin_unlock(&fi->lock);
+}
+
+ssize_t f2p_pt_read_iter(struct kiocb *iocb, struct iov_iter *to)
+{
+	struct f2p_file *ff = iocb->ki_filp->private_data;
+
+	if (!iov_iter_count(to))
+		return 0;
+	return f2p_backing_read_iter(ff->backing_file, to, iocb, ff->fb->cred);
+}
+
+ssize_t f2p_pt_write_iter(struct kiocb *iocb, struct iov_iter *from)
+{
+	struct file *file = iocb->ki_filp;
+	struct inode *inode = file_inode(file);
+	struct f2p_file *ff = file->private_data;
+	ssize_t ret;
+
+	if (!iov_iter_count(from))
+		return 0;
+	/* the FUSE inode's size must move in step with the backing file's */
+	inode_lock(inode);
+	ret = f2p_backing_write_iter(ff->backing_file, from, iocb,
+				     ff->fb->cred);
+	inode_unlock(inode);
+	return ret;
+}
+
+ssize_t f2p_pt_splice_read(struct file *in, loff_t *ppos,
+			   struct pipe_inode_info *pipe, size_t len,
+			   unsigned int flags)
+{
+	struct f2p_file *ff = in->private_data;
+
+	return f2p_backing_splice_read(ff->backing_file, in, ppos, pipe, len,
+				       flags, ff->fb->cred);
+}
+
+ssize_t f2p_pt_splice_write(struct pipe_inode_info *pipe, struct file *out,
+			    loff_t *ppos, size_t len, unsigned int flags)
+{
+	struct f2p_file *ff = out->private_data;
+
+	return f2p_backing_splice_write(pipe, ff->backing_file, out, ppos, len,
+					flags, ff->fb->cred);
+}
+
+int f2p_pt_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct f2p_file *ff = file->private_data;
+
+	return f2p_backing_mmap(ff->backing_file, file, vma, ff->fb->cred);
+}
