@@ -63,10 +63,12 @@ enum f2p_req_bit {
 	F2P_R_BACKGROUND,	/* nobody waits; args->end completes it */
 	F2P_R_LOCKED,		/* device is copying args: abort must not end it */
 	F2P_R_ABORTED,		/* connection went away during the copy */
+	F2P_R_INTERRUPTED,	/* the caller got a signal: tell the server */
 };
 
 struct f2p_req {
 	struct list_head list;
+	struct list_head intr_entry;	/* on fc->interrupts, under fc->lock */
 	refcount_t count;
 	unsigned long flags;
 	struct fuse_in_header in_h;
@@ -102,6 +104,7 @@ struct f2p_conn {
 	struct list_head pending;
 	struct list_head processing;
 	struct list_head forgets;
+	struct list_head interrupts;
 	unsigned int forget_streak;
 	struct fasync_struct *fasync;
 	u64 reqctr;
@@ -113,6 +116,7 @@ struct f2p_conn {
 	bool abort_err;	/* server asked for ECONNABORTED */
 	bool no_flush;
 	bool no_access;
+	bool no_interrupt;
 	bool no_create;
 	bool no_fsync;
 	bool no_rename2;
@@ -233,6 +237,7 @@ void f2p_queue_forget(struct f2p_conn *fc, struct f2p_forget *forget,
 		      u64 nodeid, u64 nlookup);
 void f2p_req_end(struct f2p_conn *fc, struct f2p_req *req);
 void f2p_req_put(struct f2p_req *req);
+void f2p_queue_interrupt_locked(struct f2p_conn *fc, struct f2p_req *req);
 int f2p_request_cache_init(void);
 void f2p_request_cache_exit(void);
 

@@ -34,6 +34,7 @@ struct f2p_conn *f2p_conn_alloc(struct fs_context *fsc)
 	INIT_LIST_HEAD(&fc->pending);
 	INIT_LIST_HEAD(&fc->processing);
 	INIT_LIST_HEAD(&fc->forgets);
+	INIT_LIST_HEAD(&fc->interrupts);
 	idr_init(&fc->backing_ids);
 	atomic64_set(&fc->attr_version, 1);
 	fc->connected = true;
@@ -112,6 +113,8 @@ void f2p_conn_abort(struct f2p_conn *fc)
 	f2p_take_all(&fc->pending, &ended, err);
 	f2p_take_all(&fc->processing, &ended, err);
 	list_splice_init(&fc->forgets, &forgets);
+	while (!list_empty(&fc->interrupts))
+		list_del_init(fc->interrupts.next);
 	if (!fc->initialized) {
 		fc->conn_error = true;
 		smp_wmb();

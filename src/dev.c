@@ -55,7 +55,34 @@ int f2p_dev_attach(struct file *file, struct f2p_conn *fc)
 
 static bool f2p_dev_has_work(struct f2p_conn *fc)
 {
-	return !list_empty(&fc->pending) || !list_empty(&fc->forgets);
+	return !list_empty(&fc->pending) || !list_empty(&fc->forgets) ||
+	       !list_empty(&fc->interrupts);
+}
+
+/*
+ * INTERRUPT names the request by its unique; its own unique is that with
+ * the low bit set.  Formatted under the lock, copied after.
+ */
+static ssize_t f2p_read_interrupt(struct f2p_conn *fc, struct iov_iter *to)
+	__releases(&fc->lock)
+{
+	struct f2p_req *req;
+	struct {
+		struct fuse_in_header h;
+		struct fuse_interrupt_in in;
+	} msg = {};
+
+	req = list_first_entry(&fc->interrupts, struct f2p_req, intr_entry);
+	list_del_init(&req->intr_entry);
+	msg.h.len = sizeof(msg);
+	msg.h.opcode = FUSE_INTERRUPT;
+	msg.h.unique = req->in_h.unique | 1;
+	msg.in.unique = req->in_h.unique;
+	spin_unlock(&fc->lock);
+
+	if (copy_to_iter(&msg, sizeof(msg), to) != sizeof(msg))
+		return -EFAULT;
+	return sizeof(msg);
 }
 
 /* FORGET needs no request: format it straight from the forget record. */
@@ -129,6 +156,9 @@ restart:
 		return -ENODEV;
 	}
 
+	if (!list_empty(&fc->interrupts))
+		return f2p_read_interrupt(fc, to);
+
 	/* forgets go first, but never starve real requests for long */
 	if (!list_empty(&fc->forgets) &&
 	    (list_empty(&fc->pending) || fc->forget_streak++ < 16)) {
@@ -177,6 +207,9 @@ restart:
 		f2p_req_end(fc, req);
 		return ret;
 	}
+	/* the caller was signalled before the server saw the request */
+	if (test_bit(F2P_R_INTERRUPTED, &req->flags))
+		f2p_queue_interrupt_locked(fc, req);
 	spin_unlock(&fc->lock);
 	return ret;
 }
@@ -261,6 +294,30 @@ static int f2p_copy_out_args(struct f2p_req *req, size_t nbytes,
 	return 0;
 }
 
+/*
+ * The answer to an INTERRUPT: ENOSYS means "never send them", EAGAIN
+ * "not now, ask again".  It carries no payload.
+ */
+static ssize_t f2p_interrupt_reply(struct f2p_conn *fc,
+				   const struct fuse_out_header *oh,
+				   size_t nbytes)
+	__releases(&fc->lock)
+{
+	struct f2p_req *req = f2p_find_req(fc, oh->unique & ~1ULL);
+	ssize_t ret = nbytes;
+
+	if (!req)
+		ret = -ENOENT;
+	else if (nbytes != sizeof(*oh))
+		ret = -EINVAL;
+	else if (oh->error == -ENOSYS)
+		fc->no_interrupt = true;
+	else if (oh->error == -EAGAIN)
+		f2p_queue_interrupt_locked(fc, req);
+	spin_unlock(&fc->lock);
+	return ret;
+}
+
 static ssize_t f2p_dev_do_write(struct f2p_conn *fc, struct iov_iter *from)
 {
 	size_t nbytes = iov_iter_count(from);
@@ -286,6 +343,8 @@ static ssize_t f2p_dev_do_write(struct f2p_conn *fc, struct iov_iter *from)
 		spin_unlock(&fc->lock);
 		return -ENOENT;
 	}
+	if (oh.unique & 1)
+		return f2p_interrupt_reply(fc, &oh, nbytes);	/* unlocks */
 	req = f2p_find_req(fc, oh.unique);
 	if (!req) {
 		spin_unlock(&fc->lock);
@@ -385,6 +444,8 @@ const struct file_operations f2p_dev_fops = {
 	.release	= f2p_dev_release,
 	.fasync		= f2p_dev_fasync,
 	.unlocked_ioctl	= f2p_dev_ioctl,
+	.splice_read	= f2p_copy_splice_read,
+	.splice_write	= iter_file_splice_write,
 	.compat_ioctl	= compat_ptr_ioctl,
 };
 

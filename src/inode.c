@@ -160,6 +160,8 @@ static void f2p_init_inode(struct inode *inode, const struct fuse_attr *attr,
 {
 	inode->i_mode = attr->mode & S_IFMT;
 	inode->i_generation = generation;
+	/* times are the server's: the VFS must not stamp its own */
+	inode->i_flags |= S_NOATIME | S_NOCMTIME;
 	switch (inode->i_mode) {
 	case S_IFREG:
 		inode->i_op = &f2p_file_iops;

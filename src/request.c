@@ -26,6 +26,7 @@ static struct f2p_req *f2p_req_alloc(gfp_t gfp)
 	if (!req)
 		return NULL;
 	INIT_LIST_HEAD(&req->list);
+	INIT_LIST_HEAD(&req->intr_entry);
 	refcount_set(&req->count, 1);
 	init_waitqueue_head(&req->waitq);
 	return req;
@@ -85,6 +86,12 @@ static int f2p_queue(struct f2p_conn *fc, struct f2p_req *req)
  */
 void f2p_req_end(struct f2p_conn *fc, struct f2p_req *req)
 {
+	/* an INTERRUPT not yet read has nothing left to interrupt */
+	if (test_bit(F2P_R_INTERRUPTED, &req->flags)) {
+		spin_lock(&fc->lock);
+		list_del_init(&req->intr_entry);
+		spin_unlock(&fc->lock);
+	}
 	if (test_bit(F2P_R_BACKGROUND, &req->flags)) {
 		struct f2p_args *args = req->args;
 
@@ -113,12 +120,39 @@ static int f2p_wait_init(struct f2p_conn *fc)
 }
 
 /*
- * Wait for the answer.  A caller killed before the server has seen the
- * request withdraws it; once sent, the server may be acting on it, so we
- * wait for the answer or for the connection to go away.
+ * Queue an INTERRUPT for a request the server has (or will have) seen.
+ * Called with fc->lock held.
+ */
+void f2p_queue_interrupt_locked(struct f2p_conn *fc, struct f2p_req *req)
+{
+	if (fc->no_interrupt || !fc->connected ||
+	    test_bit(F2P_R_FINISHED, &req->flags) ||
+	    !list_empty(&req->intr_entry))
+		return;
+	list_add_tail(&req->intr_entry, &fc->interrupts);
+	wake_up(&fc->waitq);
+	kill_fasync(&fc->fasync, SIGIO, POLL_IN);
+}
+
+/*
+ * Wait for the answer.  A signal is passed on to the server as INTERRUPT
+ * (if it takes them), and the wait goes on: the server decides whether
+ * the operation ends early.  A caller killed before the server has seen
+ * the request withdraws it; once sent, the server may be acting on it,
+ * so we wait for the answer or for the connection to go away.
  */
 static void f2p_wait_answer(struct f2p_conn *fc, struct f2p_req *req)
 {
+	if (!req->args->force && !READ_ONCE(fc->no_interrupt)) {
+		if (!wait_event_interruptible(req->waitq,
+				test_bit(F2P_R_FINISHED, &req->flags)))
+			goto done;
+		spin_lock(&fc->lock);
+		set_bit(F2P_R_INTERRUPTED, &req->flags);
+		if (test_bit(F2P_R_SENT, &req->flags))
+			f2p_queue_interrupt_locked(fc, req);
+		spin_unlock(&fc->lock);
+	}
 	if (!wait_event_killable(req->waitq,
 				 test_bit(F2P_R_FINISHED, &req->flags)))
 		goto done;
