@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# make demo: build fuse2pt.ko and the helpers, boot a stock Debian kernel
+# (6.1 unless given: 6.1, 6.12 or 7.3) and show libfuse's passthrough_ll
+# mounted on fuse2pt.  The guest's console is streamed to the terminal.
+set -uo pipefail
+. "$(dirname "$0")/lib/common.sh"
+. "$TOP/tests/lib/vm.sh"
+. "$TOP/tests/lib/build.sh"
+
+need_root
+TAG=${1:-6.1}
+case $TAG in 6.1|6.12|7.3) ;; *) die "unknown kernel tag '$TAG' (6.1, 6.12, 7.3)" ;; esac
+
+bash "$TOP/tests/lib/host-setup.sh" || die "host setup failed"
+bash "$TOP/tests/lib/guest-image.sh" || die "guest image failed"
+mkdir -p "$WORK"
+build_progs || log "some test programs did not build"
+build_module "$TAG" || log "fuse2pt.ko did not build cleanly for $TAG"
+make_image "$TAG" || die "cannot make the initramfs"
+
+dir=$WORK/$TAG/demo
+log "booting $TAG ($(kver_of "$TAG")) under $(vm_accel); console follows"
+VM_LOGLEVEL=4 vm_boot "$(vmlinuz_of "$TAG")" "$WORK/$TAG/run.img" "$dir" 600 \
+	fuse2pt.tag="$TAG" fuse2pt.mode=demo &
+pid=$!
+sleep 1
+tail -n +1 -f --pid=$pid "$dir/console.log"
+wait $pid
+rc=$?
+grep -q '^RESULT PASS demo:demo' "$dir/results.log" && exit 0
+log "demo failed (qemu status $rc); console: $dir/console.log"
+exit 1

@@ -1,0 +1,228 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Building what the guests run.  Sourced by run.sh and demo.sh; run on its
+# own ("tests/lib/build.sh [TAGS...]") it builds everything and the
+# per-kernel initramfs images.
+#
+#   build_module TAG      fuse2pt.ko for kernel TAG -> $WORK/TAG/fuse2pt.ko
+#                         ($WORK/TAG/build.status: "ok" or the reasons)
+#   build_progs           test programs against trixie's libfuse 3.17 (in
+#                         the chroot): libfuse's example servers and each
+#                         tools/*.c and tests/*/*.c (one program per file,
+#                         -Wall -Wextra, warnings fail); the bookworm host's
+#                         3.14 builds of two examples (*-314)
+#                         -> $WORK/bin, $WORK/lib ($WORK/progs.status)
+#   make_image TAG        base userspace + overlay -> $WORK/TAG/run.img
+#
+# Sources are copied per kernel so builds never share object files.
+
+[ -n "${TOP:-}" ] || . "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+. "$TOP/tests/lib/chroot.sh"
+
+WORK=${FUSE2PT_WORK:-$CACHE/work}
+EXAMPLES=/usr/share/doc/libfuse3-dev/examples
+GUEST_OPT=/opt/fuse2pt
+
+kver_of() { cat "$CACHE/kernels/$1/KVER"; }
+
+# Copy the project's files (tracked and untracked, not ignored) to $1.
+copy_sources() {
+	local dest=$1 f
+	rm -rf "$dest"
+	mkdir -p "$dest"
+	if git -C "$TOP" rev-parse --git-dir >/dev/null 2>&1; then
+		git -C "$TOP" ls-files -z -c -o --exclude-standard |
+		while IFS= read -r -d '' f; do
+			case $f in tests/*|.git/*) continue ;; esac
+			[ -f "$TOP/$f" ] || [ -L "$TOP/$f" ] || continue
+			mkdir -p "$dest/$(dirname "$f")"
+			cp -a "$TOP/$f" "$dest/$f"
+		done
+	else
+		tar -C "$TOP" --exclude=./.git --exclude=./tests -cf - . | tar -C "$dest" -xf -
+	fi
+}
+
+build_module() {
+	local tag=$1 kver out src rc=0 cmd status=()
+	kver=$(kver_of "$tag")
+	out=$WORK/$tag
+	rm -rf "$out"
+	mkdir -p "$out"
+	if [ ! -f "$TOP/Makefile" ] || ! ls "$TOP"/src/*.c >/dev/null 2>&1; then
+		echo "module sources missing (no Makefile or src/*.c at $TOP)" > "$out/build.status"
+		log "!!!! $tag: no module sources yet (Makefile, src/*.c): not building fuse2pt.ko"
+		return 1
+	fi
+	cmd="make KVER=$kver W=1 -j$(nproc)"
+	if [ "$tag" = 7.3 ]; then
+		src=$CHROOT/build/src-$tag
+		copy_sources "$src"
+		log "building fuse2pt.ko for $tag ($kver) in the trixie chroot"
+		chroot_run "cd /build/src-$tag && $cmd" > "$out/build.log" 2>&1 || rc=$?
+	else
+		src=$WORK/src-$tag
+		copy_sources "$src"
+		log "building fuse2pt.ko for $tag ($kver)"
+		(cd "$src" && $cmd) > "$out/build.log" 2>&1 || rc=$?
+	fi
+	if [ $rc != 0 ] || [ ! -f "$src/fuse2pt.ko" ]; then
+		status+=("build failed (make status $rc)")
+	else
+		cp "$src/fuse2pt.ko" "$out/fuse2pt.ko"
+	fi
+	if grep -Eq '(^|[^A-Za-z_])(warning|WARNING):' "$out/build.log"; then
+		status+=("build printed warnings")
+	fi
+	if [ ${#status[@]} = 0 ]; then
+		echo ok > "$out/build.status"
+		return 0
+	fi
+	printf '%s\n' "${status[@]}" > "$out/build.status"
+	log "!!!!!!!! $tag: fuse2pt.ko: ${status[*]} (log: $out/build.log) !!!!!!!!"
+	grep -E -B2 -A3 '(^|[^A-Za-z_])(error|warning|WARNING):' "$out/build.log" | head -n 60 >&2 ||
+		tail -n 30 "$out/build.log" >&2
+	return 1
+}
+
+# Programs built in the chroot (trixie: gcc-14, libfuse 3.17).
+_chroot_progs_script() {
+	cat <<-'EOS'
+	set -u
+	cd /build/progs
+	EX=/usr/share/doc/libfuse3-dev/examples
+	FUSE=$(pkg-config --cflags --libs fuse3)
+	: > status
+	mkdir -p bin
+	try() {	# NAME KIND CC-ARGS...
+		local name=$1 kind=$2
+		shift 2
+		if ! gcc "$@" > "log-$name" 2>&1; then
+			echo "FAIL $name compile failed: $(grep -m1 -E 'error' "log-$name")" >> status
+		elif [ "$kind" = own ] && grep -q 'warning:' "log-$name"; then
+			echo "FAIL $name compiler warnings: $(grep -m1 'warning:' "log-$name")" >> status
+		else
+			echo "OK $name" >> status
+		fi
+		cat "log-$name"
+	}
+	for p in hello_ll passthrough_ll passthrough; do
+		if [ -f "$EX/$p.c" ]; then
+			try "$p" example -O2 -w -I"$EX" -o "bin/$p" "$EX/$p.c" $FUSE -lpthread
+		else
+			echo "FAIL $p $EX/$p.c not found" >> status
+		fi
+	done
+	for f in src/progs/*/*.c; do
+		[ -f "$f" ] || continue
+		n=$(basename "$f" .c)
+		try "$n" own -O2 -g -Wall -Wextra -Isrc/include -o "bin/$n" "$f" $FUSE -lpthread
+	done
+	EOS
+}
+
+build_progs() {
+	local d=$CHROOT/build/progs f n rc=0 want dir
+	rm -rf "${d:?}" "${WORK:?}/bin" "${WORK:?}/lib"
+	mkdir -p "$d/src/progs" "$d/src/include" "$WORK/bin" "$WORK/lib"
+	cp "$TOP"/include/*.h "$d/src/include/" 2>/dev/null || true
+	for want in tests/servers tools; do
+		if ! ls "$TOP/$want"/*.c >/dev/null 2>&1; then
+			log "!!!!!!!! no $want/*.c yet: those programs are not built (cases needing them will fail) !!!!!!!!"
+		fi
+	done
+	# Every C file in tools/ and tests/*/ (but the harness' own tests/lib)
+	# is one program.
+	for dir in "$TOP"/tools "$TOP"/tests/*/; do
+		dir=${dir%/}
+		[ "$dir" = "$TOP/tests/lib" ] && continue
+		ls "$dir"/*.c >/dev/null 2>&1 || continue
+		mkdir -p "$d/src/progs/$(basename "$dir")"
+		cp "$dir"/*.c "$d/src/progs/$(basename "$dir")/"
+	done
+	log "building test programs in the chroot (libfuse $(chroot_run 'pkg-config --modversion fuse3'))"
+	_chroot_progs_script > "$d/build.sh"
+	chroot_run "bash /build/progs/build.sh" > "$WORK/progs.log" 2>&1 || rc=$?
+	cp "$d"/bin/* "$WORK/bin/" 2>/dev/null || true
+	cp "$d/status" "$WORK/progs.status" 2>/dev/null || echo "FAIL progs chroot build script failed ($rc)" > "$WORK/progs.status"
+
+	# The host's (bookworm) libfuse 3.14 builds, run with its library in
+	# the guest: soname libfuse3.so.3, so no clash with trixie's .so.4.
+	log "building *-314 programs on the host (libfuse $(pkg-config --modversion fuse3))"
+	for n in hello_ll passthrough_ll; do
+		if [ ! -f "$EXAMPLES/$n.c" ]; then
+			echo "FAIL $n-314 $EXAMPLES/$n.c not found on the host" >> "$WORK/progs.status"
+		elif gcc -O2 -w -I"$EXAMPLES" -o "$WORK/bin/$n-314" "$EXAMPLES/$n.c" \
+			$(pkg-config --cflags --libs fuse3) -lpthread -Wl,-rpath,$GUEST_OPT/lib \
+			>> "$WORK/progs.log" 2>&1; then
+			echo "OK $n-314" >> "$WORK/progs.status"
+		else
+			echo "FAIL $n-314 compile failed on the host" >> "$WORK/progs.status"
+		fi
+	done
+	f=$(ldconfig -p | awk '/libfuse3\.so\.3 .*x86-64/ { print $NF; exit }')
+	[ -n "$f" ] || f=/usr/lib/x86_64-linux-gnu/libfuse3.so.3
+	if [ -e "$f" ]; then
+		cp -L "$f" "$WORK/lib/libfuse3.so.3"
+	else
+		echo "FAIL libfuse3.so.3 host library not found" >> "$WORK/progs.status"
+	fi
+	if grep -q '^FAIL' "$WORK/progs.status"; then
+		log "!!!!!!!! test programs: $(grep -c '^FAIL' "$WORK/progs.status") failed (log: $WORK/progs.log):"
+		grep '^FAIL' "$WORK/progs.status" >&2
+		return 1
+	fi
+	log "test programs: $(ls "$WORK/bin" | tr '\n' ' ')"
+}
+
+# Stock fuse.ko for kernels that have fuse as a module.
+_stock_fuse_module() {	# TAG -> path or nothing
+	local tag=$1 kver cfg root
+	kver=$(kver_of "$tag")
+	root=$CACHE/kernels/$tag/root
+	cfg=$root/boot/config-$kver
+	grep -q '^CONFIG_FUSE_FS=m' "$cfg" 2>/dev/null || return 0
+	ls "$root/lib/modules/$kver/kernel/fs/fuse/fuse.ko"* \
+	   "$root/usr/lib/modules/$kver/kernel/fs/fuse/fuse.ko"* \
+	   "$CHROOT/usr/lib/modules/$kver/kernel/fs/fuse/fuse.ko"* 2>/dev/null | head -n1
+}
+
+make_image() {
+	local tag=$1 out=$WORK/$1 st m
+	st=$out/overlay
+	rm -rf "$st"
+	mkdir -p "$st/tests" "$st$GUEST_OPT/bin" "$st$GUEST_OPT/lib" "$st$GUEST_OPT/mod"
+	install -m 755 "$TOP/tests/guest/init" "$st/init"
+	cp -a "$TOP/tests/guest/." "$st/tests/"
+	rm -f "$st/tests/init"
+	cp -a "$WORK/bin/." "$st$GUEST_OPT/bin/" 2>/dev/null || true
+	cp -a "$WORK/lib/." "$st$GUEST_OPT/lib/" 2>/dev/null || true
+	[ -f "$out/fuse2pt.ko" ] && cp "$out/fuse2pt.ko" "$st$GUEST_OPT/mod/"
+	m=$(_stock_fuse_module "$tag")
+	if [ -n "$m" ]; then
+		cp "$m" "$st$GUEST_OPT/mod/"
+	elif ! grep -q '^CONFIG_FUSE_FS=y' "$CACHE/kernels/$tag/root/boot/config-$(kver_of "$tag")"; then
+		log "WARNING: $tag: stock fuse is neither built in nor found as a module"
+	fi
+	echo "$tag" > "$st$GUEST_OPT/TAG"
+	(cd "$st" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) |
+		zstd -q -T0 > "$out/overlay.cpio.zst"
+	cat "$CACHE/guest-base.cpio.zst" "$out/overlay.cpio.zst" > "$out/run.img"
+}
+
+vmlinuz_of() { echo "$CACHE/kernels/$1/root/boot/vmlinuz-$(kver_of "$1")"; }
+
+if [ "${BASH_SOURCE[0]}" = "$0" ]; then
+	set -uo pipefail
+	need_root
+	mkdir -p "$WORK"
+	tags=("$@")
+	[ ${#tags[@]} -gt 0 ] || tags=(6.1 6.12 7.3)
+	build_progs || true
+	for t in "${tags[@]}"; do
+		build_module "$t" || true
+		make_image "$t"
+		log "$t: $(cat "$WORK/$t/build.status" | tr '\n' ' ') image $WORK/$t/run.img"
+	done
+fi

@@ -1,0 +1,91 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
+# Booting stock Debian kernels under QEMU.  Source after common.sh.
+#
+#   vm_accel                 -> "kvm" or "tcg" (probed once per machine, cached)
+#   vm_boot VMLINUZ IMG DIR TIMEOUT [APPEND...]
+#                            boots IMG as initramfs; DIR/console.log gets
+#                            ttyS0, DIR/results.log ttyS1; returns qemu's
+#                            status (124 when the host-side timeout hit)
+# FUSE2PT_ACCEL=kvm|tcg overrides the probe.
+
+VM_MEM=${FUSE2PT_VM_MEM:-2G}
+VM_SMP=${FUSE2PT_VM_SMP:-2}
+
+vm_accel_args() {
+	case $1 in
+	kvm) echo "-accel kvm -cpu host" ;;
+	*)   echo "-accel tcg,thread=multi -cpu max" ;;
+	esac
+}
+
+# Boot a probe initramfs (static /init printing a marker) under KVM with a
+# short timeout.  Stock kernels hang under the paravirtual KVM of some
+# hosts; only a kernel that really reaches userspace counts.
+vm_probe_kvm() {
+	local vmlinuz=$1 d
+	[ -r /dev/kvm ] && [ -w /dev/kvm ] || return 1
+	d=$(mktemp -d)
+	mkdir -p "$d/root/dev"
+	gcc -static -Os -o "$d/root/init" "$TOP/tests/lib/probe-init.c" || { rm -rf "$d"; return 1; }
+	mknod "$d/root/dev/console" c 5 1 2>/dev/null || true
+	(cd "$d/root" && find . | cpio -o -H newc --quiet) > "$d/probe.cpio"
+	timeout -k 5 "${FUSE2PT_KVM_PROBE_TIMEOUT:-25}" \
+		qemu-system-x86_64 -accel kvm -cpu host -m 512M -smp 1 \
+		-kernel "$vmlinuz" -initrd "$d/probe.cpio" \
+		-append "console=ttyS0 panic=-1 rdinit=/init" \
+		-display none -no-reboot -nic none -monitor none \
+		-serial "file:$d/console.log" >/dev/null 2>&1 || true
+	if grep -q FUSE2PT-PROBE-OK "$d/console.log" 2>/dev/null; then
+		rm -rf "$d"; return 0
+	fi
+	rm -rf "$d"; return 1
+}
+
+vm_accel() {
+	local key file vmlinuz
+	if [ -n "${FUSE2PT_ACCEL:-}" ]; then echo "$FUSE2PT_ACCEL"; return; fi
+	key=$( { grep -m1 'model name' /proc/cpuinfo; hostname; uname -r
+		 qemu-system-x86_64 --version | head -n1; } | sha256sum | cut -c1-12)
+	file=$CACHE/accel-$key
+	if [ -s "$file" ]; then cat "$file"; return; fi
+	vmlinuz=$(ls "$CACHE"/kernels/6.1/root/boot/vmlinuz-* 2>/dev/null | head -n1)
+	[ -n "$vmlinuz" ] || { echo tcg; return; }
+	log "probing whether stock kernels boot under KVM (once per machine, <= 25 s)"
+	if vm_probe_kvm "$vmlinuz"; then echo kvm > "$file"; else echo tcg > "$file"; fi
+	log "accelerator: $(cat "$file") (cached in $file)"
+	cat "$file"
+}
+
+vm_boot() {
+	local vmlinuz=$1 img=$2 dir=$3 tmo=$4 accel rc=0 qpid grace=0
+	shift 4
+	accel=$(vm_accel)
+	mkdir -p "$dir"
+	: > "$dir/console.log"; : > "$dir/results.log"
+	# shellcheck disable=SC2046
+	timeout -k 10 "$tmo" qemu-system-x86_64 $(vm_accel_args "$accel") \
+		-m "$VM_MEM" -smp "$VM_SMP" \
+		-kernel "$vmlinuz" -initrd "$img" \
+		-append "console=ttyS0 panic=-1 rdinit=/init loglevel=${VM_LOGLEVEL:-6} $*" \
+		-display none -no-reboot -nic none -monitor none \
+		-serial "file:$dir/console.log" -serial "file:$dir/results.log" \
+		> "$dir/qemu.log" 2>&1 &
+	qpid=$!
+	# A guest whose kernel broke may never manage to power off: once it
+	# has reported ALL-DONE, give it 20 s, then stop it.
+	while kill -0 "$qpid" 2>/dev/null; do
+		if grep -q '^ALL-DONE' "$dir/results.log" 2>/dev/null; then
+			grace=$((grace + 1))
+			if [ $grace -gt 20 ]; then
+				log "guest reported ALL-DONE but did not power off; stopping qemu"
+				echo "fuse2pt: guest did not power off after ALL-DONE" >> "$dir/qemu.log"
+				kill "$qpid" 2>/dev/null
+				break
+			fi
+		fi
+		sleep 1
+	done
+	wait "$qpid" || rc=$?
+	return $rc
+}

@@ -1,0 +1,133 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# fuse2pt's test run: prepare the host, build the guest userspace, build
+# fuse2pt.ko for each kernel and the test programs, boot each stock Debian
+# kernel under QEMU with the guest test cases, and report.
+#
+#   tests/run.sh [TAGS...]        TAGS: 6.1 6.12 7.3 (default: all three)
+#
+# Environment:
+#   FUSE2PT_ONLY=GLOB             run only guest cases whose name matches
+#   FUSE2PT_ACCEL=kvm|tcg         skip the accelerator probe
+#   FUSE2PT_KERNEL_TIMEOUT=SECS   host-side limit per kernel (1200)
+#   FUSE2PT_CACHE, FUSE2PT_WORK   cache and build directories
+#
+# The last line is "N passed, N failed"; the exit status is non-zero if
+# anything failed.  Logs: $WORK/TAG/{build.log,console.log,results.log}.
+set -uo pipefail
+. "$(dirname "$0")/lib/common.sh"
+. "$TOP/tests/lib/vm.sh"
+. "$TOP/tests/lib/build.sh"
+
+need_root
+TAGS=("$@")
+[ ${#TAGS[@]} -gt 0 ] || TAGS=(6.1 6.12 7.3)
+for t in "${TAGS[@]}"; do
+	case $t in 6.1|6.12|7.3) ;; *) die "unknown kernel tag '$t' (6.1, 6.12, 7.3)" ;; esac
+done
+KERNEL_TIMEOUT=${FUSE2PT_KERNEL_TIMEOUT:-1200}
+BAD_RE='WARNING|BUG|Oops|KASAN|hung task|blocked for more than|refcount_t|general protection|Call Trace'
+
+declare -A STAGE=()
+STAGES=()
+RUN_START=$(date +%s)
+stage() {	# NAME CMD...: run and time a stage
+	local name=$1 t0 rc=0
+	shift
+	t0=$(date +%s)
+	"$@" || rc=$?
+	STAGE[$name]=$(( $(date +%s) - t0 ))
+	STAGES+=("$name")
+	log "stage $name: ${STAGE[$name]}s"
+	return $rc
+}
+
+stage setup bash "$TOP/tests/lib/host-setup.sh" || die "host setup failed"
+stage guest-image bash "$TOP/tests/lib/guest-image.sh" || die "guest image failed"
+mkdir -p "$WORK"
+stage build-programs build_progs
+for t in "${TAGS[@]}"; do
+	stage "build-$t" build_module "$t"
+	make_image "$t" || die "cannot make the initramfs for $t"
+done
+
+TOTAL_PASS=0 TOTAL_FAIL=0
+REPORT=()
+say() { REPORT+=("$*"); }
+
+# Test programs that did not build count once.
+if grep -q '^FAIL' "$WORK/progs.status" 2>/dev/null; then
+	n=$(grep -c '^FAIL' "$WORK/progs.status")
+	say "== test programs: $n failed to build ($WORK/progs.log)"
+	while read -r _ name reason; do say "   FAIL build:$name: $reason"; done < <(grep '^FAIL' "$WORK/progs.status")
+	TOTAL_FAIL=$((TOTAL_FAIL + n))
+fi
+
+# parse_kernel TAG: count and describe one kernel's results.
+parse_kernel() {
+	local tag=$1 dir=$WORK/$1/vm res np nf ns extra=() bad st up0 up1 line
+	res=$(tr -d '\r' < "$dir/results.log" 2>/dev/null)
+	np=$(grep -c '^RESULT PASS ' <<< "$res")
+	nf=$(grep -c '^RESULT FAIL ' <<< "$res")
+	ns=$(grep -c '^RESULT SKIP ' <<< "$res")
+
+	st=$(cat "$WORK/$tag/build.status" 2>/dev/null || echo "not built")
+	[ "$st" = ok ] || extra+=("build:fuse2pt.ko: $(echo "$st" | tr '\n' ' ')(log $WORK/$tag/build.log)")
+	if ! grep -q '^GUEST-START' <<< "$res"; then
+		extra+=("boot: the guest never started its tests (status $BOOT_RC; see $dir/console.log)")
+	elif ! grep -q '^ALL-DONE' <<< "$res"; then
+		line=$(grep '^CASE-BEGIN' <<< "$res" | tail -n1)
+		extra+=("guest: did not finish (status $BOOT_RC$([ "$BOOT_RC" = 124 ] && echo ", host timeout ${KERNEL_TIMEOUT}s"); last case started: ${line#CASE-BEGIN })")
+	fi
+	# Cases that began and never ended (the kernel died under them).
+	while read -r line; do
+		grep -q "^CASE-END ${line#CASE-BEGIN } " <<< "$res" ||
+			[ -z "$line" ] || extra+=("${line#CASE-BEGIN }: case never ended")
+	done < <(grep '^CASE-BEGIN' <<< "$res")
+
+	# The whole dmesg, or what the console caught of it.
+	if grep -q '^DMESG-END' <<< "$res"; then
+		bad=$(sed -n '/^DMESG-BEGIN/,/^DMESG-END/p' <<< "$res" | grep -E "$BAD_RE")
+	else
+		bad=$(tr -d '\r' < "$dir/console.log" | grep -E '^\[ *[0-9]+\.[0-9]+\]' | grep -E "$BAD_RE")
+	fi
+	if [ -n "$bad" ]; then
+		extra+=("dmesg: $(wc -l <<< "$bad") problem line(s), first: $(head -n1 <<< "$bad" | cut -c1-150)")
+		DMESG_VERDICT="PROBLEMS"
+	else
+		DMESG_VERDICT="clean"
+	fi
+	nf=$((nf + ${#extra[@]}))
+
+	up0=$(sed -n 's/^GUEST-START .*uptime=\([0-9.]*\).*/\1/p' <<< "$res" | head -n1)
+	up1=$(sed -n 's/^ALL-DONE.*uptime=\([0-9.]*\).*/\1/p' <<< "$res" | head -n1)
+	say "== $tag ($(kver_of "$tag"), $(vm_accel)): $np passed, $nf failed$([ "$ns" -gt 0 ] && echo ", $ns SKIPPED")"
+	grep '^RESULT FAIL ' <<< "$res" | sed 's/^RESULT FAIL \([^ ]*\) \{0,1\}/   FAIL \1: /' | cut -c1-400 |
+		while IFS= read -r line; do echo "$line"; done > "$dir/failures"
+	while IFS= read -r line; do say "$line"; done < "$dir/failures"
+	for line in "${extra[@]}"; do say "   FAIL $line"; done
+	grep '^RESULT SKIP ' <<< "$res" | sed 's/^RESULT SKIP \([^ ]*\) \{0,1\}/   SKIP \1: /' > "$dir/skips"
+	while IFS= read -r line; do say "$line"; done < "$dir/skips"
+	say "   dmesg: $DMESG_VERDICT"
+	say "   time: boot ${up0:-?}s, tests $( [ -n "$up0" ] && [ -n "$up1" ] && awk -v a="$up0" -v b="$up1" 'BEGIN { printf "%.0f", b - a }' || echo '?')s (guest clock), qemu ${STAGE[boot-$tag]}s wall; logs in $dir"
+	TOTAL_PASS=$((TOTAL_PASS + np))
+	TOTAL_FAIL=$((TOTAL_FAIL + nf))
+}
+
+for t in "${TAGS[@]}"; do
+	log "booting $t ($(kver_of "$t")) with the test cases${FUSE2PT_ONLY:+ matching '$FUSE2PT_ONLY'}"
+	BOOT_RC=0
+	stage "boot-$t" vm_boot "$(vmlinuz_of "$t")" "$WORK/$t/run.img" "$WORK/$t/vm" "$KERNEL_TIMEOUT" \
+		"fuse2pt.tag=$t" ${FUSE2PT_ONLY:+"fuse2pt.only=$FUSE2PT_ONLY"} || BOOT_RC=$?
+	parse_kernel "$t"
+done
+
+echo
+printf '%s\n' "${REPORT[@]}"
+echo
+timing="== wall time per stage:"
+for s in "${STAGES[@]}"; do timing+=" $s ${STAGE[$s]}s,"; done
+echo "${timing%,}; total $(( $(date +%s) - RUN_START ))s"
+echo "$TOTAL_PASS passed, $TOTAL_FAIL failed"
+[ "$TOTAL_FAIL" = 0 ]
