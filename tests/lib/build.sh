@@ -26,6 +26,10 @@ GUEST_OPT=/opt/fuse2pt
 
 kver_of() { cat "$CACHE/kernels/$1/KVER"; }
 
+# Build directory inside the shared chroot, private to this $WORK so that
+# runs with different work directories can build at the same time.
+CBUILD=/build/$(printf '%s' "$WORK" | md5sum | cut -c1-8)
+
 # Copy the project's files (tracked and untracked, not ignored) to $1.
 copy_sources() {
 	local dest=$1 f
@@ -57,10 +61,10 @@ build_module() {
 	fi
 	cmd="make KVER=$kver W=1 -j$(nproc)"
 	if [ "$tag" = 7.3 ]; then
-		src=$CHROOT/build/src-$tag
+		src=$CHROOT$CBUILD/src-$tag
 		copy_sources "$src"
 		log "building fuse2pt.ko for $tag ($kver) in the trixie chroot"
-		chroot_run "cd /build/src-$tag && $cmd" > "$out/build.log" 2>&1 || rc=$?
+		chroot_run "cd $CBUILD/src-$tag && $cmd" > "$out/build.log" 2>&1 || rc=$?
 	else
 		src=$WORK/src-$tag
 		copy_sources "$src"
@@ -90,7 +94,7 @@ build_module() {
 _chroot_progs_script() {
 	cat <<-'EOS'
 	set -u
-	cd /build/progs
+	cd "$(dirname "$0")"
 	EX=/usr/share/doc/libfuse3-dev/examples
 	FUSE=$(pkg-config --cflags --libs fuse3)
 	: > status
@@ -123,7 +127,7 @@ _chroot_progs_script() {
 }
 
 build_progs() {
-	local d=$CHROOT/build/progs f n rc=0 want dir
+	local d=$CHROOT$CBUILD/progs f n rc=0 want dir
 	rm -rf "${d:?}" "${WORK:?}/bin" "${WORK:?}/lib"
 	mkdir -p "$d/src/progs" "$d/src/include" "$WORK/bin" "$WORK/lib"
 	cp "$TOP"/include/*.h "$d/src/include/" 2>/dev/null || true
@@ -143,7 +147,7 @@ build_progs() {
 	done
 	log "building test programs in the chroot (libfuse $(chroot_run 'pkg-config --modversion fuse3'))"
 	_chroot_progs_script > "$d/build.sh"
-	chroot_run "bash /build/progs/build.sh" > "$WORK/progs.log" 2>&1 || rc=$?
+	chroot_run "bash $CBUILD/progs/build.sh" > "$WORK/progs.log" 2>&1 || rc=$?
 	cp "$d"/bin/* "$WORK/bin/" 2>/dev/null || true
 	cp "$d/status" "$WORK/progs.status" 2>/dev/null || echo "FAIL progs chroot build script failed ($rc)" > "$WORK/progs.status"
 

@@ -15,9 +15,13 @@ chroot_umount_all() {	# unmount everything below $CHROOT, deepest first
 	done
 }
 
-# chroot_run CMD...: run CMD (a shell command line) in the chroot.
+# chroot_run CMD...: run CMD (a shell command line) in the chroot.  Runs
+# sharing one chroot (parallel test runs with their own work directories)
+# take turns, so that one never unmounts /proc under another.
 chroot_run() {
-	local rc=0 mounted=0
+	local rc=0 mounted=0 lock
+	exec {lock}>>"$CHROOT.lock"
+	flock "$lock"
 	if ! mountpoint -q "$CHROOT/proc"; then
 		mount -t proc proc "$CHROOT/proc"
 		mounted=1
@@ -30,5 +34,6 @@ chroot_run() {
 	if [ $mounted = 1 ]; then
 		umount "$CHROOT/proc" || umount -l "$CHROOT/proc" || true
 	fi
+	exec {lock}>&-
 	return $rc
 }

@@ -21,7 +21,8 @@ BASE=$CACHE/guest-base.cpio.zst
 # Wanted in the chroot; names that do not exist in trixie are dropped.
 PKGS=(make gcc libc6-dev libfuse3-dev libselinux1-dev pkg-config kmod
       util-linux mount procps findutils diffutils coreutils fio file strace
-      xz-utils)
+      xz-utils fuse3 attr acl bindfs squashfuse squashfs-tools fuse-overlayfs
+      sshfs openssh-server openssh-client)
 
 build_chroot() {
 	local tmp=$CHROOT.new kver have=() p
@@ -126,6 +127,9 @@ CHROOT_STAMP=$( { declare -f build_chroot; echo "${PKGS[*]} $MIRROR"; } | sha256
 STAMP=$(sha256sum "$0" | cut -c1-16)
 
 mkdir -p "$CACHE"
+# Parallel runs sharing the cache wait for each other here.
+exec {GI_LOCK}>>"$CACHE/guest-image.lock"
+flock "$GI_LOCK"
 if [ "$(cat "$CHROOT/.fuse2pt-stamp" 2>/dev/null)" != "$CHROOT_STAMP" ]; then
 	build_chroot
 	rm -f "$BASE.stamp"
