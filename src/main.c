@@ -52,4 +52,9 @@ MODULE_DESCRIPTION("FUSE client with passthrough, beside the stock fuse module")
 MODULE_AUTHOR("The fuse2pt developers");
 MODULE_LICENSE("GPL");
 MODULE_VERSION(F2P_VERSION);
-MODULE_ALIAS("devname:" F2P_NAME);
+/*
+ * No "devname:" alias: /dev/fuse2pt has a dynamic misc minor, and depmod
+ * only turns devname aliases that come with a fixed char-major-M-N into a
+ * static node.  fs-fuse2pt (super.c) loads the module on mount -t fuse2pt;
+ * mount.fuse2pt runs modprobe itself before it opens the device.
+ */
