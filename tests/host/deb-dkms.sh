@@ -1,0 +1,235 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Host stage of the suite: the Debian packages and DKMS, as a user meets
+# them.  Builds fuse2pt-dkms and fuse2pt-utils with packaging/build-deb.sh,
+# installs them, checks that DKMS built and installed fuse2pt for every
+# kernel whose headers are on this host (6.1 or later), that an older
+# kernel is refused, and what modinfo shows; hands each dkms-built module
+# to the guest image of the same kernel (/opt/fuse2pt/mod-dkms, loaded by
+# guest case 70-dkms-module); then purges and checks that nothing is left.
+#
+#   tests/host/deb-dkms.sh OUTDIR [TAG...]
+#
+# TAGs (6.1 6.12 7.3) name the guest images $WORK/TAG/run.img to extend.
+# Results: OUTDIR/results.log, lines "RESULT PASS|FAIL|SKIP host:NAME ...";
+# the log of every command in OUTDIR/log.
+set -uo pipefail
+. "$(dirname "$0")/../lib/common.sh"
+
+need_root
+OUT=$1
+shift
+TAGS=("$@")
+WORK=${FUSE2PT_WORK:-$CACHE/work}
+VER=$(cat "$TOP/VERSION")
+RES=$OUT/results.log
+LOG=$OUT/log
+rm -rf "$OUT"
+mkdir -p "$OUT"
+: > "$RES"
+
+result() {	# STATUS NAME [REASON...]
+	local st=$1 name=$2
+	shift 2
+	echo "RESULT $st host:$name${*:+ $*}" >> "$RES"
+	case $st in
+	SKIP) log "!!!!!!!! SKIPPED host:$name: $* !!!!!!!!" ;;
+	*) log "$st host:$name${*:+: $*}" ;;
+	esac
+}
+run() { echo "+ $*" >> "$LOG"; "$@" >> "$LOG" 2>&1; }
+
+# Another run on this machine (a second work directory) waits here: two
+# runs must not install and purge the same packages under each other.
+exec {LOCK}>>/var/lock/fuse2pt-host-deb.lock
+flock "$LOCK"
+
+# Never replace what a person installed.
+if dpkg-query -W -f='${Status}\n' fuse2pt-dkms fuse2pt-utils 2>/dev/null | grep -q 'installed' ||
+   [ -e /var/lib/dkms/fuse2pt ] || ls -d /usr/src/fuse2pt-* >/dev/null 2>&1; then
+	result SKIP deb "fuse2pt is already installed on this host (package, /var/lib/dkms/fuse2pt or /usr/src/fuse2pt-*); not touching it"
+	exit 0
+fi
+
+# Kernels with headers here, and which of them fuse2pt supports.
+KVERS=() OLD=()
+for b in /lib/modules/*/build; do
+	[ -e "$b/include" ] || continue
+	k=${b#/lib/modules/}
+	k=${k%/build}
+	if [[ $k =~ ^(6\.([1-9]|[1-9][0-9])|[7-9]|[1-9][0-9])\. ]]; then KVERS+=("$k"); else OLD+=("$k"); fi
+done
+log "host kernels with headers: ${KVERS[*]:-none}${OLD[*]:+ (older than 6.1, not built: ${OLD[*]})}"
+
+# --- build ---
+need=()
+for p in dpkg-dev debhelper dh-dkms dkms gcc make kmod; do
+	dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")
+done
+if [ ${#need[@]} -gt 0 ]; then
+	log "installing ${need[*]}"
+	if ! DEBIAN_FRONTEND=noninteractive run apt-get install -y -q --no-install-recommends "${need[@]}"; then
+		run apt-get update -q
+		DEBIAN_FRONTEND=noninteractive run apt-get install -y -q --no-install-recommends "${need[@]}"
+	fi
+fi
+
+want=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' "$TOP/dkms.conf")
+if [ "$want" = "$VER" ]; then
+	result PASS dkms-conf-version
+else
+	result FAIL dkms-conf-version "dkms.conf PACKAGE_VERSION is '$want', VERSION is '$VER'"
+fi
+
+DEBS=$OUT/deb
+log "building the packages (packaging/build-deb.sh)"
+if ! run "$TOP/packaging/build-deb.sh" "$DEBS" ||
+   [ ! -f "$DEBS/fuse2pt-dkms_${VER}_all.deb" ] || ! ls "$DEBS"/fuse2pt-utils_"$VER"_*.deb >/dev/null 2>&1; then
+	result FAIL build-deb "dpkg-buildpackage did not produce fuse2pt-dkms and fuse2pt-utils (log $LOG)"
+	tail -n 20 "$LOG" >&2
+	exit 1
+fi
+result PASS build-deb
+
+if ! dpkg-deb -c "$DEBS/fuse2pt-dkms_${VER}_all.deb" | grep "/usr/src/fuse2pt-$VER/dkms.conf$" >/dev/null; then
+	result FAIL deb-contents "fuse2pt-dkms has no /usr/src/fuse2pt-$VER/dkms.conf"
+else
+	result PASS deb-contents
+fi
+
+# --- install (DKMS builds for every kernel with headers) ---
+INSTALLED=0
+purge() {
+	INSTALLED=0
+	DEBIAN_FRONTEND=noninteractive run apt-get purge -y -q fuse2pt-dkms fuse2pt-utils
+}
+# whatever happens from here on, the host gets its state back
+trap '[ $INSTALLED = 0 ] || purge' EXIT
+log "installing the packages (DKMS builds fuse2pt for ${KVERS[*]:-no kernel})"
+t0=$(date +%s)
+INSTALLED=1
+if ! DEBIAN_FRONTEND=noninteractive run apt-get install -y -q --no-install-recommends \
+	"$DEBS/fuse2pt-dkms_${VER}_all.deb" "$DEBS"/fuse2pt-utils_"$VER"_*.deb; then
+	result FAIL install "apt-get install of the packages failed (log $LOG)"
+	tail -n 30 "$LOG" >&2
+	purge
+	exit 1
+fi
+result PASS install
+log "installed in $(( $(date +%s) - t0 ))s"
+
+if [ ${#KVERS[@]} = 0 ]; then
+	result SKIP dkms-status "no kernel headers (6.1 or later) installed on this host, nothing for DKMS to build"
+fi
+mkdir -p "$OUT/mod"
+for k in "${KVERS[@]}"; do
+	st=$(dkms status -m fuse2pt -v "$VER" -k "$k" 2>&1)
+	ko=$(ls /lib/modules/"$k"/updates/dkms/fuse2pt.ko* 2>/dev/null | head -n1)
+	if [[ $st != *installed* ]]; then
+		result FAIL "dkms-status:$k" "dkms status says '$st', want installed"
+		continue
+	elif [ -z "$ko" ]; then
+		result FAIL "dkms-status:$k" "installed, but no /lib/modules/$k/updates/dkms/fuse2pt.ko*"
+		continue
+	fi
+	result PASS "dkms-status:$k"
+	mlog=/var/lib/dkms/fuse2pt/$VER/$k/x86_64/log/make.log
+	if grep -Eq '(^|[^A-Za-z_])(warning|WARNING):' "$mlog" 2>/dev/null; then
+		result FAIL "dkms-build-clean:$k" "the DKMS build printed warnings: $(grep -m1 -E 'warning:' "$mlog" | cut -c1-200)"
+		cp "$mlog" "$OUT/make-$k.log"
+	fi
+
+	# modprobe finds it, and modinfo tells what it is
+	bad=()
+	modprobe -S "$k" --show-depends fuse2pt 2>&1 | grep -q "updates/dkms/fuse2pt.ko" ||
+		bad+=("modprobe -S $k does not resolve fuse2pt to the dkms module")
+	[ "$(modinfo -k "$k" -F version fuse2pt 2>/dev/null)" = "$VER" ] || bad+=("modinfo version is not $VER")
+	[ -n "$(modinfo -k "$k" -F description fuse2pt 2>/dev/null)" ] || bad+=("no description")
+	modinfo -k "$k" -F alias fuse2pt 2>/dev/null | grep -qx fs-fuse2pt || bad+=("no alias fs-fuse2pt")
+	while IFS= read -r p; do
+		[ -n "$p" ] || continue
+		d=${p#*:}
+		d=${d% (*)}
+		[ -n "${d// /}" ] || bad+=("parameter ${p%%:*} has no description")
+	done < <(modinfo -k "$k" -F parm fuse2pt 2>/dev/null)
+	grep -q '^updates/dkms/fuse2pt.ko' "/lib/modules/$k/modules.dep" 2>/dev/null || bad+=("not in modules.dep")
+	if [ ${#bad[@]} = 0 ]; then
+		result PASS "modinfo:$k"
+		log "  $k: $(modinfo -k "$k" -F parm fuse2pt | wc -l) parameter(s), aliases $(modinfo -k "$k" -F alias fuse2pt | tr '\n' ' ')"
+	else
+		result FAIL "modinfo:$k" "$(IFS=';'; echo "${bad[*]}")"
+	fi
+
+	mkdir -p "$OUT/mod/$k"
+	case $ko in
+	*.xz) xz -dc "$ko" > "$OUT/mod/$k/fuse2pt.ko" ;;
+	*.zst) zstd -qdc "$ko" > "$OUT/mod/$k/fuse2pt.ko" ;;
+	*.gz) gzip -dc "$ko" > "$OUT/mod/$k/fuse2pt.ko" ;;
+	*) cp "$ko" "$OUT/mod/$k/fuse2pt.ko" ;;
+	esac
+done
+
+# dkms.conf refuses kernels older than 6.1 with its own status
+out=$(dkms build -m fuse2pt -v "$VER" -k 6.0.0-1-amd64 2>&1)
+rc=$?
+echo "$out" >> "$LOG"
+if [ $rc = 77 ] && grep -q 'BUILD_EXCLUSIVE' <<< "$out"; then
+	result PASS refuses-old-kernel
+else
+	result FAIL refuses-old-kernel "dkms build -k 6.0.0-1-amd64: status $rc, want 77 and the BUILD_EXCLUSIVE message: $(tail -n2 <<< "$out" | tr '\n' ' ')"
+fi
+
+# the helpers, where mount(8) and users find them
+bad=()
+[ -x /sbin/mount.fuse2pt ] || bad+=("no /sbin/mount.fuse2pt")
+[ -x /usr/bin/fuse2pt-umount ] || bad+=("no /usr/bin/fuse2pt-umount")
+[ -f /lib/udev/rules.d/60-fuse2pt.rules ] || bad+=("no udev rule")
+/sbin/mount.fuse2pt -h 2>&1 | grep -q 'fuse2pt.PROG' || bad+=("mount.fuse2pt -h says no usage")
+out=$(/sbin/mount.fuse2pt -t fuse2pt.no-such-program-here none /tmp 2>&1)
+rc=$?
+{ [ $rc != 0 ] && grep -q "not found" <<< "$out"; } || bad+=("missing program: status $rc, '$out'")
+if [ ${#bad[@]} = 0 ]; then result PASS helpers; else result FAIL helpers "$(IFS=';'; echo "${bad[*]}")"; fi
+
+# --- the dkms-built modules go to the guests of the same kernel ---
+for t in "${TAGS[@]}"; do
+	k=$(cat "$CACHE/kernels/$t/KVER" 2>/dev/null)
+	img=$WORK/$t/run.img
+	if [ -z "$k" ] || [ ! -f "$OUT/mod/$k/fuse2pt.ko" ] || [ ! -f "$img" ]; then
+		log "guest $t (${k:-?}): no dkms-built module (no headers for it on this host)"
+		continue
+	fi
+	# an initramfs may be several concatenated archives; the last wins
+	st=$OUT/overlay-$t
+	mkdir -p "$st/opt/fuse2pt/mod-dkms"
+	cp "$OUT/mod/$k/fuse2pt.ko" "$st/opt/fuse2pt/mod-dkms/"
+	echo "$k" > "$st/opt/fuse2pt/mod-dkms/KVER"
+	(cd "$st" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) | zstd -q >> "$img"
+	log "guest $t: the dkms-built fuse2pt.ko for $k is in /opt/fuse2pt/mod-dkms"
+done
+
+# --- purge leaves nothing ---
+if ! purge; then
+	result FAIL purge "apt-get purge failed (log $LOG)"
+	exit 1
+fi
+left=()
+ls -d /usr/src/fuse2pt* >/dev/null 2>&1 && left+=("/usr/src/fuse2pt*")
+[ -e /var/lib/dkms/fuse2pt ] && left+=("/var/lib/dkms/fuse2pt")
+f=$(find /lib/modules -name 'fuse2pt*' 2>/dev/null | head -n3 | tr '\n' ' ')
+[ -n "$f" ] && left+=("$f")
+for k in "${KVERS[@]}"; do
+	grep -qs fuse2pt "/lib/modules/$k/modules.dep" "/lib/modules/$k/modules.alias" && left+=("fuse2pt in /lib/modules/$k/modules.{dep,alias}")
+done
+for f in /sbin/mount.fuse2pt /usr/sbin/mount.fuse2pt /usr/bin/fuse2pt-umount /usr/bin/fuse2pt-mount \
+	 /lib/udev/rules.d/60-fuse2pt.rules /usr/share/doc/fuse2pt-dkms /usr/share/doc/fuse2pt-utils; do
+	[ -e "$f" ] && left+=("$f")
+done
+dpkg-query -W -f='${db:Status-Status}\n' fuse2pt-dkms fuse2pt-utils 2>/dev/null | grep -qv '^not-installed$' &&
+	left+=("dpkg still knows the packages: $(dpkg-query -W -f='${Package}=${db:Status-Status} ' fuse2pt-dkms fuse2pt-utils 2>/dev/null)")
+[ -n "$(dkms status -m fuse2pt 2>/dev/null)" ] && left+=("dkms status still lists fuse2pt")
+if [ ${#left[@]} = 0 ]; then
+	result PASS purge-leaves-nothing
+else
+	result FAIL purge-leaves-nothing "left behind: ${left[*]}"
+fi
