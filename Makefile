@@ -5,6 +5,8 @@
 #   make KDIR=/path/to/build   ... for a kernel build/headers tree
 #   make check           the QEMU test suite (6.1, 6.12, 7.3)
 #   make demo            a passthrough mount of a libfuse server in a VM
+#   make tools           mount.fuse2pt, fuse2pt-umount, fuse2pt-mount (tools/)
+#   make deb             Debian packages fuse2pt-dkms, fuse2pt-utils -> build/deb
 KVER ?= $(shell uname -r)
 KDIR ?= /lib/modules/$(KVER)/build
 PROBES := include/generated/fuse2pt_probes.h
@@ -34,7 +36,13 @@ clean:
 check:
 	tests/run.sh
 
+tools:
+	$(MAKE) -C tools
+
+deb:
+	packaging/build-deb.sh
+
 demo:
 	tests/demo.sh
 
-.PHONY: all modules sparse install clean check demo FORCE
+.PHONY: all modules sparse install clean check demo tools deb FORCE
