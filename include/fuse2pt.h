@@ -64,6 +64,8 @@ enum f2p_req_bit {
 	F2P_R_LOCKED,		/* device is copying args: abort must not end it */
 	F2P_R_ABORTED,		/* connection went away during the copy */
 	F2P_R_INTERRUPTED,	/* the caller got a signal: tell the server */
+	F2P_R_BGLIMIT,		/* counted in fc->num_background */
+	F2P_R_BGACTIVE,		/* ... and in fc->active_background */
 };
 
 struct f2p_req {
@@ -121,8 +123,18 @@ struct f2p_conn {
 	bool no_fsync;
 	bool no_rename2;
 	bool no_opendir_fail;
+	bool no_fsyncdir;
+	bool no_lseek;
+	bool no_tmpfile;
+	bool atomic_o_trunc;	/* OPEN carries O_TRUNC: the server truncates */
+	bool no_getxattr;
+	bool no_setxattr;
+	bool no_listxattr;
+	bool no_removexattr;
 	bool async_read;
 	bool parallel_dirops;
+	bool readdirplus;	/* READDIRPLUS instead of READDIR ... */
+	bool readdirplus_auto;	/* ... when a listing looks like "ls -l" */
 
 	bool passthrough;	/* negotiated: BACKING_OPEN and FOPEN_PASSTHROUGH allowed */
 	u32 max_stack_depth;
@@ -144,6 +156,17 @@ struct f2p_conn {
 	struct pid_namespace *pid_ns;
 	atomic64_t attr_version;
 	struct super_block *sb;
+
+	/* ---- lifecycle: control files, background limits, cloned fds ---- */
+	dev_t dev;			/* the superblock's s_dev: the control dir's name */
+	atomic_t num_waiting;		/* requests a caller (or the bg queue) waits on */
+	unsigned int dev_count;		/* device files attached, under lock */
+	/* background requests, under lock: at most max_background are queued */
+	struct list_head bg_queue;	/* over the limit: not yet on pending */
+	unsigned int num_background;	/* queued or in flight, incl. bg_queue */
+	unsigned int active_background;	/* on pending or processing */
+	unsigned int max_background;
+	unsigned int congestion_threshold;
 };
 
 /* the per-open-device-file state: which connection this fd serves */
@@ -155,6 +178,7 @@ struct f2p_dev {
 
 enum f2p_inode_bit {
 	F2P_I_BAD,		/* server contradicted itself: EIO forever */
+	F2P_I_RDPLUS_HINT,	/* directory: names were looked up one by one */
 };
 
 struct f2p_inode {
@@ -173,6 +197,10 @@ struct f2p_inode {
 	 */
 	int iocache;
 	struct f2p_backing *fb;
+	/* the mode the server gave; i_mode may lack S_ISVTX (see inode.c) */
+	umode_t orig_mode;
+	/* files open for writing, under lock: writeback borrows their fh */
+	struct list_head write_files;
 };
 
 static inline struct f2p_inode *F2P_I(const struct inode *inode)
@@ -220,6 +248,8 @@ struct f2p_file {
 	enum f2p_iomode iomode;
 	struct f2p_backing *fb;		/* passthrough: creds for the I/O */
 	struct file *backing_file;	/* passthrough: our open of fb->file */
+	struct list_head write_entry;	/* on f2p_inode.write_files */
+	atomic_t wb_users;		/* writebacks using our fh right now */
 	struct f2p_args args;
 	union {
 		struct {
@@ -273,6 +303,26 @@ static inline unsigned int f2p_statfs_out_size(const struct f2p_conn *fc)
 			       sizeof(struct fuse_statfs_out);
 }
 
+/* control.c: /sys/fs/fuse2pt/connections */
+int f2p_ctl_init(void);
+void f2p_ctl_exit(void);
+int f2p_ctl_add_conn(struct f2p_conn *fc);
+void f2p_ctl_remove_conn(struct f2p_conn *fc);
+
+/* request.c: background limits (module parameters give the defaults) */
+void f2p_conn_set_bg_limits(struct f2p_conn *fc, unsigned int max_bg,
+			    unsigned int congestion, bool privileged);
+void f2p_conn_flush_bg(struct f2p_conn *fc);
+unsigned int f2p_default_max_background(void);
+unsigned int f2p_default_congestion_threshold(void);
+unsigned int f2p_bg_user_limit(bool congestion);
+
+static inline bool f2p_conn_congested(const struct f2p_conn *fc)
+{
+	return READ_ONCE(fc->num_background) >=
+	       READ_ONCE(fc->congestion_threshold);
+}
+
 /* dev.c */
 extern const struct file_operations f2p_dev_fops;
 int f2p_dev_attach(struct file *file, struct f2p_conn *fc);
@@ -295,6 +345,7 @@ bool f2p_inode_stale(struct inode *inode, u64 generation,
 void f2p_make_bad(struct inode *inode);
 int f2p_update_attr(struct inode *inode, struct file *file, bool force);
 bool f2p_allow_current(const struct f2p_conn *fc);
+void f2p_give_back(struct f2p_conn *fc, u64 nodeid);
 u64 f2p_expiry(u64 sec, u32 nsec);
 struct inode *f2p_alloc_inode(struct super_block *sb);
 void f2p_free_inode(struct inode *inode);
@@ -308,6 +359,17 @@ int f2p_setattr(F2P_IDMAP_T *idmap, struct dentry *dentry, struct iattr *attr);
 extern const struct inode_operations f2p_file_iops;
 extern const struct inode_operations f2p_special_iops;
 
+/* dentries remember until when (jiffies64) the server vouched for them */
+static inline void f2p_set_entry_expiry(struct dentry *entry, u64 when)
+{
+	entry->d_fsdata = (void *)(unsigned long)when;
+}
+
+static inline u64 f2p_entry_expiry(const struct dentry *entry)
+{
+	return (unsigned long)READ_ONCE(entry->d_fsdata);
+}
+
 /* namei.c */
 extern const struct inode_operations f2p_dir_iops;
 extern const struct inode_operations f2p_symlink_iops;
@@ -315,6 +377,10 @@ extern const struct dentry_operations f2p_dentry_ops;
 int f2p_lookup_name(struct super_block *sb, u64 nodeid,
 		    const struct qstr *name, struct fuse_entry_out *out,
 		    struct inode **inodep);
+
+/* xattr.c */
+extern const struct xattr_handler *f2p_xattr_handlers[];
+ssize_t f2p_listxattr(struct dentry *dentry, char *list, size_t size);
 
 /* dir.c */
 extern const struct file_operations f2p_dir_fops;

@@ -336,4 +336,62 @@ int f2p_backing_mmap(struct file *bf, struct file *user,
 		     struct vm_area_struct *vma, const struct cred *cred);
 #endif /* F2P_HAVE_BACKING_FILE */
 
+/* 7.x d_alloc_parallel() keeps its own wait queue for in-lookup waiters */
+#ifdef F2P_HAVE_D_ALLOC_PARALLEL_WQ
+#define f2p_d_alloc_parallel(parent, name, wq)	d_alloc_parallel(parent, name, wq)
+#else
+#define f2p_d_alloc_parallel(parent, name, wq)	d_alloc_parallel(parent, name)
+#endif
+
+/*
+ * Writeback walks the dirty folios of a mapping: writeback_iter() (6.10)
+ * or write_cache_pages() with a folio (6.3) or page callback.  FN gets
+ * each folio locked and cleared for I/O, and must unlock it.
+ */
+#include <linux/writeback.h>
+typedef int (*f2p_writefolio_t)(struct folio *folio,
+				struct writeback_control *wbc, void *data);
+#if defined(F2P_HAVE_WRITEBACK_ITER)
+static inline int f2p_write_cache_folios(struct address_space *mapping,
+					 struct writeback_control *wbc,
+					 f2p_writefolio_t fn, void *data)
+{
+	struct folio *folio = NULL;
+	int err = 0;
+
+	while ((folio = writeback_iter(mapping, wbc, folio, &err)))
+		err = fn(folio, wbc, data);
+	return err;
+}
+#elif defined(F2P_HAVE_WRITEPAGE_FOLIO)
+static inline int f2p_write_cache_folios(struct address_space *mapping,
+					 struct writeback_control *wbc,
+					 f2p_writefolio_t fn, void *data)
+{
+	return write_cache_pages(mapping, wbc, fn, data);
+}
+#else
+struct f2p_wcp {
+	f2p_writefolio_t fn;
+	void *data;
+};
+
+static inline int f2p_wcp_page(struct page *page,
+			       struct writeback_control *wbc, void *data)
+{
+	struct f2p_wcp *w = data;
+
+	return w->fn(page_folio(page), wbc, w->data);
+}
+
+static inline int f2p_write_cache_folios(struct address_space *mapping,
+					 struct writeback_control *wbc,
+					 f2p_writefolio_t fn, void *data)
+{
+	struct f2p_wcp w = { fn, data };
+
+	return write_cache_pages(mapping, wbc, f2p_wcp_page, &w);
+}
+#endif
+
 #endif /* FUSE2PT_COMPAT_H */

@@ -40,7 +40,7 @@ long f2p_backing_ioctl_open(struct f2p_conn *fc, void __user *argp)
 	struct f2p_backing *fb;
 	struct super_block *bsb;
 	struct file *file;
-	int id;
+	int id, err;
 
 	if (copy_from_user(&map, argp, sizeof(map)))
 		return -EFAULT;
@@ -53,6 +53,12 @@ long f2p_backing_ioctl_open(struct f2p_conn *fc, void __user *argp)
 	file = fget_raw(map.fd);
 	if (!file)
 		return -EBADF;
+	/* only regular files have data to pass through (mainline's errors) */
+	if (!d_is_reg(file->f_path.dentry)) {
+		err = d_is_dir(file->f_path.dentry) ? -EISDIR : -EINVAL;
+		fput(file);
+		return err;
+	}
 	bsb = file_inode(file)->i_sb;
 	if (bsb->s_stack_depth >= fc->max_stack_depth) {
 		fput(file);

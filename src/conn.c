@@ -8,12 +8,15 @@
 #include <linux/sched.h>
 #include <linux/pid_namespace.h>
 #include <linux/user_namespace.h>
+#include <linux/capability.h>
 #include "fuse2pt.h"
 
 /* INIT flags we implement and therefore offer */
 #define F2P_INIT_OFFER	(FUSE_ASYNC_READ | FUSE_PARALLEL_DIROPS | \
 			 FUSE_ABORT_ERROR | FUSE_MAX_PAGES | FUSE_INIT_EXT | \
-			 FUSE_BIG_WRITES | FUSE_PASSTHROUGH)
+			 FUSE_BIG_WRITES | FUSE_PASSTHROUGH | \
+			 FUSE_ATOMIC_O_TRUNC | FUSE_DO_READDIRPLUS | \
+			 FUSE_READDIRPLUS_AUTO)
 
 struct f2p_init_args {
 	struct f2p_args args;
@@ -35,6 +38,9 @@ struct f2p_conn *f2p_conn_alloc(struct fs_context *fsc)
 	INIT_LIST_HEAD(&fc->processing);
 	INIT_LIST_HEAD(&fc->forgets);
 	INIT_LIST_HEAD(&fc->interrupts);
+	INIT_LIST_HEAD(&fc->bg_queue);
+	fc->max_background = f2p_default_max_background();
+	fc->congestion_threshold = f2p_default_congestion_threshold();
 	idr_init(&fc->backing_ids);
 	atomic64_set(&fc->attr_version, 1);
 	fc->connected = true;
@@ -110,6 +116,7 @@ void f2p_conn_abort(struct f2p_conn *fc)
 	fc->connected = false;
 	/* requests caught in flight learn why; later ones see f2p_conn_errno */
 	err = -ECONNABORTED;
+	f2p_take_all(&fc->bg_queue, &ended, err);
 	f2p_take_all(&fc->pending, &ended, err);
 	f2p_take_all(&fc->processing, &ended, err);
 	list_splice_init(&fc->forgets, &forgets);
@@ -174,6 +181,9 @@ static void f2p_apply_init(struct f2p_conn *fc, const struct fuse_init_out *o)
 	fc->init_flags = flags;
 	fc->minor = o->minor;
 	fc->async_read = !!(flags & FUSE_ASYNC_READ);
+	fc->atomic_o_trunc = !!(flags & FUSE_ATOMIC_O_TRUNC);
+	fc->readdirplus = !!(flags & FUSE_DO_READDIRPLUS);
+	fc->readdirplus_auto = !!(flags & FUSE_READDIRPLUS_AUTO);
 	fc->parallel_dirops = !!(flags & FUSE_PARALLEL_DIROPS);
 	fc->abort_err = !!(flags & FUSE_ABORT_ERROR);
 	/* before BIG_WRITES, servers expected one page per WRITE */
@@ -206,6 +216,11 @@ static void f2p_init_end(struct f2p_conn *fc, struct f2p_args *args, int error)
 	smp_wmb();
 	WRITE_ONCE(fc->initialized, true);
 	spin_unlock(&fc->lock);
+	/* limits came with 7.13; the server writing this may lack privilege */
+	if (ok && o->minor >= 13)
+		f2p_conn_set_bg_limits(fc, o->max_background,
+				       o->congestion_threshold,
+				       capable(CAP_SYS_ADMIN));
 	wake_up_all(&fc->blocked_waitq);
 	kfree(ia);
 }

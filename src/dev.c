@@ -47,9 +47,42 @@ int f2p_dev_attach(struct file *file, struct f2p_conn *fc)
 		kfree(fud);
 	} else {
 		fud->fc = f2p_conn_get(fc);
+		/* the connection lives until its last device file is closed */
+		spin_lock(&fc->lock);
+		fc->dev_count++;
+		spin_unlock(&fc->lock);
 		smp_store_release(&file->private_data, fud);
 	}
 	mutex_unlock(&f2p_attach_mutex);
+	return err;
+}
+
+/*
+ * FUSE_DEV_IOC_CLONE: make this fresh device file serve the connection of
+ * the device file named by the u32 fd at @argp, so a multi-threaded
+ * server can give each thread a file of its own.  Requests are read from,
+ * and answered on, any file of the connection.
+ */
+static long f2p_dev_ioctl_clone(struct file *file, u32 __user *argp)
+{
+	struct f2p_conn *fc;
+	struct file *old;
+	u32 oldfd;
+	long err;
+
+	if (get_user(oldfd, argp))
+		return -EFAULT;
+	old = fget(oldfd);
+	if (!old)
+		return -EINVAL;
+	err = -EINVAL;
+	/* only another of our own, already mounted, device files */
+	if (old->f_op == file->f_op && old != file) {
+		fc = f2p_dev_conn(old);
+		if (fc)
+			err = f2p_dev_attach(file, fc);
+	}
+	fput(old);
 	return err;
 }
 
@@ -409,6 +442,8 @@ static long f2p_dev_ioctl(struct file *file, unsigned int cmd,
 	struct f2p_conn *fc = f2p_dev_conn(file);
 	void __user *argp = (void __user *)arg;
 
+	if (cmd == FUSE_DEV_IOC_CLONE)
+		return f2p_dev_ioctl_clone(file, argp);
 	if (!fc)
 		return -EPERM;
 	switch (cmd) {
@@ -424,11 +459,16 @@ static long f2p_dev_ioctl(struct file *file, unsigned int cmd,
 static int f2p_dev_release(struct inode *inode, struct file *file)
 {
 	struct f2p_dev *fud = file->private_data;
+	bool last;
 
 	if (!fud)
 		return 0;
+	spin_lock(&fud->fc->lock);
+	last = !--fud->fc->dev_count;
+	spin_unlock(&fud->fc->lock);
 	/* the server is gone: nobody will ever answer what is queued */
-	f2p_conn_abort(fud->fc);
+	if (last)
+		f2p_conn_abort(fud->fc);
 	fasync_helper(-1, file, 0, &fud->fc->fasync);
 	f2p_conn_put(fud->fc);
 	kfree(fud);

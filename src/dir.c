@@ -1,11 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Directories: OPENDIR, READDIR and RELEASEDIR.
+ * Directories: OPENDIR, READDIR or READDIRPLUS, RELEASEDIR, FSYNCDIR.
  *
  * Each READDIR reply is a packed run of fuse_dirent records.  A record
  * that claims more bytes than the reply holds ends the run (the server
  * said less than it meant); a record with an empty or over-long name, or
  * a name containing '/', is a broken server and gives EIO.
+ *
+ * READDIRPLUS records carry a LOOKUP answer as well.  The server counted
+ * each one with a nodeid as a lookup, so every such record ends either in
+ * the dcache (one more nlookup on its inode) or in a FORGET, whether or
+ * not the caller's buffer had room for the name.
  */
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -30,6 +35,47 @@ static int f2p_dir_release(struct inode *inode, struct file *file)
 	return 0;
 }
 
+static int f2p_dir_fsync(struct file *file, loff_t start, loff_t end,
+			 int datasync)
+{
+	struct inode *inode = file_inode(file);
+	struct f2p_conn *fc = f2p_inode_conn(inode);
+	struct f2p_file *ff = file->private_data;
+	struct fuse_fsync_in in = {
+		.fh = ff->fh,
+		.fsync_flags = datasync ? FUSE_FSYNC_FDATASYNC : 0,
+	};
+	struct f2p_args args = {
+		.opcode = FUSE_FSYNCDIR,
+		.nodeid = ff->nodeid,
+		.in_numargs = 1,
+		.in_args = { { sizeof(in), &in } },
+	};
+	ssize_t err;
+
+	if (f2p_is_bad(inode))
+		return -EIO;
+	if (READ_ONCE(fc->no_fsyncdir))
+		return 0;
+	err = f2p_request(fc, &args);
+	if (err == -ENOSYS) {
+		/* nothing to sync then, as for a server without FSYNC */
+		WRITE_ONCE(fc->no_fsyncdir, true);
+		err = 0;
+	}
+	return err;
+}
+
+/* A dirent is sane: a real name, of a length that fits, without '/'. */
+static int f2p_dirent_check(const struct fuse_dirent *d)
+{
+	if (!d->namelen || d->namelen > F2P_NAME_MAX)
+		return -EIO;
+	if (memchr(d->name, '/', d->namelen))
+		return -EIO;
+	return 0;
+}
+
 /* Emit the records of one reply; returns 1 when the caller's buffer is full. */
 static int f2p_parse_dirents(struct dir_context *ctx, const char *buf,
 			     size_t nbytes)
@@ -43,7 +89,7 @@ static int f2p_parse_dirents(struct dir_context *ctx, const char *buf,
 		reclen = FUSE_DIRENT_SIZE(d);
 		if (reclen > nbytes)
 			break;
-		if (memchr(d->name, '/', d->namelen))
+		if (f2p_dirent_check(d))
 			return -EIO;
 		if (!dir_emit(ctx, d->name, d->namelen, d->ino, d->type))
 			return 1;
@@ -54,6 +100,135 @@ static int f2p_parse_dirents(struct dir_context *ctx, const char *buf,
 	return 0;
 }
 
+static bool f2p_is_dot(const char *name, unsigned int len)
+{
+	return name[0] == '.' && (len == 1 || (len == 2 && name[1] == '.'));
+}
+
+/*
+ * Bind one READDIRPLUS record to the dcache, as LOOKUP would have.
+ * Returns false when the lookup it carries must be given back.
+ */
+static bool f2p_rdplus_bind(struct dentry *parent,
+			    const struct fuse_direntplus *dp, u64 version)
+{
+	const struct fuse_entry_out *o = &dp->entry_out;
+	struct qstr name = QSTR_INIT(dp->dirent.name, dp->dirent.namelen);
+	DECLARE_WAIT_QUEUE_HEAD_ONSTACK(wq);
+	struct super_block *sb = parent->d_sb;
+	struct dentry *dentry, *alias;
+	struct inode *inode;
+	u64 entry_exp = f2p_expiry(o->entry_valid, o->entry_valid_nsec);
+	u64 attr_exp = f2p_expiry(o->attr_valid, o->attr_valid_nsec);
+
+	if (!f2p_attr_ok(&o->attr) || o->nodeid == FUSE_ROOT_ID ||
+	    (o->attr.mode & S_IFMT) >> 12 != dp->dirent.type)
+		return false;
+	name.hash = full_name_hash(parent, name.name, name.len);
+	dentry = d_lookup(parent, &name);
+	for (;;) {
+		if (!dentry) {
+			dentry = f2p_d_alloc_parallel(parent, &name, &wq);
+			if (IS_ERR(dentry))
+				return false;
+		}
+		if (d_in_lookup(dentry))
+			break;
+		inode = d_inode(dentry);
+		if (inode && f2p_nodeid(inode) == o->nodeid &&
+		    !f2p_is_bad(inode) &&
+		    !f2p_inode_stale(inode, o->generation, &o->attr)) {
+			/* the name we know: count the lookup, take the attrs */
+			struct f2p_inode *fi = F2P_I(inode);
+
+			spin_lock(&fi->lock);
+			fi->nlookup++;
+			spin_unlock(&fi->lock);
+			f2p_change_attr(inode, &o->attr, attr_exp, version);
+			f2p_set_entry_expiry(dentry, entry_exp);
+			dput(dentry);
+			return true;
+		}
+		/* the name moved on to another object: forget the old */
+		d_invalidate(dentry);
+		dput(dentry);
+		dentry = NULL;
+	}
+	inode = f2p_iget(sb, o->nodeid, o->generation, &o->attr, attr_exp,
+			 version);
+	if (!inode) {
+		d_lookup_done(dentry);
+		dput(dentry);
+		return false;
+	}
+	/* from here on the inode holds the lookup: eviction forgets it */
+	alias = d_splice_alias(inode, dentry);
+	d_lookup_done(dentry);
+	if (IS_ERR(alias)) {
+		dput(dentry);
+		return true;
+	}
+	if (alias) {
+		dput(dentry);
+		dentry = alias;
+	}
+	f2p_set_entry_expiry(dentry, entry_exp);
+	dput(dentry);
+	return true;
+}
+
+/* Like f2p_parse_dirents, for READDIRPLUS records. */
+static int f2p_parse_direntplus(struct file *file, struct dir_context *ctx,
+				const char *buf, size_t nbytes, u64 version)
+{
+	struct f2p_conn *fc = f2p_inode_conn(file_inode(file));
+	bool full = false;
+
+	while (nbytes >= FUSE_NAME_OFFSET_DIRENTPLUS) {
+		const struct fuse_direntplus *dp = (const void *)buf;
+		const struct fuse_dirent *d = &dp->dirent;
+		size_t reclen;
+
+		if (!d->namelen || d->namelen > F2P_NAME_MAX)
+			return -EIO;
+		reclen = FUSE_DIRENTPLUS_SIZE(dp);
+		if (reclen > nbytes)
+			break;
+		if (f2p_dirent_check(d)) {
+			/* the lookup it carries is ours to give back */
+			if (dp->entry_out.nodeid && !f2p_is_dot(d->name, d->namelen))
+				f2p_give_back(fc, dp->entry_out.nodeid);
+			return -EIO;
+		}
+		if (!full) {
+			if (dir_emit(ctx, d->name, d->namelen, d->ino, d->type))
+				ctx->pos = d->off;
+			else
+				full = true;
+		}
+		/* "." and ".." come without a counted lookup */
+		if (dp->entry_out.nodeid && !f2p_is_dot(d->name, d->namelen) &&
+		    !f2p_rdplus_bind(file->f_path.dentry, dp, version))
+			f2p_give_back(fc, dp->entry_out.nodeid);
+		buf += reclen;
+		nbytes -= reclen;
+	}
+	return full;
+}
+
+/* READDIRPLUS for this batch?  With AUTO, when names were looked up. */
+static bool f2p_want_plus(struct inode *dir, struct dir_context *ctx)
+{
+	struct f2p_conn *fc = f2p_inode_conn(dir);
+
+	if (!fc->readdirplus)
+		return false;
+	if (!fc->readdirplus_auto)
+		return true;
+	return test_and_clear_bit(F2P_I_RDPLUS_HINT, &F2P_I(dir)->state) ||
+	       ctx->pos == 0;
+}
+
 static int f2p_readdir(struct file *file, struct dir_context *ctx)
 {
 	struct inode *inode = file_inode(file);
@@ -61,6 +236,8 @@ static int f2p_readdir(struct file *file, struct dir_context *ctx)
 	struct f2p_file *ff = file->private_data;
 	struct fuse_read_in in = {};
 	struct f2p_args args = {};
+	bool plus = f2p_want_plus(inode, ctx);
+	u64 version;
 	ssize_t n;
 	char *buf;
 	int err = 0;
@@ -79,7 +256,7 @@ static int f2p_readdir(struct file *file, struct dir_context *ctx)
 	in.offset = ctx->pos;
 	in.size = PAGE_SIZE;
 	in.flags = file->f_flags;
-	args.opcode = FUSE_READDIR;
+	args.opcode = plus ? FUSE_READDIRPLUS : FUSE_READDIR;
 	args.nodeid = ff->nodeid;
 	args.in_numargs = 1;
 	args.in_args[0].size = sizeof(in);
@@ -88,9 +265,12 @@ static int f2p_readdir(struct file *file, struct dir_context *ctx)
 	args.out_argvar = true;
 	args.out_args[0].size = PAGE_SIZE;
 	args.out_args[0].value = buf;
+	version = atomic64_read(&fc->attr_version);
 	n = f2p_request(fc, &args);
 	if (n < 0)
 		err = n;
+	else if (n > 0 && plus)
+		err = f2p_parse_direntplus(file, ctx, buf, n, version);
 	else if (n > 0)
 		err = f2p_parse_dirents(ctx, buf, n);
 	kfree(buf);
@@ -103,4 +283,5 @@ const struct file_operations f2p_dir_fops = {
 	.iterate_shared	= f2p_readdir,
 	.open		= f2p_dir_open,
 	.release	= f2p_dir_release,
+	.fsync		= f2p_dir_fsync,
 };

@@ -14,8 +14,10 @@ struct f2p_file *f2p_file_alloc(struct f2p_conn *fc)
 {
 	struct f2p_file *ff = kzalloc(sizeof(*ff), GFP_KERNEL);
 
-	if (ff)
+	if (ff) {
 		ff->fc = fc;
+		INIT_LIST_HEAD(&ff->write_entry);
+	}
 	return ff;
 }
 
@@ -32,7 +34,9 @@ struct f2p_file *f2p_file_open(struct inode *inode, struct file *file,
 		return ERR_PTR(-ENOMEM);
 	ff->nodeid = f2p_nodeid(inode);
 
-	ff->open.in.flags = file->f_flags & ~(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC);
+	ff->open.in.flags = file->f_flags & ~(O_CREAT | O_EXCL | O_NOCTTY);
+	if (isdir || !fc->atomic_o_trunc)
+		ff->open.in.flags &= ~O_TRUNC;
 	ff->args.opcode = isdir ? FUSE_OPENDIR : FUSE_OPEN;
 	ff->args.nodeid = ff->nodeid;
 	ff->args.in_numargs = 1;
@@ -107,6 +111,14 @@ int f2p_file_opened(struct inode *inode, struct file *file)
 		stream_open(inode, file);
 	else if (ff->open_flags & FOPEN_NONSEEKABLE)
 		nonseekable_open(inode, file);
+	/* dirty pages of a shared mapping are written back through us */
+	if ((file->f_mode & FMODE_WRITE) && !ff->backing_file) {
+		struct f2p_inode *fi = F2P_I(inode);
+
+		spin_lock(&fi->lock);
+		list_add_tail(&ff->write_entry, &fi->write_files);
+		spin_unlock(&fi->lock);
+	}
 	/* unless the server vouches for our cache, start from scratch */
 	if (ff->iomode == F2P_IOMODE_CACHED &&
 	    !(ff->open_flags & FOPEN_KEEP_CACHE))
@@ -131,12 +143,33 @@ static int f2p_open(struct inode *inode, struct file *file)
 	return f2p_file_opened(inode, file);
 }
 
+/* Stop lending @ff to writeback, after its last dirty page went out. */
+static void f2p_write_file_remove(struct inode *inode, struct f2p_file *ff)
+{
+	struct f2p_inode *fi = F2P_I(inode);
+	bool last;
+
+	if (list_empty_careful(&ff->write_entry))
+		return;
+	spin_lock(&fi->lock);
+	last = list_is_singular(&fi->write_files);
+	spin_unlock(&fi->lock);
+	if (last)
+		filemap_write_and_wait(inode->i_mapping);
+	spin_lock(&fi->lock);
+	list_del_init(&ff->write_entry);
+	spin_unlock(&fi->lock);
+	wait_var_event(&ff->wb_users, !atomic_read(&ff->wb_users));
+}
+
 static int f2p_release(struct inode *inode, struct file *file)
 {
 	struct f2p_file *ff = file->private_data;
 
-	if (ff)
+	if (ff) {
+		f2p_write_file_remove(inode, ff);
 		f2p_iomode_release(inode, ff);
+	}
 	f2p_file_release(inode, file, false);
 	return 0;
 }
@@ -150,7 +183,13 @@ static int f2p_flush(struct file *file, fl_owner_t id)
 	struct f2p_args args = {};
 	ssize_t err;
 
-	if (f2p_is_bad(inode) || fc->no_flush || (ff->open_flags & FOPEN_NOFLUSH))
+	if (f2p_is_bad(inode))
+		return 0;
+	/* close(2) reports what writing back a shared mapping ran into */
+	err = filemap_write_and_wait(inode->i_mapping);
+	if (err)
+		return err;
+	if (fc->no_flush || (ff->open_flags & FOPEN_NOFLUSH))
 		return 0;
 	in.fh = ff->fh;
 	in.lock_owner = (u64)(unsigned long)id;
@@ -385,6 +424,11 @@ static ssize_t f2p_write_iter(struct kiocb *iocb, struct iov_iter *from)
 	if (ret)
 		goto out;
 	start = iocb->ki_pos;
+	/* mapped pages dirtied over this range must not land after us */
+	ret = filemap_write_and_wait_range(inode->i_mapping, start,
+					   start + iov_iter_count(from) - 1);
+	if (ret)
+		goto out;
 	ret = f2p_write_chunks(iocb, from);
 	if (ret > 0) {
 		spin_lock(&fi->lock);
@@ -435,10 +479,55 @@ static int f2p_fsync(struct file *file, loff_t start, loff_t end,
 	return err;
 }
 
+/* SEEK_DATA and SEEK_HOLE: only the server knows where its holes are. */
+static loff_t f2p_lseek_server(struct file *file, loff_t offset, int whence)
+{
+	struct inode *inode = file_inode(file);
+	struct f2p_conn *fc = f2p_inode_conn(inode);
+	struct f2p_file *ff = file->private_data;
+	struct fuse_lseek_in in = {
+		.fh = ff->fh,
+		.offset = offset,
+		.whence = whence,
+	};
+	struct fuse_lseek_out out = {};
+	struct f2p_args args = {
+		.opcode = FUSE_LSEEK,
+		.nodeid = ff->nodeid,
+		.in_numargs = 1,
+		.in_args = { { sizeof(in), &in } },
+		.out_numargs = 1,
+		.out_args = { { sizeof(out), &out } },
+	};
+	ssize_t err;
+
+	/* data still in our page cache is not on the server yet */
+	err = filemap_write_and_wait(inode->i_mapping);
+	if (err)
+		return err;
+	err = f2p_request(fc, &args);
+	if (err)
+		return err;
+	if ((s64)out.offset < 0)
+		return -EIO;
+	return vfs_setpos(file, out.offset, inode->i_sb->s_maxbytes);
+}
+
 static loff_t f2p_llseek(struct file *file, loff_t offset, int whence)
 {
 	struct inode *inode = file_inode(file);
+	struct f2p_conn *fc = f2p_inode_conn(inode);
+	loff_t ret;
 	int err;
+
+	if ((whence == SEEK_DATA || whence == SEEK_HOLE) &&
+	    !READ_ONCE(fc->no_lseek)) {
+		ret = f2p_lseek_server(file, offset, whence);
+		if (ret != -ENOSYS)
+			return ret;
+		/* without LSEEK the whole file is data, as for any fs */
+		WRITE_ONCE(fc->no_lseek, true);
+	}
 
 	if (whence == SEEK_END || whence == SEEK_DATA || whence == SEEK_HOLE) {
 		err = f2p_update_attr(inode, file, true);
@@ -472,6 +561,109 @@ static ssize_t f2p_splice_write(struct pipe_inode_info *pipe,
 	return iter_file_splice_write(pipe, out, ppos, len, flags);
 }
 
+/* ---- shared writable mappings: dirty folios go out as WRITE ---- */
+
+static struct f2p_file *f2p_write_file_get(struct inode *inode)
+{
+	struct f2p_inode *fi = F2P_I(inode);
+	struct f2p_file *ff = NULL;
+
+	spin_lock(&fi->lock);
+	if (!list_empty(&fi->write_files)) {
+		ff = list_first_entry(&fi->write_files, struct f2p_file,
+				      write_entry);
+		atomic_inc(&ff->wb_users);
+	}
+	spin_unlock(&fi->lock);
+	return ff;
+}
+
+static void f2p_write_file_put(struct f2p_file *ff)
+{
+	if (atomic_dec_and_test(&ff->wb_users))
+		wake_up_var(&ff->wb_users);
+}
+
+/* Send the part of @folio below i_size; the folio stays as it is. */
+static int f2p_write_folio_data(struct inode *inode, struct folio *folio)
+{
+	loff_t pos = folio_pos(folio), size = i_size_read(inode);
+	struct f2p_file *ff;
+	size_t len;
+	ssize_t n;
+	void *buf;
+
+	if (pos >= size)
+		return 0;	/* truncated meanwhile: nothing to keep */
+	len = min_t(loff_t, folio_size(folio), size - pos);
+	ff = f2p_write_file_get(inode);
+	if (!ff)
+		return -EIO;
+	/* we never ask for large folios, so one mapping covers it */
+	buf = kmap_local_folio(folio, 0);
+	n = f2p_send_write(ff, pos, buf, len, 0);
+	kunmap_local(buf);
+	f2p_write_file_put(ff);
+	if (n >= 0 && n < len)
+		n = -EIO;
+	/* mtime moved on the server */
+	F2P_I(inode)->attr_expire = 0;
+	return n < 0 ? n : 0;
+}
+
+static int f2p_writeback_folio(struct folio *folio,
+			       struct writeback_control *wbc, void *data)
+{
+	struct inode *inode = folio->mapping->host;
+	int err;
+
+	folio_start_writeback(folio);
+	folio_unlock(folio);
+	err = f2p_write_folio_data(inode, folio);
+	if (err)
+		mapping_set_error(folio->mapping, err);
+	folio_end_writeback(folio);
+	return err;
+}
+
+static int f2p_writepages(struct address_space *mapping,
+			  struct writeback_control *wbc)
+{
+	if (f2p_is_bad(mapping->host))
+		return -EIO;
+	return f2p_write_cache_folios(mapping, wbc, f2p_writeback_folio, NULL);
+}
+
+/* invalidate_inode_pages2() met a dirty folio: write it out first */
+static int f2p_launder_folio(struct folio *folio)
+{
+	if (!folio_clear_dirty_for_io(folio))
+		return 0;
+	return f2p_write_folio_data(folio->mapping->host, folio);
+}
+
+static vm_fault_t f2p_page_mkwrite(struct vm_fault *vmf)
+{
+	struct folio *folio = page_folio(vmf->page);
+	struct inode *inode = file_inode(vmf->vma->vm_file);
+
+	folio_lock(folio);
+	if (folio->mapping != inode->i_mapping) {
+		/* truncated under us: let the fault retry */
+		folio_unlock(folio);
+		return VM_FAULT_NOPAGE;
+	}
+	/* the server must get what was there when writeback started */
+	folio_wait_writeback(folio);
+	return VM_FAULT_LOCKED;
+}
+
+static const struct vm_operations_struct f2p_vm_ops = {
+	.fault		= filemap_fault,
+	.map_pages	= filemap_map_pages,
+	.page_mkwrite	= f2p_page_mkwrite,
+};
+
 static int f2p_mmap(struct file *file, struct vm_area_struct *vma)
 {
 	struct f2p_file *ff = file->private_data;
@@ -484,7 +676,9 @@ static int f2p_mmap(struct file *file, struct vm_area_struct *vma)
 	/* the page cache would go stale behind a direct-io file's back */
 	if (ff->open_flags & FOPEN_DIRECT_IO)
 		return -ENODEV;
-	return generic_file_readonly_mmap(file, vma);
+	file_accessed(file);
+	vma->vm_ops = &f2p_vm_ops;
+	return 0;
 }
 
 const struct file_operations f2p_file_fops = {
@@ -502,4 +696,7 @@ const struct file_operations f2p_file_fops = {
 
 const struct address_space_operations f2p_file_aops = {
 	.read_folio	= f2p_read_folio,
+	.writepages	= f2p_writepages,
+	.dirty_folio	= filemap_dirty_folio,
+	.launder_folio	= f2p_launder_folio,
 };

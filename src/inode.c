@@ -31,6 +31,7 @@ struct inode *f2p_alloc_inode(struct super_block *sb)
 	fi->state = 0;
 	fi->iocache = 0;
 	fi->fb = NULL;
+	INIT_LIST_HEAD(&fi->write_files);
 	spin_lock_init(&fi->lock);
 	fi->forget = kzalloc(sizeof(*fi->forget), GFP_KERNEL);
 	if (!fi->forget) {
@@ -134,7 +135,15 @@ void f2p_change_attr(struct inode *inode, const struct fuse_attr *attr,
 	fi->attr_expire = attr_valid;
 
 	inode->i_ino = attr->ino;
-	inode->i_mode = (inode->i_mode & S_IFMT) | (attr->mode & 07777);
+	/*
+	 * Without default_permissions the server judges every access, so
+	 * the VFS must not refuse a removal from a sticky directory on its
+	 * own.  stat() still shows the bit.
+	 */
+	fi->orig_mode = (inode->i_mode & S_IFMT) | (attr->mode & 07777);
+	inode->i_mode = fi->orig_mode;
+	if (!fc->default_permissions)
+		inode->i_mode &= ~S_ISVTX;
 	set_nlink(inode, attr->nlink);
 	inode->i_uid = make_kuid(fc->user_ns, attr->uid);
 	inode->i_gid = make_kgid(fc->user_ns, attr->gid);
@@ -229,6 +238,15 @@ retry:
 	return inode;
 }
 
+/* The server counted a lookup we cannot use: give it back. */
+void f2p_give_back(struct f2p_conn *fc, u64 nodeid)
+{
+	struct f2p_forget *forget = kzalloc(sizeof(*forget), GFP_KERNEL);
+
+	if (forget)
+		f2p_queue_forget(fc, forget, nodeid, 1);
+}
+
 bool f2p_allow_current(const struct f2p_conn *fc)
 {
 	const struct cred *cred = current_cred();
@@ -315,6 +333,7 @@ int f2p_getattr(F2P_IDMAP_T *idmap, const struct path *path,
 	if (err)
 		return err;
 	f2p_fillattr(idmap, request_mask, inode, stat);
+	stat->mode = READ_ONCE(F2P_I(inode)->orig_mode);
 	return 0;
 }
 
@@ -409,6 +428,13 @@ static void f2p_setattr_in(struct f2p_conn *fc, const struct iattr *attr,
 		if (!(ivalid & ATTR_ATIME_SET))
 			in->valid |= FATTR_ATIME_NOW;
 	}
+	/*
+	 * open(O_TRUNC) and ftruncate() leave the new mtime to the server,
+	 * which sets it as part of the truncation anyway.
+	 */
+	if ((ivalid & ATTR_MTIME) && !(ivalid & ATTR_MTIME_SET) &&
+	    (ivalid & ATTR_SIZE) && (ivalid & (ATTR_OPEN | ATTR_FILE)))
+		ivalid &= ~ATTR_MTIME;
 	if (ivalid & ATTR_MTIME) {
 		in->valid |= FATTR_MTIME;
 		in->mtime = attr->ia_mtime.tv_sec;
@@ -444,6 +470,17 @@ int f2p_setattr(F2P_IDMAP_T *idmap, struct dentry *dentry, struct iattr *attr)
 	err = setattr_prepare(idmap, dentry, attr);
 	if (err)
 		return err;
+	if (attr->ia_valid & ATTR_OPEN) {
+		/* open(O_TRUNC): the OPEN request already truncated */
+		if (fc->atomic_o_trunc && S_ISREG(inode->i_mode)) {
+			i_size_write(inode, 0);
+			truncate_pagecache(inode, 0);
+			F2P_I(inode)->attr_expire = 0;
+			return 0;
+		}
+		/* the file may be open read-only: truncate by node, not by fh */
+		attr->ia_valid &= ~ATTR_FILE;
+	}
 	f2p_setattr_in(fc, attr, &in);
 	if (!in.valid)
 		return 0;
@@ -482,12 +519,14 @@ const struct inode_operations f2p_file_iops = {
 	.getattr	= f2p_getattr,
 	.permission	= f2p_permission,
 	.setattr	= f2p_setattr,
+	.listxattr	= f2p_listxattr,
 };
 
 const struct inode_operations f2p_special_iops = {
 	.getattr	= f2p_getattr,
 	.permission	= f2p_permission,
 	.setattr	= f2p_setattr,
+	.listxattr	= f2p_listxattr,
 };
 
 /* the VFS half of an inode is set up once per slab object, not per use */

@@ -90,6 +90,9 @@ int f2p_iomode_open(struct inode *inode, struct file *file,
 	}
 	ff->backing_file = bf;
 	ff->fb = fb;
+	/* O_DIRECT is the backing file's to allow (checked after ->open) */
+	if (bf->f_mode & FMODE_CAN_ODIRECT)
+		file->f_mode |= FMODE_CAN_ODIRECT;
 	return 0;
 
 out_put:

@@ -18,9 +18,12 @@ static int __init f2p_init(void)
 	err = f2p_inode_cache_init();
 	if (err)
 		goto undo_request_cache;
-	err = f2p_fs_init();
+	err = f2p_ctl_init();
 	if (err)
 		goto undo_inode_cache;
+	err = f2p_fs_init();
+	if (err)
+		goto undo_ctl;
 	err = f2p_dev_init();
 	if (err)
 		goto undo_fs;
@@ -30,6 +33,8 @@ static int __init f2p_init(void)
 
 undo_fs:
 	f2p_fs_exit();
+undo_ctl:
+	f2p_ctl_exit();
 undo_inode_cache:
 	f2p_inode_cache_exit();
 undo_request_cache:
@@ -41,6 +46,7 @@ static void __exit f2p_exit(void)
 {
 	f2p_dev_exit();
 	f2p_fs_exit();
+	f2p_ctl_exit();
 	f2p_inode_cache_exit();
 	f2p_request_cache_exit();
 }

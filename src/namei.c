@@ -8,16 +8,6 @@
 #include <linux/jiffies.h>
 #include "fuse2pt.h"
 
-/* dentries remember until when the server vouched for them */
-static void f2p_set_entry_expiry(struct dentry *entry, u64 when)
-{
-	entry->d_fsdata = (void *)(unsigned long)when;
-}
-
-static u64 f2p_entry_expiry(const struct dentry *entry)
-{
-	return (unsigned long)READ_ONCE(entry->d_fsdata);
-}
 
 static void f2p_entry_args(struct f2p_conn *fc, struct f2p_args *args,
 			   u64 nodeid, const struct qstr *name,
@@ -97,6 +87,8 @@ static struct dentry *f2p_lookup(struct inode *dir, struct dentry *entry,
 
 	if (f2p_is_bad(dir))
 		return ERR_PTR(-EIO);
+	/* names looked up one at a time: the next listing may bring attrs */
+	set_bit(F2P_I_RDPLUS_HINT, &F2P_I(dir)->state);
 	err = f2p_lookup_name(dir->i_sb, f2p_nodeid(dir), &entry->d_name,
 			      &out, &inode);
 	if (err == -ENOENT) {
@@ -224,6 +216,7 @@ const struct inode_operations f2p_symlink_iops = {
 	.get_link	= f2p_get_link,
 	.getattr	= f2p_getattr,
 	.setattr	= f2p_setattr,
+	.listxattr	= f2p_listxattr,
 };
 
 /* ---- changing the namespace ---- */
@@ -244,14 +237,6 @@ static void f2p_entry_unlinked(struct dentry *entry)
 		drop_nlink(inode);
 	spin_unlock(&inode->i_lock);
 	F2P_I(inode)->attr_expire = 0;
-}
-
-static void f2p_give_back(struct f2p_conn *fc, u64 nodeid)
-{
-	struct f2p_forget *forget = kzalloc(sizeof(*forget), GFP_KERNEL);
-
-	if (forget)
-		f2p_queue_forget(fc, forget, nodeid, 1);
 }
 
 /*
@@ -485,7 +470,8 @@ static int f2p_rename(F2P_IDMAP_T *idmap, struct inode *olddir,
  * get MKNOD and a separate OPEN.
  */
 static int f2p_create_open(struct inode *dir, struct dentry *entry,
-			   struct file *file, unsigned int flags, umode_t mode)
+			   struct file *file, unsigned int flags, umode_t mode,
+			   u32 opcode)
 {
 	struct f2p_conn *fc = f2p_inode_conn(dir);
 	struct fuse_create_in in = {
@@ -502,9 +488,10 @@ static int f2p_create_open(struct inode *dir, struct dentry *entry,
 	ff = f2p_file_alloc(fc);
 	if (!ff)
 		return -ENOMEM;
-	ff->args.opcode = FUSE_CREATE;
+	ff->args.opcode = opcode;
 	ff->args.nodeid = f2p_nodeid(dir);
-	ff->args.in_numargs = 2;
+	/* a tmpfile has no name: TMPFILE carries the create arguments only */
+	ff->args.in_numargs = opcode == FUSE_TMPFILE ? 1 : 2;
 	ff->args.in_args[0].size = sizeof(in);
 	ff->args.in_args[0].value = &in;
 	ff->args.in_args[1].size = entry->d_name.len + 1;
@@ -535,11 +522,20 @@ static int f2p_create_open(struct inode *dir, struct dentry *entry,
 		err = -ENOMEM;
 		goto out_release;
 	}
-	d_instantiate(entry, inode);
-	f2p_set_entry_expiry(entry,
-			     f2p_expiry(out.entry_valid, out.entry_valid_nsec));
-	f2p_dir_changed(dir);
-	err = finish_open(file, entry, generic_file_open);
+	if (opcode == FUSE_TMPFILE) {
+		/* d_tmpfile takes the one link away that a tmpfile never had */
+		if (!inode->i_nlink)
+			set_nlink(inode, 1);
+		d_tmpfile(file, inode);
+		/* not f_op->open: the TMPFILE answer already opened it */
+		err = finish_open(file, file->f_path.dentry, generic_file_open);
+	} else {
+		d_instantiate(entry, inode);
+		f2p_set_entry_expiry(entry, f2p_expiry(out.entry_valid,
+						       out.entry_valid_nsec));
+		f2p_dir_changed(dir);
+		err = finish_open(file, entry, generic_file_open);
+	}
 	if (err) {
 		f2p_file_put_release(ff, flags, false);
 		return err;
@@ -576,7 +572,8 @@ static int f2p_atomic_open(struct inode *dir, struct dentry *entry,
 
 	file->f_mode |= FMODE_CREATED;
 	if (!fc->no_create) {
-		err = f2p_create_open(dir, entry, file, flags, mode);
+		err = f2p_create_open(dir, entry, file, flags, mode,
+				      FUSE_CREATE);
 		if (err != -ENOSYS)
 			goto out;
 		fc->no_create = true;
@@ -588,6 +585,25 @@ no_open:
 	return finish_no_open(file, res);
 out:
 	dput(res);
+	return err;
+}
+
+static int f2p_tmpfile(F2P_IDMAP_T *idmap, struct inode *dir,
+		       struct file *file, umode_t mode)
+{
+	struct f2p_conn *fc = f2p_inode_conn(dir);
+	int err;
+
+	if (f2p_is_bad(dir))
+		return -EIO;
+	if (READ_ONCE(fc->no_tmpfile))
+		return -EOPNOTSUPP;
+	err = f2p_create_open(dir, file->f_path.dentry, file, file->f_flags,
+			      mode, FUSE_TMPFILE);
+	if (err == -ENOSYS) {
+		WRITE_ONCE(fc->no_tmpfile, true);
+		err = -EOPNOTSUPP;
+	}
 	return err;
 }
 
@@ -605,4 +621,6 @@ const struct inode_operations f2p_dir_iops = {
 	.unlink		= f2p_unlink,
 	.rmdir		= f2p_rmdir,
 	.rename		= f2p_rename,
+	.tmpfile	= f2p_tmpfile,
+	.listxattr	= f2p_listxattr,
 };

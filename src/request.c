@@ -15,9 +15,56 @@
 #include <linux/pid_namespace.h>
 #include <linux/cred.h>
 #include <linux/fs.h>
+#include <linux/moduleparam.h>
 #include "fuse2pt.h"
 
 static struct kmem_cache *f2p_req_cache;
+
+/*
+ * Background requests (RELEASE and the like: nobody waits for them) may
+ * pile up without bound, so each connection lets only max_background of
+ * them reach the server at once; the rest wait in fc->bg_queue.  A server
+ * may ask for other limits in its INIT reply, and root may change them in
+ * the control files; an unprivileged server gets at most the per-user
+ * limits below.
+ */
+static unsigned int f2p_max_background = 12;
+module_param_named(max_background, f2p_max_background, uint, 0644);
+MODULE_PARM_DESC(max_background,
+		 "Background requests a connection starts with (default 12)");
+
+static unsigned int f2p_congestion_threshold = 9;
+module_param_named(congestion_threshold, f2p_congestion_threshold, uint, 0644);
+MODULE_PARM_DESC(congestion_threshold,
+		 "Background requests past which a new connection counts as congested (default 9)");
+
+static unsigned int f2p_max_user_bgreq = 1024;
+module_param_named(max_user_bgreq, f2p_max_user_bgreq, uint, 0644);
+MODULE_PARM_DESC(max_user_bgreq,
+		 "Largest max_background an unprivileged server or user may set (default 1024)");
+
+static unsigned int f2p_max_user_congthresh = 1024;
+module_param_named(max_user_congthresh, f2p_max_user_congthresh, uint, 0644);
+MODULE_PARM_DESC(max_user_congthresh,
+		 "Largest congestion_threshold an unprivileged server or user may set (default 1024)");
+
+/* a parameter of 0 would stall every connection: treat it as 1 */
+unsigned int f2p_default_max_background(void)
+{
+	return clamp_t(unsigned int, READ_ONCE(f2p_max_background), 1, U16_MAX);
+}
+
+unsigned int f2p_default_congestion_threshold(void)
+{
+	return clamp_t(unsigned int, READ_ONCE(f2p_congestion_threshold), 1,
+		       U16_MAX);
+}
+
+unsigned int f2p_bg_user_limit(bool congestion)
+{
+	return congestion ? READ_ONCE(f2p_max_user_congthresh) :
+			    READ_ONCE(f2p_max_user_bgreq);
+}
 
 static struct f2p_req *f2p_req_alloc(gfp_t gfp)
 {
@@ -57,27 +104,110 @@ static void f2p_fill_header(struct f2p_conn *fc, struct f2p_req *req)
 }
 
 /*
- * Hand a request to the server.  Even uniques are ours; the odd ones are
- * kept for INTERRUPT, which names the request it interrupts by unique|1.
+ * Put a request where the server reads.  Even uniques are ours; the odd
+ * ones are kept for INTERRUPT, which names the request it interrupts by
+ * unique|1.  Called with fc->lock held; the caller wakes the readers.
  */
-static int f2p_queue(struct f2p_conn *fc, struct f2p_req *req)
+static void f2p_queue_locked(struct f2p_conn *fc, struct f2p_req *req)
 {
-	spin_lock(&fc->lock);
-	if (!fc->connected) {
-		spin_unlock(&fc->lock);
-		return f2p_conn_errno(fc);
-	}
-	if (fc->conn_error && req->args->opcode != FUSE_INIT) {
-		spin_unlock(&fc->lock);
-		return -ECONNREFUSED;
-	}
 	fc->reqctr += 2;
 	req->in_h.unique = fc->reqctr;
 	list_add_tail(&req->list, &fc->pending);
-	spin_unlock(&fc->lock);
+}
+
+static void f2p_wake_readers(struct f2p_conn *fc)
+{
 	wake_up(&fc->waitq);
 	kill_fasync(&fc->fasync, SIGIO, POLL_IN);
+}
+
+static int f2p_queue_check_locked(struct f2p_conn *fc, struct f2p_req *req)
+{
+	if (!fc->connected)
+		return f2p_conn_errno(fc);
+	if (fc->conn_error && req->args->opcode != FUSE_INIT)
+		return -ECONNREFUSED;
 	return 0;
+}
+
+static int f2p_queue(struct f2p_conn *fc, struct f2p_req *req)
+{
+	int err;
+
+	spin_lock(&fc->lock);
+	err = f2p_queue_check_locked(fc, req);
+	if (!err)
+		f2p_queue_locked(fc, req);
+	spin_unlock(&fc->lock);
+	if (!err)
+		f2p_wake_readers(fc);
+	return err;
+}
+
+/* Let waiting background requests through, up to the limit.  Locked. */
+static bool f2p_flush_bg_locked(struct f2p_conn *fc)
+{
+	struct f2p_req *req;
+	bool moved = false;
+
+	if (fc->aborted)
+		return false;
+	while (fc->active_background < fc->max_background &&
+	       !list_empty(&fc->bg_queue)) {
+		req = list_first_entry(&fc->bg_queue, struct f2p_req, list);
+		list_del_init(&req->list);
+		fc->active_background++;
+		__set_bit(F2P_R_BGACTIVE, &req->flags);
+		f2p_queue_locked(fc, req);
+		moved = true;
+	}
+	return moved;
+}
+
+void f2p_conn_flush_bg(struct f2p_conn *fc)
+{
+	bool moved;
+
+	spin_lock(&fc->lock);
+	moved = f2p_flush_bg_locked(fc);
+	spin_unlock(&fc->lock);
+	if (moved)
+		f2p_wake_readers(fc);
+}
+
+/*
+ * New limits, from the INIT reply or the control files; 0 leaves a limit
+ * as it is.  Unprivileged callers are held to the per-user limits.
+ */
+void f2p_conn_set_bg_limits(struct f2p_conn *fc, unsigned int max_bg,
+			    unsigned int congestion, bool privileged)
+{
+	if (!privileged) {
+		max_bg = min(max_bg, f2p_bg_user_limit(false));
+		congestion = min(congestion, f2p_bg_user_limit(true));
+	}
+	spin_lock(&fc->lock);
+	if (max_bg)
+		WRITE_ONCE(fc->max_background, max_bg);
+	if (congestion)
+		WRITE_ONCE(fc->congestion_threshold, congestion);
+	spin_unlock(&fc->lock);
+	f2p_conn_flush_bg(fc);
+}
+
+/* A limited background request is done: make room for the next. */
+static void f2p_bg_done(struct f2p_conn *fc, struct f2p_req *req)
+{
+	bool moved;
+
+	spin_lock(&fc->lock);
+	fc->num_background--;
+	if (test_bit(F2P_R_BGACTIVE, &req->flags))
+		fc->active_background--;
+	moved = f2p_flush_bg_locked(fc);
+	spin_unlock(&fc->lock);
+	if (moved)
+		f2p_wake_readers(fc);
 }
 
 /*
@@ -95,6 +225,9 @@ void f2p_req_end(struct f2p_conn *fc, struct f2p_req *req)
 	if (test_bit(F2P_R_BACKGROUND, &req->flags)) {
 		struct f2p_args *args = req->args;
 
+		if (test_bit(F2P_R_BGLIMIT, &req->flags))
+			f2p_bg_done(fc, req);
+		atomic_dec(&fc->num_waiting);
 		set_bit(F2P_R_FINISHED, &req->flags);
 		if (args->end)
 			args->end(fc, args, req->error);
@@ -193,6 +326,7 @@ ssize_t f2p_request(struct f2p_conn *fc, struct f2p_args *args)
 		return -ENOMEM;
 	req->args = args;
 	f2p_fill_header(fc, req);
+	atomic_inc(&fc->num_waiting);
 
 	/* one reference for the queue, one for us */
 	refcount_inc(&req->count);
@@ -200,6 +334,7 @@ ssize_t f2p_request(struct f2p_conn *fc, struct f2p_args *args)
 	if (err) {
 		f2p_req_put(req);
 		f2p_req_put(req);
+		atomic_dec(&fc->num_waiting);
 		return err;
 	}
 	f2p_wait_answer(fc, req);
@@ -208,7 +343,28 @@ ssize_t f2p_request(struct f2p_conn *fc, struct f2p_args *args)
 	if (!ret && args->out_argvar && args->out_numargs)
 		ret = req->out_size;
 	f2p_req_put(req);
+	atomic_dec(&fc->num_waiting);
 	return ret;
+}
+
+/* Queue a background request, or park it when the server has enough. */
+static int f2p_queue_bg(struct f2p_conn *fc, struct f2p_req *req)
+{
+	bool wake = false;
+	int err;
+
+	spin_lock(&fc->lock);
+	err = f2p_queue_check_locked(fc, req);
+	if (!err) {
+		fc->num_background++;
+		__set_bit(F2P_R_BGLIMIT, &req->flags);
+		list_add_tail(&req->list, &fc->bg_queue);
+		wake = f2p_flush_bg_locked(fc);
+	}
+	spin_unlock(&fc->lock);
+	if (wake)
+		f2p_wake_readers(fc);
+	return err;
 }
 
 /*
@@ -229,7 +385,12 @@ int f2p_request_bg(struct f2p_conn *fc, struct f2p_args *args, gfp_t gfp)
 	args->nocreds = true;
 	__set_bit(F2P_R_BACKGROUND, &req->flags);
 	f2p_fill_header(fc, req);
-	err = f2p_queue(fc, req);
+	atomic_inc(&fc->num_waiting);
+	/* INIT and DESTROY must not wait behind the limit */
+	if (args->force)
+		err = f2p_queue(fc, req);
+	else
+		err = f2p_queue_bg(fc, req);
 	if (err) {
 		req->error = err;
 		f2p_req_end(fc, req);

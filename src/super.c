@@ -247,6 +247,7 @@ static int f2p_fill_super(struct super_block *sb, struct fs_context *fsc)
 
 	sb->s_magic = F2P_SUPER_MAGIC;
 	sb->s_op = &f2p_super_ops;
+	sb->s_xattr = f2p_xattr_handlers;
 	f2p_set_default_d_op(sb, &f2p_dentry_ops);
 	sb->s_blocksize = PAGE_SIZE;
 	sb->s_blocksize_bits = PAGE_SHIFT;
@@ -273,6 +274,10 @@ static int f2p_fill_super(struct super_block *sb, struct fs_context *fsc)
 		goto out_fput;
 	}
 	fput(file);
+	/* the control directory; kill_sb removes it if we fail from here */
+	err = f2p_ctl_add_conn(fc);
+	if (err)
+		return err;
 	return f2p_send_init(fc);
 
 out_fput:
@@ -325,6 +330,9 @@ static void f2p_kill_sb(struct super_block *sb)
 {
 	struct f2p_conn *fc = f2p_sb_conn(sb);
 
+	/* before the device number is freed for another mount to take */
+	if (fc)
+		f2p_ctl_remove_conn(fc);
 	kill_anon_super(sb);
 	if (!fc)
 		return;
