@@ -220,7 +220,7 @@ static void one_option(struct opts *o, const char *opt, size_t len)
 			die(EX_USAGE, "bad option '%s': takes no value", shown);
 		append(o->kernel, opt, len);
 	} else if (IS("max_read")) {
-		check_number(shown, eq ? eq + 1 : "");
+		check_number(shown, strchr(shown, '=') ? strchr(shown, '=') + 1 : "");
 		append(o->kernel, opt, len);
 	} else if (IS("blksize")) {
 		die(EX_USAGE, "bad option '%s': blksize is for block-device mounts (fuse2ptblk), not fuse2pt", shown);
@@ -419,6 +419,41 @@ static const char *top_mount_type(const char *dir)
 	return type;
 }
 
+/*
+ * The program's first process exiting with 0 only says it got going: a
+ * libfuse program answers INIT after it daemonized, and may refuse it.
+ * A stat of the mount waits for INIT; a connection that is already dead
+ * answers ENOTCONN or ECONNREFUSED.  Done in a child, so that a program
+ * that never answers costs a warning, not a hung mount(8).
+ */
+static int check_answers(const char *dir)
+{
+	struct stat st;
+	pid_t pid = fork();
+	int i, status;
+
+	if (pid < 0)
+		return 0;
+	if (pid == 0)
+		_exit(stat(dir, &st) < 0 ? errno : 0);
+	for (i = 0; i < 300; i++) {
+		if (waitpid(pid, &status, WNOHANG) == pid) {
+			if (!WIFEXITED(status))
+				return 0;
+			switch (WEXITSTATUS(status)) {
+			case ENOTCONN:
+			case ECONNREFUSED:
+			case ECONNABORTED:
+				return WEXITSTATUS(status);
+			}
+			return 0;
+		}
+		usleep(100 * 1000);
+	}
+	msg("warning: %s does not answer yet after 30 s; leaving it mounted", dir);
+	return 0;
+}
+
 /* Take back a mount nobody will serve; only ours, never what is below. */
 static void undo_mount(const char *dir, const char *type)
 {
@@ -574,12 +609,19 @@ int main(int argc, char **argv)
 			    "(or use type fuse2pt.PROG)");
 		*hash = '\0';
 		prog = src;
+		/*
+		 * As with fuse's PROG#SOURCE: type and source in /proc/mounts
+		 * stay as fstab has them, so mount -a sees the entry mounted.
+		 */
+		if (!o.fsname)
+			o.fsname = source;
 		source = hash + 1;
+	} else if (!o.subtype) {
+		o.subtype = base_name(prog);
 	}
 	check_word("program name", base_name(prog));
-	if (!o.subtype)
-		o.subtype = base_name(prog);
-	check_word("subtype", o.subtype);
+	if (o.subtype)
+		check_word("subtype", o.subtype);
 
 	if (geteuid() != 0)
 		die(EX_USAGE, "only root can mount fuse2pt file systems (for now)");
@@ -604,9 +646,10 @@ int main(int argc, char **argv)
 	ensure_module();
 	fd = open_device();
 
-	n = snprintf(fstype, sizeof(fstype), FSTYPE ".%s", o.subtype);
+	n = snprintf(fstype, sizeof(fstype), FSTYPE "%s%s", o.subtype ? "." : "",
+		     o.subtype ? o.subtype : "");
 	if (n < 0 || (size_t)n >= sizeof(fstype))
-		die(EX_USAGE, "subtype '%s' too long", o.subtype);
+		die(EX_USAGE, "subtype '%s' too long", o.subtype ? o.subtype : "");
 	n = snprintf(data, sizeof(data), "fd=%d,rootmode=%o,user_id=%u,group_id=%u%s%s",
 		     fd, (unsigned int)(st.st_mode & S_IFMT), (unsigned int)uid,
 		     (unsigned int)gid, *o.kernel ? "," : "", o.kernel);
@@ -650,6 +693,13 @@ int main(int argc, char **argv)
 	if (start_program(path, pargv, pw, fd) < 0) {
 		undo_mount(dir, fstype);
 		die(EX_FAIL, "%s not mounted: %s did not start", dir, base_name(prog));
+	}
+	n = check_answers(dir);
+	if (n) {
+		undo_mount(dir, fstype);
+		die(EX_FAIL, "%s not mounted: %s started but the file system does not answer "
+		    "(%s; it may have refused the kernel's INIT, see dmesg)",
+		    dir, base_name(prog), strerror(n));
 	}
 	return 0;
 }
