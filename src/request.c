@@ -386,8 +386,11 @@ int f2p_request_bg(struct f2p_conn *fc, struct f2p_args *args, gfp_t gfp)
 	__set_bit(F2P_R_BACKGROUND, &req->flags);
 	f2p_fill_header(fc, req);
 	atomic_inc(&fc->num_waiting);
-	/* INIT and DESTROY must not wait behind the limit */
-	if (args->force)
+	/*
+	 * INIT and DESTROY must not wait behind the limit; everything else,
+	 * forced RELEASEs included, counts against it.
+	 */
+	if (args->opcode == FUSE_INIT || args->opcode == FUSE_DESTROY)
 		err = f2p_queue(fc, req);
 	else
 		err = f2p_queue_bg(fc, req);

@@ -4,7 +4,7 @@
  * a root directory holding "file" (FILE_SIZE bytes of a known pattern,
  * writable, kept in memory) and an empty "dir", and misbehaves on request:
  *
- *   stall=OP[,OP]   never answer READ, WRITE, READDIR, GETATTR or OPEN
+ *   stall=OP[,OP]   never answer READ, WRITE, READDIR, GETATTR, OPEN or RELEASE
  *                   (names in lower case); each held request is logged as
  *                   "STALL <op> <unique>", so a test knows it is waiting
  *   intr=MODE       what an INTERRUPT of a held request gets: eintr (the
@@ -92,6 +92,7 @@ static const struct {
 	{ "readdir", FUSE_READDIR },
 	{ "getattr", FUSE_GETATTR },
 	{ "open", FUSE_OPEN },
+	{ "release", FUSE_RELEASE },
 };
 
 #define NR_STALLABLE	(sizeof(stallable) / sizeof(stallable[0]))

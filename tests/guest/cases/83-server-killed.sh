@@ -24,11 +24,13 @@ killed_test() {	# TYPE OP
 	[ "$op" = mmap ] && stall=read
 	t_mount "$type" "$mnt" stallsrv stall=$stall || return 1
 	cmd=$(op_cmd "$op" "$mnt")
-	# getattr: the mount's first stat must get through to learn the file
+	# the second waiter starts once the first is held, so both kernels
+	# see the same order (it may wait on the first one's pages, not on
+	# the server)
 	$cmd > "$out.1" 2>&1 & p1=$!
-	$cmd > "$out.2" 2>&1 & p2=$!
 	life_wait_log "$mnt" 1 "^STALL $stall"
-	sleep 0.3
+	$cmd > "$out.2" 2>&1 & p2=$!
+	sleep 1
 	kill -KILL "$T_SRV_PID"
 	life_gone $p1 "$LIFE_OP_TIMEOUT" || t_fail "$type $op: waiter 1 hangs after the server died"
 	life_gone $p2 "$LIFE_OP_TIMEOUT" || t_fail "$type $op: waiter 2 hangs after the server died"
