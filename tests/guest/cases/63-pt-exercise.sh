@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# timeout: 500
+#
+# Data integrity over passthrough: the exerciser (tests/integrity/
+# exercise.c) on passthrough files with every operation it has (mmap,
+# splice, sendfile, fallocate, truncate, reopen), with O_DIRECT where the
+# backing tmpfs has it, and with the open mode changing under it between
+# passthrough, PASSTHROUGH|DIRECT_IO and direct io at every reopen.  On
+# fuse2pt, and on stock fuse as the reference where it has passthrough.
+
+. "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/60-pt.lib"
+
+EX=/opt/fuse2pt/bin/exercise
+
+# flip_modes MODES...: change the open mode every 0.1 s until killed
+flip_modes() {
+	local i=0 modes=("$@")
+	while :; do
+		echo "${modes[$((i % ${#modes[@]}))]}" > "$PTC_MODE"
+		i=$((i + 1))
+		sleep 0.1
+	done
+}
+
+exercise_suite() {
+	local type=$1 m r flipper
+	ptc_source
+	t_start "$type:mount"
+	ptc_mount "$type" || return
+	ptc_have_pt "$type" || { ptc_skip_umount "$type"; return; }
+	t_pass
+	m=$PTC_MNT
+
+	t_start "$type:exercise"
+	t_need_bin exercise
+	t_check "exercise, all ops" $EX -s 1 -n 3000 "$m/ex1"
+	t_check "exercise, mmap and splice only" $EX -s 2 -n 2000 -O none,read,write,mmap,splice,trunc "$m/ex2"
+	t_expect_eq "READ/WRITE requests" "$(ptc_rw)" "0 0"
+	t_pass
+
+	t_start "$type:exercise-odirect"
+	r=$(ptc_err dd if=/dev/zero of="$T_SRC/odirect-probe" bs=4096 count=1 oflag=direct status=none)
+	if [ "$r" = ok ]; then
+		: > "$m/ex3"; : > "$m/ex3.src"	# O_CREAT|O_DIRECT is 60-pt-io's business
+		t_check "exercise -D" $EX -s 3 -n 1500 -D "$m/ex3"
+		t_expect_eq "READ/WRITE requests" "$(ptc_rw)" "0 0"
+		t_pass
+	else
+		t_skip "the backing tmpfs on $(uname -r) has no O_DIRECT ($r)"
+	fi
+
+	t_start "$type:exercise-mixed-opens"
+	flip_modes pt ptdio pt dio &
+	flipper=$!
+	t_check "exercise, open mode changing at each reopen" $EX -s 4 -n 3000 -k 50 "$m/ex4"
+	kill "$flipper"
+	wait "$flipper" 2>/dev/null
+	ptc_mode pt
+	ptc_check_balance
+	t_pass
+
+	t_start "$type:umount"
+	t_umount "$PTC_MNT"
+	t_pass
+}
+
+for type in $(ptc_types); do
+	exercise_suite "$type"
+done

@@ -1,0 +1,272 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pttool: the small I/O operations the passthrough cases need and the
+ * shell has no command for.  FILE may be "fd:N" for an inherited
+ * descriptor.  Errors are printed as the errno's name (EIO, ENODEV, ...)
+ * on stdout and give exit status 1, so a case can compare them.
+ *
+ *   pttool mmapread FILE             MAP_SHARED read of the whole file -> stdout
+ *   pttool mmapwrite FILE OFF STR    MAP_SHARED store of STR at OFF, msync
+ *   pttool mmapprivate FILE OFF STR  MAP_PRIVATE store: the mapping sees STR,
+ *                                    the file does not; prints "private ok"
+ *   pttool mmaptry FILE              map one page read-only: "ok" or errno
+ *   pttool maps FILE                 map FILE, print its /proc/self/maps path
+ *   pttool spliceread FILE           FILE -> pipe (splice) -> stdout
+ *   pttool splicewrite FILE OFF      stdin -> pipe -> FILE at OFF (splice)
+ *   pttool sendfile SRC DST          sendfile(2) SRC into DST (truncated)
+ *   pttool open FILE [rw|ro|wo]      open only: "ok" or errno
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/mman.h>
+#include <sys/sendfile.h>
+#include <sys/stat.h>
+
+static int fail(const char *what)
+{
+	int err = errno;
+
+	printf("%s\n", strerrorname_np(err) ?: "E?");
+	fprintf(stderr, "pttool: %s: %s\n", what, strerror(err));
+	return 1;
+}
+
+static int open_arg(const char *name, int flags)
+{
+	if (!strncmp(name, "fd:", 3))
+		return atoi(name + 3);
+	return open(name, flags, 0644);
+}
+
+static int cmd_mmapread(const char *name)
+{
+	struct stat s;
+	void *p;
+	int fd = open_arg(name, O_RDONLY);
+
+	if (fd < 0)
+		return fail("open");
+	if (fstat(fd, &s))
+		return fail("fstat");
+	if (!s.st_size)
+		return 0;
+	p = mmap(NULL, s.st_size, PROT_READ, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED)
+		return fail("mmap");
+	if (fwrite(p, 1, s.st_size, stdout) != (size_t)s.st_size)
+		return fail("write");
+	munmap(p, s.st_size);
+	return 0;
+}
+
+static int cmd_mmapwrite(const char *name, off_t off, const char *str,
+			 int shared)
+{
+	size_t len = strlen(str);
+	off_t base = off & ~(off_t)(sysconf(_SC_PAGESIZE) - 1);
+	size_t maplen = off - base + len;
+	char *p, *check;
+	struct stat s;
+	int fd = open_arg(name, shared ? O_RDWR : O_RDONLY);
+
+	if (fd < 0)
+		return fail("open");
+	if (fstat(fd, &s))
+		return fail("fstat");
+	if (off + (off_t)len > s.st_size) {
+		errno = EINVAL;
+		return fail("range past end of file");
+	}
+	p = mmap(NULL, maplen, PROT_READ | PROT_WRITE,
+		 shared ? MAP_SHARED : MAP_PRIVATE, fd, base);
+	if (p == MAP_FAILED)
+		return fail("mmap");
+	memcpy(p + (off - base), str, len);
+	if (shared) {
+		if (msync(p, maplen, MS_SYNC))
+			return fail("msync");
+		munmap(p, maplen);
+		return 0;
+	}
+	/* private: the mapping has it, the file must not */
+	check = malloc(len);
+	if (!check || pread(fd, check, len, off) != (ssize_t)len)
+		return fail("pread");
+	if (memcmp(p + (off - base), str, len) || !memcmp(check, str, len)) {
+		printf("private mapping leaked into the file\n");
+		return 1;
+	}
+	munmap(p, maplen);
+	printf("private ok\n");
+	return 0;
+}
+
+static int cmd_mmaptry(const char *name)
+{
+	void *p;
+	int fd = open_arg(name, O_RDONLY);
+
+	if (fd < 0)
+		return fail("open");
+	p = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (p == MAP_FAILED)
+		return fail("mmap");
+	munmap(p, 4096);
+	printf("ok\n");
+	return 0;
+}
+
+static int cmd_maps(const char *name)
+{
+	char line[4096], want[64];
+	FILE *f;
+	void *p;
+	int fd = open_arg(name, O_RDONLY), found = 1;
+
+	if (fd < 0)
+		return fail("open");
+	p = mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED)
+		return fail("mmap");
+	snprintf(want, sizeof(want), "%lx-", (unsigned long)p);
+	f = fopen("/proc/self/maps", "r");
+	if (!f)
+		return fail("/proc/self/maps");
+	while (fgets(line, sizeof(line), f)) {
+		char *path;
+
+		if (strncmp(line, want, strlen(want)))
+			continue;
+		path = strchr(line, '/');
+		fputs(path ? path : "(no path)\n", stdout);
+		found = 0;
+	}
+	fclose(f);
+	munmap(p, 4096);
+	return found;
+}
+
+static int cmd_spliceread(const char *name)
+{
+	char buf[65536];
+	loff_t off = 0;
+	int pfd[2];
+	int fd = open_arg(name, O_RDONLY);
+
+	if (fd < 0)
+		return fail("open");
+	if (pipe(pfd))
+		return fail("pipe");
+	for (;;) {
+		ssize_t n = splice(fd, &off, pfd[1], NULL, sizeof(buf), 0);
+		ssize_t m;
+
+		if (n < 0)
+			return fail("splice");
+		if (!n)
+			return 0;
+		while (n > 0) {
+			m = read(pfd[0], buf, n < (ssize_t)sizeof(buf) ? n : (ssize_t)sizeof(buf));
+			if (m <= 0)
+				return fail("read pipe");
+			if (fwrite(buf, 1, m, stdout) != (size_t)m)
+				return fail("write");
+			n -= m;
+		}
+	}
+}
+
+static int cmd_splicewrite(const char *name, loff_t off)
+{
+	char buf[65536];
+	int pfd[2];
+	int fd = open_arg(name, O_WRONLY | O_CREAT);
+
+	if (fd < 0)
+		return fail("open");
+	if (pipe(pfd))
+		return fail("pipe");
+	for (;;) {
+		ssize_t n = read(0, buf, sizeof(buf)), m;
+
+		if (n < 0)
+			return fail("read stdin");
+		if (!n)
+			return 0;
+		if (write(pfd[1], buf, n) != n)
+			return fail("write pipe");
+		while (n > 0) {
+			m = splice(pfd[0], NULL, fd, &off, n, 0);
+			if (m <= 0)
+				return fail("splice");
+			n -= m;
+		}
+	}
+}
+
+static int cmd_sendfile(const char *src, const char *dst)
+{
+	int in = open_arg(src, O_RDONLY);
+	int out = open_arg(dst, O_WRONLY | O_CREAT | O_TRUNC);
+	struct stat s;
+	off_t off = 0;
+
+	if (in < 0 || out < 0)
+		return fail("open");
+	if (fstat(in, &s))
+		return fail("fstat");
+	while (off < s.st_size) {
+		ssize_t n = sendfile(out, in, &off, s.st_size - off);
+
+		if (n < 0)
+			return fail("sendfile");
+		if (!n)
+			break;
+	}
+	return 0;
+}
+
+static int cmd_open(const char *name, const char *how)
+{
+	int flags = O_RDONLY;
+
+	if (how && !strcmp(how, "rw"))
+		flags = O_RDWR;
+	else if (how && !strcmp(how, "wo"))
+		flags = O_WRONLY;
+	if (open(name, flags) < 0)
+		return fail("open");
+	printf("ok\n");
+	return 0;
+}
+
+int main(int argc, char *argv[])
+{
+	const char *c = argc > 1 ? argv[1] : "";
+
+	if (!strcmp(c, "mmapread") && argc == 3)
+		return cmd_mmapread(argv[2]);
+	if (!strcmp(c, "mmapwrite") && argc == 5)
+		return cmd_mmapwrite(argv[2], atoll(argv[3]), argv[4], 1);
+	if (!strcmp(c, "mmapprivate") && argc == 5)
+		return cmd_mmapwrite(argv[2], atoll(argv[3]), argv[4], 0);
+	if (!strcmp(c, "mmaptry") && argc == 3)
+		return cmd_mmaptry(argv[2]);
+	if (!strcmp(c, "maps") && argc == 3)
+		return cmd_maps(argv[2]);
+	if (!strcmp(c, "spliceread") && argc == 3)
+		return cmd_spliceread(argv[2]);
+	if (!strcmp(c, "splicewrite") && argc == 4)
+		return cmd_splicewrite(argv[2], atoll(argv[3]));
+	if (!strcmp(c, "sendfile") && argc == 4)
+		return cmd_sendfile(argv[2], argv[3]);
+	if (!strcmp(c, "open") && (argc == 3 || argc == 4))
+		return cmd_open(argv[2], argc == 4 ? argv[3] : NULL);
+	fprintf(stderr, "usage: see the comment at the top of pttool.c\n");
+	return 2;
+}
