@@ -18,6 +18,8 @@
 #include <linux/list.h>
 #include <linux/spinlock.h>
 #include <linux/wait.h>
+#include <linux/rwsem.h>
+#include <linux/mutex.h>
 #include <linux/refcount.h>
 #include <linux/uidgid.h>
 #include <linux/idr.h>
@@ -107,6 +109,8 @@ struct f2p_conn {
 	struct list_head processing;
 	struct list_head forgets;
 	struct list_head interrupts;
+	struct list_head releases;	/* RELEASEs holding an inode */
+	struct rw_semaphore killsb;	/* notifications vs. umount */
 	unsigned int forget_streak;
 	struct fasync_struct *fasync;
 	u64 reqctr;
@@ -126,6 +130,8 @@ struct f2p_conn {
 	bool no_fsyncdir;
 	bool no_lseek;
 	bool no_tmpfile;
+	bool no_fallocate;
+	bool no_copy_file_range;
 	bool atomic_o_trunc;	/* OPEN carries O_TRUNC: the server truncates */
 	bool no_getxattr;
 	bool no_setxattr;
@@ -133,6 +139,8 @@ struct f2p_conn {
 	bool no_removexattr;
 	bool async_read;
 	bool parallel_dirops;
+	bool posix_locks;	/* the server keeps POSIX locks ... */
+	bool flock_locks;	/* ... and flock()s; else we keep them */
 	bool readdirplus;	/* READDIRPLUS instead of READDIR ... */
 	bool readdirplus_auto;	/* ... when a listing looks like "ls -l" */
 
@@ -201,6 +209,8 @@ struct f2p_inode {
 	umode_t orig_mode;
 	/* files open for writing, under lock: writeback borrows their fh */
 	struct list_head write_files;
+	/* directory: one LOOKUP/READDIR at a time without PARALLEL_DIROPS */
+	struct mutex dirop;
 };
 
 static inline struct f2p_inode *F2P_I(const struct inode *inode)
@@ -228,6 +238,21 @@ static inline bool f2p_is_bad(const struct inode *inode)
 	return test_bit(F2P_I_BAD, &F2P_I(inode)->state);
 }
 
+/* A server without PARALLEL_DIROPS sees one lookup or listing per directory. */
+static inline bool f2p_dirop_lock(struct inode *dir)
+{
+	if (f2p_inode_conn(dir)->parallel_dirops)
+		return false;
+	mutex_lock(&F2P_I(dir)->dirop);
+	return true;
+}
+
+static inline void f2p_dirop_unlock(struct inode *dir, bool locked)
+{
+	if (locked)
+		mutex_unlock(&F2P_I(dir)->dirop);
+}
+
 /* ---- open files (file.c, dir.c) ---- */
 
 /*
@@ -250,6 +275,13 @@ struct f2p_file {
 	struct file *backing_file;	/* passthrough: our open of fb->file */
 	struct list_head write_entry;	/* on f2p_inode.write_files */
 	atomic_t wb_users;		/* writebacks using our fh right now */
+	u64 flock_owner;		/* set: RELEASE drops our flock()s */
+	/*
+	 * RELEASE keeps the inode until answered, so that its FORGET can
+	 * not overtake the RELEASE; fc->releases lists them for umount.
+	 */
+	struct inode *release_inode;
+	struct list_head release_entry;	/* on fc->releases, under fc->lock */
 	struct f2p_args args;
 	union {
 		struct {
@@ -284,22 +316,24 @@ int f2p_conn_errno(const struct f2p_conn *fc);
 /*
  * Servers older than 7.9 answer with shorter structures; like mainline we
  * accept any 7.x and size the replies we expect by the negotiated minor.
+ * A request built before INIT is answered (minor still 0) expects today's
+ * sizes: a current server's reply must not be refused as too long.
  */
 static inline unsigned int f2p_entry_out_size(const struct f2p_conn *fc)
 {
-	return fc->minor < 9 ? FUSE_COMPAT_ENTRY_OUT_SIZE :
+	return fc->minor && fc->minor < 9 ? FUSE_COMPAT_ENTRY_OUT_SIZE :
 			       sizeof(struct fuse_entry_out);
 }
 
 static inline unsigned int f2p_attr_out_size(const struct f2p_conn *fc)
 {
-	return fc->minor < 9 ? FUSE_COMPAT_ATTR_OUT_SIZE :
+	return fc->minor && fc->minor < 9 ? FUSE_COMPAT_ATTR_OUT_SIZE :
 			       sizeof(struct fuse_attr_out);
 }
 
 static inline unsigned int f2p_statfs_out_size(const struct f2p_conn *fc)
 {
-	return fc->minor < 4 ? FUSE_COMPAT_STATFS_SIZE :
+	return fc->minor && fc->minor < 4 ? FUSE_COMPAT_STATFS_SIZE :
 			       sizeof(struct fuse_statfs_out);
 }
 
@@ -322,6 +356,9 @@ static inline bool f2p_conn_congested(const struct f2p_conn *fc)
 	return READ_ONCE(fc->num_background) >=
 	       READ_ONCE(fc->congestion_threshold);
 }
+
+/* notify.c */
+int f2p_notify(struct f2p_conn *fc, int code, struct iov_iter *from);
 
 /* dev.c */
 extern const struct file_operations f2p_dev_fops;
@@ -346,6 +383,7 @@ void f2p_make_bad(struct inode *inode);
 int f2p_update_attr(struct inode *inode, struct file *file, bool force);
 bool f2p_allow_current(const struct f2p_conn *fc);
 void f2p_give_back(struct f2p_conn *fc, u64 nodeid);
+int f2p_inode_test(struct inode *inode, void *data);
 u64 f2p_expiry(u64 sec, u32 nsec);
 struct inode *f2p_alloc_inode(struct super_block *sb);
 void f2p_free_inode(struct inode *inode);
@@ -395,6 +433,11 @@ void f2p_file_put_release(struct f2p_file *ff, unsigned int f_flags,
 			  bool isdir);
 int f2p_file_opened(struct inode *inode, struct file *file);
 
+/* lock.c */
+u64 f2p_lock_owner(fl_owner_t owner);
+int f2p_lock(struct file *file, int cmd, struct file_lock *fl);
+int f2p_flock(struct file *file, int cmd, struct file_lock *fl);
+
 /* backing.c */
 long f2p_backing_ioctl_open(struct f2p_conn *fc, void __user *argp);
 long f2p_backing_ioctl_close(struct f2p_conn *fc, void __user *argp);
@@ -418,5 +461,6 @@ ssize_t f2p_pt_splice_write(struct pipe_inode_info *pipe, struct file *out,
 			    loff_t *ppos, size_t len, unsigned int flags);
 int f2p_pt_mmap(struct file *file, struct vm_area_struct *vma);
 void f2p_file_release(struct inode *inode, struct file *file, bool isdir);
+void f2p_release_detach_all(struct f2p_conn *fc);
 
 #endif /* FUSE2PT_H */

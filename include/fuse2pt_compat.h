@@ -343,6 +343,22 @@ int f2p_backing_mmap(struct file *bf, struct file *user,
 #define f2p_d_alloc_parallel(parent, name, wq)	d_alloc_parallel(parent, name)
 #endif
 
+/* 6.3 moved file locks to <linux/filelock.h>, 6.9 into file_lock_core */
+#ifdef F2P_HAVE_FILELOCK_H
+#include <linux/filelock.h>
+#endif
+#ifdef F2P_HAVE_FILE_LOCK_CORE
+#define f2p_fl_owner(fl)	((fl)->c.flc_owner)
+#define f2p_fl_flags(fl)	((fl)->c.flc_flags)
+#define f2p_fl_type(fl)		((fl)->c.flc_type)
+#define f2p_fl_pid(fl)		((fl)->c.flc_pid)
+#else
+#define f2p_fl_owner(fl)	((fl)->fl_owner)
+#define f2p_fl_flags(fl)	((fl)->fl_flags)
+#define f2p_fl_type(fl)		((fl)->fl_type)
+#define f2p_fl_pid(fl)		((fl)->fl_pid)
+#endif
+
 /*
  * Writeback walks the dirty folios of a mapping: writeback_iter() (6.10)
  * or write_cache_pages() with a folio (6.3) or page callback.  FN gets

@@ -16,7 +16,8 @@
 			 FUSE_ABORT_ERROR | FUSE_MAX_PAGES | FUSE_INIT_EXT | \
 			 FUSE_BIG_WRITES | FUSE_PASSTHROUGH | \
 			 FUSE_ATOMIC_O_TRUNC | FUSE_DO_READDIRPLUS | \
-			 FUSE_READDIRPLUS_AUTO)
+			 FUSE_READDIRPLUS_AUTO | FUSE_POSIX_LOCKS | \
+			 FUSE_FLOCK_LOCKS)
 
 struct f2p_init_args {
 	struct f2p_args args;
@@ -38,6 +39,8 @@ struct f2p_conn *f2p_conn_alloc(struct fs_context *fsc)
 	INIT_LIST_HEAD(&fc->processing);
 	INIT_LIST_HEAD(&fc->forgets);
 	INIT_LIST_HEAD(&fc->interrupts);
+	INIT_LIST_HEAD(&fc->releases);
+	init_rwsem(&fc->killsb);
 	INIT_LIST_HEAD(&fc->bg_queue);
 	fc->max_background = f2p_default_max_background();
 	fc->congestion_threshold = f2p_default_congestion_threshold();
@@ -183,6 +186,8 @@ static void f2p_apply_init(struct f2p_conn *fc, const struct fuse_init_out *o)
 	fc->async_read = !!(flags & FUSE_ASYNC_READ);
 	fc->atomic_o_trunc = !!(flags & FUSE_ATOMIC_O_TRUNC);
 	fc->readdirplus = !!(flags & FUSE_DO_READDIRPLUS);
+	fc->posix_locks = !!(flags & FUSE_POSIX_LOCKS);
+	fc->flock_locks = !!(flags & FUSE_FLOCK_LOCKS);
 	fc->readdirplus_auto = !!(flags & FUSE_READDIRPLUS_AUTO);
 	fc->parallel_dirops = !!(flags & FUSE_PARALLEL_DIROPS);
 	fc->abort_err = !!(flags & FUSE_ABORT_ERROR);

@@ -364,9 +364,11 @@ static ssize_t f2p_dev_do_write(struct f2p_conn *fc, struct iov_iter *from)
 		return -EFAULT;
 	if (oh.len != nbytes)
 		return -EINVAL;
-	/* unique 0 carries notifications; none is supported yet */
-	if (!oh.unique)
-		return -EINVAL;
+	/* unique 0 carries a notification, its code in the error field */
+	if (!oh.unique) {
+		err = f2p_notify(fc, oh.error, from);
+		return err ? err : nbytes;
+	}
 	/* errors are negative errnos; a payload goes only with success */
 	if (oh.error > 0 || oh.error <= -512)
 		return -EINVAL;

@@ -237,6 +237,7 @@ static int f2p_readdir(struct file *file, struct dir_context *ctx)
 	struct fuse_read_in in = {};
 	struct f2p_args args = {};
 	bool plus = f2p_want_plus(inode, ctx);
+	bool locked;
 	u64 version;
 	ssize_t n;
 	char *buf;
@@ -266,7 +267,10 @@ static int f2p_readdir(struct file *file, struct dir_context *ctx)
 	args.out_args[0].size = PAGE_SIZE;
 	args.out_args[0].value = buf;
 	version = atomic64_read(&fc->attr_version);
+	/* binding READDIRPLUS entries may wait for lookups: unlock first */
+	locked = f2p_dirop_lock(inode);
 	n = f2p_request(fc, &args);
+	f2p_dirop_unlock(inode, locked);
 	if (n < 0)
 		err = n;
 	else if (n > 0 && plus)

@@ -8,6 +8,7 @@
 #include <linux/uio.h>
 #include <linux/file.h>
 #include <linux/fs.h>
+#include <linux/falloc.h>
 #include "fuse2pt.h"
 
 struct f2p_file *f2p_file_alloc(struct f2p_conn *fc)
@@ -17,6 +18,7 @@ struct f2p_file *f2p_file_alloc(struct f2p_conn *fc)
 	if (ff) {
 		ff->fc = fc;
 		INIT_LIST_HEAD(&ff->write_entry);
+		INIT_LIST_HEAD(&ff->release_entry);
 	}
 	return ff;
 }
@@ -55,10 +57,52 @@ struct f2p_file *f2p_file_open(struct inode *inode, struct file *file,
 	return ff;
 }
 
+/* Let go of the inode a RELEASE kept; NULL if umount took it already. */
+static struct inode *f2p_release_detach(struct f2p_conn *fc,
+					struct f2p_file *ff)
+{
+	struct inode *inode;
+
+	spin_lock(&fc->lock);
+	list_del_init(&ff->release_entry);
+	inode = ff->release_inode;
+	ff->release_inode = NULL;
+	spin_unlock(&fc->lock);
+	return inode;
+}
+
 static void f2p_release_end(struct f2p_conn *fc, struct f2p_args *args,
 			    int error)
 {
-	kfree(container_of(args, struct f2p_file, args));
+	struct f2p_file *ff = container_of(args, struct f2p_file, args);
+
+	/* now the inode may go, and its FORGET after this RELEASE */
+	iput(f2p_release_detach(fc, ff));
+	kfree(ff);
+}
+
+/*
+ * umount: RELEASEs still queued keep their place for the server, but the
+ * inodes they hold must go with the superblock now.
+ */
+void f2p_release_detach_all(struct f2p_conn *fc)
+{
+	struct f2p_file *ff;
+
+	spin_lock(&fc->lock);
+	while (!list_empty(&fc->releases)) {
+		struct inode *inode;
+
+		ff = list_first_entry(&fc->releases, struct f2p_file,
+				      release_entry);
+		list_del_init(&ff->release_entry);
+		inode = ff->release_inode;
+		ff->release_inode = NULL;
+		spin_unlock(&fc->lock);
+		iput(inode);
+		spin_lock(&fc->lock);
+	}
+	spin_unlock(&fc->lock);
 }
 
 /*
@@ -72,6 +116,13 @@ void f2p_file_put_release(struct f2p_file *ff, unsigned int f_flags,
 	memset(&ff->args, 0, sizeof(ff->args));
 	ff->release.fh = ff->fh;
 	ff->release.flags = f_flags & ~O_EXCL;
+	ff->release.release_flags = 0;
+	ff->release.lock_owner = 0;
+	/* flock()s taken through this file end with its last close */
+	if (READ_ONCE(ff->flock_owner)) {
+		ff->release.release_flags = FUSE_RELEASE_FLOCK_UNLOCK;
+		ff->release.lock_owner = ff->flock_owner;
+	}
 	ff->args.opcode = isdir ? FUSE_RELEASEDIR : FUSE_RELEASE;
 	ff->args.nodeid = ff->nodeid;
 	ff->args.in_numargs = 1;
@@ -79,6 +130,11 @@ void f2p_file_put_release(struct f2p_file *ff, unsigned int f_flags,
 	ff->args.in_args[0].value = &ff->release;
 	ff->args.force = true;
 	ff->args.end = f2p_release_end;
+	if (ff->release_inode) {
+		spin_lock(&ff->fc->lock);
+		list_add_tail(&ff->release_entry, &ff->fc->releases);
+		spin_unlock(&ff->fc->lock);
+	}
 	f2p_request_bg(ff->fc, &ff->args, GFP_KERNEL | __GFP_NOFAIL);
 }
 
@@ -89,7 +145,10 @@ void f2p_file_release(struct inode *inode, struct file *file, bool isdir)
 	if (!ff)
 		return;
 	file->private_data = NULL;
+	ihold(inode);
+	ff->release_inode = inode;
 	f2p_file_put_release(ff, file->f_flags, isdir);
+
 }
 
 /*
@@ -140,6 +199,8 @@ static int f2p_open(struct inode *inode, struct file *file)
 	if (IS_ERR(ff))
 		return PTR_ERR(ff);
 	file->private_data = ff;
+	/* O_DIRECT reads and writes go to the server (passthrough: see iomode) */
+	file->f_mode |= FMODE_CAN_ODIRECT;
 	return f2p_file_opened(inode, file);
 }
 
@@ -192,7 +253,7 @@ static int f2p_flush(struct file *file, fl_owner_t id)
 	if (fc->no_flush || (ff->open_flags & FOPEN_NOFLUSH))
 		return 0;
 	in.fh = ff->fh;
-	in.lock_owner = (u64)(unsigned long)id;
+	in.lock_owner = f2p_lock_owner(id);
 	args.opcode = FUSE_FLUSH;
 	args.nodeid = ff->nodeid;
 	args.in_numargs = 1;
@@ -310,6 +371,14 @@ static ssize_t f2p_read_iter(struct kiocb *iocb, struct iov_iter *to)
 		return f2p_direct_read(iocb, to);
 	if (ff->backing_file)
 		return f2p_pt_read_iter(iocb, to);
+	if (iocb->ki_flags & IOCB_DIRECT) {
+		/* O_DIRECT: from the server, after our dirty pages got there */
+		err = filemap_write_and_wait_range(file->f_mapping, iocb->ki_pos,
+						   iocb->ki_pos + iov_iter_count(to) - 1);
+		if (err)
+			return err;
+		return f2p_direct_read(iocb, to);
+	}
 	/* reading past what we think is the end: the file may have grown */
 	if (iocb->ki_pos + iov_iter_count(to) > i_size_read(inode)) {
 		err = f2p_update_attr(inode, file, false);
@@ -561,6 +630,143 @@ static ssize_t f2p_splice_write(struct pipe_inode_info *pipe,
 	return iter_file_splice_write(pipe, out, ppos, len, flags);
 }
 
+/* ---- space and server-side copies ---- */
+
+static long f2p_fallocate(struct file *file, int mode, loff_t offset,
+			  loff_t length)
+{
+	struct inode *inode = file_inode(file);
+	struct f2p_conn *fc = f2p_inode_conn(inode);
+	struct f2p_file *ff = file->private_data;
+	struct fuse_fallocate_in in = {
+		.fh = ff->fh,
+		.offset = offset,
+		.length = length,
+		.mode = mode,
+	};
+	struct f2p_args args = {
+		.opcode = FUSE_FALLOCATE,
+		.nodeid = ff->nodeid,
+		.in_numargs = 1,
+		.in_args = { { sizeof(in), &in } },
+	};
+	bool clears = mode & (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_ZERO_RANGE);
+	loff_t end = offset + length;
+	ssize_t err;
+
+	if (f2p_is_bad(inode))
+		return -EIO;
+	if (mode & ~(FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE |
+		     FALLOC_FL_ZERO_RANGE))
+		return -EOPNOTSUPP;
+	if (READ_ONCE(fc->no_fallocate))
+		return -EOPNOTSUPP;
+
+	inode_lock(inode);
+	if (clears) {
+		/* our dirty pages over the range would undo the server's zeros */
+		err = filemap_write_and_wait_range(inode->i_mapping, offset,
+						   end - 1);
+		if (err)
+			goto out;
+	}
+	if (!(mode & FALLOC_FL_KEEP_SIZE) && end > i_size_read(inode)) {
+		err = inode_newsize_ok(inode, end);
+		if (err)
+			goto out;
+	}
+	err = f2p_request(fc, &args);
+	if (err == -ENOSYS) {
+		WRITE_ONCE(fc->no_fallocate, true);
+		err = -EOPNOTSUPP;
+	}
+	if (err)
+		goto out;
+	if (!(mode & FALLOC_FL_KEEP_SIZE) && end > i_size_read(inode))
+		i_size_write(inode, end);
+	if (clears)
+		truncate_pagecache_range(inode, offset, end - 1);
+	F2P_I(inode)->attr_expire = 0;
+out:
+	inode_unlock(inode);
+	return err;
+}
+
+static ssize_t f2p_copy_file_range(struct file *file_in, loff_t pos_in,
+				   struct file *file_out, loff_t pos_out,
+				   size_t len, unsigned int flags)
+{
+	struct inode *in_inode = file_inode(file_in);
+	struct inode *out_inode = file_inode(file_out);
+	struct f2p_conn *fc = f2p_inode_conn(in_inode);
+	struct f2p_file *ff_in = file_in->private_data;
+	struct f2p_file *ff_out = file_out->private_data;
+	struct fuse_copy_file_range_in in = {
+		.fh_in = ff_in->fh,
+		.off_in = pos_in,
+		.nodeid_out = ff_out->nodeid,
+		.fh_out = ff_out->fh,
+		.off_out = pos_out,
+		.len = len,
+		.flags = flags,
+	};
+	struct fuse_write_out out = {};
+	struct f2p_args args = {
+		.opcode = FUSE_COPY_FILE_RANGE,
+		.nodeid = ff_in->nodeid,
+		.in_numargs = 1,
+		.in_args = { { sizeof(in), &in } },
+		.out_numargs = 1,
+		.out_args = { { sizeof(out), &out } },
+	};
+	ssize_t err;
+
+	/* only one server can copy between its own files */
+	if (file_out->f_op != &f2p_file_fops ||
+	    f2p_inode_conn(out_inode) != fc)
+		return -EXDEV;
+	if (flags)
+		return -EINVAL;
+	if (f2p_is_bad(in_inode) || f2p_is_bad(out_inode))
+		return -EIO;
+	if (READ_ONCE(fc->no_copy_file_range))
+		return -EOPNOTSUPP;
+
+	inode_lock(out_inode);
+	/* the server copies what it has: hand it our dirty pages first */
+	err = filemap_write_and_wait_range(in_inode->i_mapping, pos_in,
+					   pos_in + len - 1);
+	if (!err)
+		err = filemap_write_and_wait_range(out_inode->i_mapping,
+						   pos_out, pos_out + len - 1);
+	if (!err)
+		err = file_remove_privs(file_out);
+	if (err)
+		goto out;
+	err = f2p_request(fc, &args);
+	if (err == -ENOSYS) {
+		WRITE_ONCE(fc->no_copy_file_range, true);
+		err = -EOPNOTSUPP;
+	}
+	if (err)
+		goto out;
+	if (out.size > len) {
+		err = -EIO;
+		goto out;
+	}
+	if (out.size) {
+		truncate_inode_pages_range(out_inode->i_mapping, pos_out,
+					   pos_out + out.size - 1);
+		if (pos_out + (loff_t)out.size > i_size_read(out_inode))
+			i_size_write(out_inode, pos_out + out.size);
+	}
+	F2P_I(out_inode)->attr_expire = 0;
+	err = out.size;
+out:
+	inode_unlock(out_inode);
+	return err;
+}
+
 /* ---- shared writable mappings: dirty folios go out as WRITE ---- */
 
 static struct f2p_file *f2p_write_file_get(struct inode *inode)
@@ -673,9 +879,15 @@ static int f2p_mmap(struct file *file, struct vm_area_struct *vma)
 	/* an inode in passthrough mode has no page cache to map */
 	if (READ_ONCE(F2P_I(file_inode(file))->fb))
 		return -ENODEV;
-	/* the page cache would go stale behind a direct-io file's back */
-	if (ff->open_flags & FOPEN_DIRECT_IO)
-		return -ENODEV;
+	/*
+	 * A direct-io file has no cache to share writes through; a private
+	 * mapping is a copy, fresh from the server.
+	 */
+	if (ff->open_flags & FOPEN_DIRECT_IO) {
+		if (vma->vm_flags & VM_MAYSHARE)
+			return -ENODEV;
+		invalidate_inode_pages2(file->f_mapping);
+	}
 	file_accessed(file);
 	vma->vm_ops = &f2p_vm_ops;
 	return 0;
@@ -692,6 +904,10 @@ const struct file_operations f2p_file_fops = {
 	.release	= f2p_release,
 	.splice_read	= f2p_splice_read,
 	.splice_write	= f2p_splice_write,
+	.fallocate	= f2p_fallocate,
+	.lock		= f2p_lock,
+	.flock		= f2p_flock,
+	.copy_file_range = f2p_copy_file_range,
 };
 
 const struct address_space_operations f2p_file_aops = {

@@ -193,7 +193,7 @@ static void f2p_init_inode(struct inode *inode, const struct fuse_attr *attr,
 	}
 }
 
-static int f2p_inode_test(struct inode *inode, void *data)
+int f2p_inode_test(struct inode *inode, void *data)
 {
 	return F2P_I(inode)->nodeid == *(u64 *)data;
 }
@@ -535,6 +535,7 @@ static void f2p_inode_init_once(void *obj)
 	struct f2p_inode *fi = obj;
 
 	inode_init_once(&fi->vfs);
+	mutex_init(&fi->dirop);
 }
 
 int f2p_inode_cache_init(void)

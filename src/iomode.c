@@ -93,6 +93,8 @@ int f2p_iomode_open(struct inode *inode, struct file *file,
 	/* O_DIRECT is the backing file's to allow (checked after ->open) */
 	if (bf->f_mode & FMODE_CAN_ODIRECT)
 		file->f_mode |= FMODE_CAN_ODIRECT;
+	else
+		file->f_mode &= ~FMODE_CAN_ODIRECT;
 	return 0;
 
 out_put:

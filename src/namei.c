@@ -83,14 +83,17 @@ static struct dentry *f2p_lookup(struct inode *dir, struct dentry *entry,
 	struct fuse_entry_out out;
 	struct inode *inode;
 	struct dentry *alias;
+	bool locked;
 	int err;
 
 	if (f2p_is_bad(dir))
 		return ERR_PTR(-EIO);
 	/* names looked up one at a time: the next listing may bring attrs */
 	set_bit(F2P_I_RDPLUS_HINT, &F2P_I(dir)->state);
+	locked = f2p_dirop_lock(dir);
 	err = f2p_lookup_name(dir->i_sb, f2p_nodeid(dir), &entry->d_name,
 			      &out, &inode);
+	f2p_dirop_unlock(dir, locked);
 	if (err == -ENOENT) {
 		/* not cached: the next walk asks again */
 		f2p_set_entry_expiry(entry, 0);
@@ -469,6 +472,20 @@ static int f2p_rename(F2P_IDMAP_T *idmap, struct inode *olddir,
  * CREATE makes and opens a file in one round trip; servers without it
  * get MKNOD and a separate OPEN.
  */
+/*
+ * finish_open's ->open for CREATE and TMPFILE.  The io mode is decided in
+ * here, because the VFS judges O_DIRECT by what ->open left in f_mode.
+ */
+static int f2p_created_open(struct inode *inode, struct file *file)
+{
+	int err = generic_file_open(inode, file);
+
+	if (err)
+		return err;
+	file->f_mode |= FMODE_CAN_ODIRECT;
+	return f2p_file_opened(inode, file);
+}
+
 static int f2p_create_open(struct inode *dir, struct dentry *entry,
 			   struct file *file, unsigned int flags, umode_t mode,
 			   u32 opcode)
@@ -527,21 +544,25 @@ static int f2p_create_open(struct inode *dir, struct dentry *entry,
 		if (!inode->i_nlink)
 			set_nlink(inode, 1);
 		d_tmpfile(file, inode);
-		/* not f_op->open: the TMPFILE answer already opened it */
-		err = finish_open(file, file->f_path.dentry, generic_file_open);
+		entry = file->f_path.dentry;
 	} else {
 		d_instantiate(entry, inode);
 		f2p_set_entry_expiry(entry, f2p_expiry(out.entry_valid,
 						       out.entry_valid_nsec));
 		f2p_dir_changed(dir);
-		err = finish_open(file, entry, generic_file_open);
 	}
-	if (err) {
-		f2p_file_put_release(ff, flags, false);
-		return err;
-	}
+	/* not f_op->open: the answer already opened it */
 	file->private_data = ff;
-	return f2p_file_opened(inode, file);
+	err = finish_open(file, entry, f2p_created_open);
+	/*
+	 * An opened file is released by fput; one the io mode refused was
+	 * released already; only an open that failed before is ours to end.
+	 */
+	if (err && !(file->f_mode & FMODE_OPENED) && file->private_data) {
+		file->private_data = NULL;
+		f2p_file_put_release(ff, flags, false);
+	}
+	return err;
 
 out_release:
 	/* the server made and opened something we cannot use: undo both */

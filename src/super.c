@@ -331,8 +331,16 @@ static void f2p_kill_sb(struct super_block *sb)
 	struct f2p_conn *fc = f2p_sb_conn(sb);
 
 	/* before the device number is freed for another mount to take */
-	if (fc)
+	if (fc) {
 		f2p_ctl_remove_conn(fc);
+		f2p_release_detach_all(fc);
+		/* notifications find no superblock from now on */
+		down_write(&fc->killsb);
+		spin_lock(&fc->lock);
+		fc->sb = NULL;
+		spin_unlock(&fc->lock);
+		up_write(&fc->killsb);
+	}
 	kill_anon_super(sb);
 	if (!fc)
 		return;

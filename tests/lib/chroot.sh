@@ -25,14 +25,16 @@ chroot_run() {
 	if ! mountpoint -q "$CHROOT/proc"; then
 		mount -t proc proc "$CHROOT/proc"
 		mounted=1
+		# only the run that mounted it may take it away
+		trap chroot_umount_all EXIT
+		trap 'chroot_umount_all; exit 130' INT TERM
 	fi
-	trap chroot_umount_all EXIT
-	trap 'chroot_umount_all; exit 130' INT TERM
 	LC_ALL=C.UTF-8 LANG=C.UTF-8 DEBIAN_FRONTEND=noninteractive \
 		PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root \
 		chroot "$CHROOT" /bin/bash -c "$*" || rc=$?
 	if [ $mounted = 1 ]; then
 		umount "$CHROOT/proc" || umount -l "$CHROOT/proc" || true
+		trap - EXIT INT TERM
 	fi
 	exec {lock}>&-
 	return $rc
