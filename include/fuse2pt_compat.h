@@ -359,6 +359,19 @@ int f2p_backing_mmap(struct file *bf, struct file *user,
 #define f2p_fl_pid(fl)		((fl)->fl_pid)
 #endif
 
+/* copying through the page cache when the server cannot copy (6.7 rename) */
+#include <linux/splice.h>
+static inline ssize_t f2p_splice_copy(struct file *in, loff_t pos_in,
+				      struct file *out, loff_t pos_out,
+				      size_t len)
+{
+#ifdef F2P_HAVE_SPLICE_COPY_FILE_RANGE
+	return splice_copy_file_range(in, pos_in, out, pos_out, len);
+#else
+	return generic_copy_file_range(in, pos_in, out, pos_out, len, 0);
+#endif
+}
+
 /*
  * Writeback walks the dirty folios of a mapping: writeback_iter() (6.10)
  * or write_cache_pages() with a folio (6.3) or page callback.  FN gets

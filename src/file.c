@@ -692,9 +692,9 @@ out:
 	return err;
 }
 
-static ssize_t f2p_copy_file_range(struct file *file_in, loff_t pos_in,
-				   struct file *file_out, loff_t pos_out,
-				   size_t len, unsigned int flags)
+static ssize_t f2p_copy_on_server(struct file *file_in, loff_t pos_in,
+				  struct file *file_out, loff_t pos_out,
+				  size_t len, unsigned int flags)
 {
 	struct inode *in_inode = file_inode(file_in);
 	struct inode *out_inode = file_inode(file_out);
@@ -765,6 +765,19 @@ static ssize_t f2p_copy_file_range(struct file *file_in, loff_t pos_in,
 out:
 	inode_unlock(out_inode);
 	return err;
+}
+
+static ssize_t f2p_copy_file_range(struct file *file_in, loff_t pos_in,
+				   struct file *file_out, loff_t pos_out,
+				   size_t len, unsigned int flags)
+{
+	ssize_t ret = f2p_copy_on_server(file_in, pos_in, file_out, pos_out,
+					 len, flags);
+
+	/* a server without COPY_FILE_RANGE: copy through us instead */
+	if (ret == -EOPNOTSUPP || ret == -EXDEV)
+		ret = f2p_splice_copy(file_in, pos_in, file_out, pos_out, len);
+	return ret;
 }
 
 /* ---- shared writable mappings: dirty folios go out as WRITE ---- */

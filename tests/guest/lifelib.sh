@@ -82,5 +82,10 @@ life_compare() {	# NAME
 		return 0
 	fi
 	t_note "stock fuse saw: $(tr '\n' '|' < "$b" 2>/dev/null)"
-	t_expect_files_eq "$1: fuse2pt as stock fuse" "$a" "$b"
+	# A waiter caught by a dying server may see ENOTCONN or EIO (the
+	# issue allows either; kernels differ: 7.3's own fuse says EIO for
+	# a cached read where 6.x says ENOTCONN).  Anything else must match.
+	sed -E 's/\b(EIO|ENOTCONN)\b/EIO-or-ENOTCONN/g' "$a" > "$a.cmp"
+	sed -E 's/\b(EIO|ENOTCONN)\b/EIO-or-ENOTCONN/g' "$b" > "$b.cmp"
+	t_expect_files_eq "$1: fuse2pt as stock fuse (EIO = ENOTCONN)" "$a.cmp" "$b.cmp"
 }
