@@ -131,6 +131,7 @@ struct f2p_conn {
 	bool no_lseek;
 	bool no_tmpfile;
 	bool no_fallocate;
+	bool no_syncfs;
 	bool no_copy_file_range;
 	bool atomic_o_trunc;	/* OPEN carries O_TRUNC: the server truncates */
 	bool no_getxattr;

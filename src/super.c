@@ -183,7 +183,39 @@ static void f2p_umount_begin(struct super_block *sb)
 	f2p_conn_abort(f2p_sb_conn(sb));
 }
 
+/*
+ * syncfs(2): our dirty pages first (the VFS did that before calling us),
+ * then the server's own caches, if it has SYNCFS.
+ */
+static int f2p_sync_fs(struct super_block *sb, int wait)
+{
+	struct f2p_conn *fc = f2p_sb_conn(sb);
+	struct fuse_syncfs_in in = {};
+	struct f2p_args args = {
+		.opcode = FUSE_SYNCFS,
+		.nodeid = FUSE_ROOT_ID,
+		.in_numargs = 1,
+		.in_args = { { sizeof(in), &in } },
+	};
+	ssize_t err;
+
+	/*
+	 * Only the waiting pass, and not from umount (kill_sb cleared fc->sb
+	 * first): a stalled server must not hold the umount.
+	 */
+	if (!wait || READ_ONCE(fc->no_syncfs) || !READ_ONCE(fc->connected) ||
+	    !READ_ONCE(fc->sb))
+		return 0;
+	err = f2p_request(fc, &args);
+	if (err == -ENOSYS) {
+		WRITE_ONCE(fc->no_syncfs, true);
+		err = 0;
+	}
+	return err;
+}
+
 static const struct super_operations f2p_super_ops = {
+	.sync_fs	= f2p_sync_fs,
 	.alloc_inode	= f2p_alloc_inode,
 	.free_inode	= f2p_free_inode,
 	.evict_inode	= f2p_evict_inode,
