@@ -315,6 +315,86 @@ out:
 	return n;
 }
 
+/* copy @len bytes into the start of @folio, a page at a time */
+static void f2p_fill_folio(struct folio *folio, const char *src, size_t len)
+{
+	size_t done = 0;
+
+	while (done < len) {
+		size_t n = min_t(size_t, len - done, PAGE_SIZE);
+		void *dst = kmap_local_folio(folio, done);
+
+		memcpy(dst, src + done, n);
+		kunmap_local(dst);
+		done += n;
+	}
+}
+
+/*
+ * Readahead: the folios the VFS wants next go out as few READs as
+ * max_pages and max_read allow, through one bounce buffer per batch.
+ * Folios we could not fill stay !uptodate; read_folio retries them.
+ */
+static void f2p_readahead(struct readahead_control *rac)
+{
+	struct inode *inode = rac->mapping->host;
+	struct f2p_conn *fc = f2p_inode_conn(inode);
+	struct f2p_file *ff = rac->file ? rac->file->private_data : NULL;
+	size_t batch_max = min_t(size_t, fc->max_read,
+				 (size_t)fc->max_pages << PAGE_SHIFT);
+	struct folio **folios;
+	unsigned int nr_max;
+	void *buf;
+
+	if (!ff || f2p_is_bad(inode))
+		return;
+	batch_max = max_t(size_t, batch_max, PAGE_SIZE);
+	nr_max = batch_max >> PAGE_SHIFT;
+	folios = kmalloc_array(nr_max, sizeof(*folios), GFP_KERNEL);
+	buf = kvmalloc(batch_max, GFP_KERNEL);
+	if (!folios || !buf)
+		goto out;
+
+	while (readahead_count(rac)) {
+		struct fuse_read_in in = {};
+		struct f2p_args args = {};
+		struct folio *folio;
+		unsigned int nr = 0, i;
+		size_t bytes = 0, off = 0;
+		ssize_t n;
+
+		while (nr < nr_max && bytes + PAGE_SIZE <= batch_max &&
+		       (folio = readahead_folio(rac))) {
+			folios[nr++] = folio;
+			bytes += folio_size(folio);
+		}
+		if (!nr)
+			break;
+		f2p_read_args(&args, &in, ff, folio_pos(folios[0]), bytes,
+			      rac->file->f_flags);
+		args.out_args[0].value = buf;
+		n = f2p_request(fc, &args);
+		for (i = 0; i < nr; i++) {
+			size_t fs = folio_size(folios[i]);
+
+			if (n >= 0) {
+				size_t have = off < n ? min_t(size_t, n - off, fs) : 0;
+
+				/* past what the server had is end of file: zeros */
+				f2p_fill_folio(folios[i], buf + off, have);
+				if (have < fs)
+					folio_zero_segment(folios[i], have, fs);
+				folio_mark_uptodate(folios[i]);
+			}
+			folio_unlock(folios[i]);
+			off += fs;
+		}
+	}
+out:
+	kvfree(buf);
+	kfree(folios);
+}
+
 /* FOPEN_DIRECT_IO: bypass the page cache, bounce through a kernel buffer. */
 static ssize_t f2p_direct_read(struct kiocb *iocb, struct iov_iter *to)
 {
@@ -925,6 +1005,7 @@ const struct file_operations f2p_file_fops = {
 
 const struct address_space_operations f2p_file_aops = {
 	.read_folio	= f2p_read_folio,
+	.readahead	= f2p_readahead,
 	.writepages	= f2p_writepages,
 	.dirty_folio	= filemap_dirty_folio,
 	.launder_folio	= f2p_launder_folio,
