@@ -3,7 +3,9 @@
  * posixsuite: POSIX filesystem behaviour, printed so that two mounts can
  * be compared with diff.
  *
- *   posixsuite [-g GROUP] [-u UID:GID] DIR
+ *   posixsuite [-g GROUP] [-u UID:GID] [-N FILES] DIR
+ *
+ * -N FILES is the size of the dir group's big directory (10000).
  *
  * Every group runs in a forked child inside a fresh DIR/ps.GROUP, which
  * the parent removes afterwards (reported as the check GROUP.cleanup).
@@ -60,7 +62,9 @@
 #define GROUP_TIMEOUT	300	/* seconds a group may run before it is killed */
 #define CONC_SECONDS	3
 #define CONC_TIMEOUT	30
-#define NFILES		10000
+#define NFILES		10000	/* default of -N */
+
+static long nfiles = NFILES;
 
 #define STR_(x)		#x
 #define STR(x)		STR_(x)
@@ -2061,12 +2065,12 @@ static void dir_many(void)
 	size_t i;
 
 	mkdir("many", 0755);
-	r = make_files("many/f%05d", NFILES);
+	r = make_files("many/f%05d", nfiles);
 	report("many_create", "%s", rcs(r));
 	r = list_dir("many", &l);
 	report("many_readdir", "%s count=%zu fnv=%016llx dots=%zu names as created: %s",
 	       rcs(r), l.n, (unsigned long long)l.sum, l.dots,
-	       yesno(listing_is(&l, "f%05d", NFILES)));
+	       yesno(listing_is(&l, "f%05d", nfiles)));
 	report("many_readdir_dtypes", "reg=%zu unknown=%zu other=%zu",
 	       l.reg, l.unknown, l.other);
 	for (i = 0; i < l.n; i++) {
@@ -2781,7 +2785,7 @@ static void usage(void)
 {
 	size_t i;
 
-	fprintf(stderr, "usage: posixsuite [-g GROUP] [-u UID:GID] DIR\ngroups:");
+	fprintf(stderr, "usage: posixsuite [-g GROUP] [-u UID:GID] [-N FILES] DIR\ngroups:");
 	for (i = 0; i < NGROUPS; i++)
 		fprintf(stderr, " %s", groups[i].name);
 	fprintf(stderr, "\n");
@@ -2814,13 +2818,18 @@ int main(int argc, char **argv)
 	struct stat st;
 	int opt;
 
-	while ((opt = getopt(argc, argv, "g:u:h")) != -1) {
+	while ((opt = getopt(argc, argv, "g:u:N:h")) != -1) {
 		switch (opt) {
 		case 'g':
 			only = optarg;
 			break;
 		case 'u':
 			if (parse_user(optarg) < 0)
+				usage();
+			break;
+		case 'N':
+			nfiles = strtol(optarg, NULL, 10);
+			if (nfiles < 1 || nfiles > 99999)
 				usage();
 			break;
 		default:
