@@ -5,6 +5,7 @@
 #   make KDIR=/path/to/build   ... for a kernel build/headers tree
 #   make check           the QEMU test suite (6.1, 6.12, 7.3)
 #   make demo            a passthrough mount of a libfuse server in a VM
+#   make bench           fio and metadata benchmarks in VMs (tests/bench/run.sh)
 #   make tools           mount.fuse2pt, fuse2pt-umount, fuse2pt-mount (tools/)
 #   make deb             Debian packages fuse2pt-dkms, fuse2pt-utils -> build/deb
 KVER ?= $(shell uname -r)
@@ -45,4 +46,7 @@ deb:
 demo:
 	tests/demo.sh
 
-.PHONY: all modules sparse install clean check demo tools deb FORCE
+bench:
+	tests/bench/run.sh
+
+.PHONY: all modules sparse install clean check demo bench tools deb FORCE

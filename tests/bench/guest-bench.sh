@@ -1,0 +1,213 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The benchmark guest (fuse2pt.mode=bench, started by tests/guest/init;
+# the host side is tests/bench/run.sh).  Measures, prints and sends to the
+# results port lines
+#   BENCH-INFO KEY VALUE...
+#   BENCH fio CONFIG WORKLOAD MB/s
+#   BENCH meta CONFIG OP OPS/s
+# Nothing here passes or fails: a configuration that cannot be set up
+# is reported as "BENCH-SKIP CONFIG reason".
+#
+# Configurations (fio):
+#   backing    the backing filesystem directly (ext4 on a loop device
+#              over a tmpfs file when the kernel has ext4/loop, else tmpfs)
+#   f2p-pt     ptsrv on fuse2pt, passthrough
+#   f2p-nopt   ptsrv --no-passthrough --mode cached on fuse2pt
+#   fuse-nopt  the same on stock fuse
+#   fuse-pt    ptsrv on stock fuse, passthrough (kernels that offer it)
+# Metadata: tests/bench/metabench on the backing directory, and through
+# libfuse's passthrough_ll on fuse2pt and on stock fuse.
+T_CASE=bench
+. /tests/lib.sh
+
+BENCH_OPT=/opt/fuse2pt/bench
+for arg in $(cat /proc/cmdline); do	# run.sh passes BENCH_* this way
+	case $arg in
+	bench.runtime=*) BENCH_RUNTIME=${arg#*=} ;;
+	bench.size=*)    BENCH_SIZE=${arg#*=} ;;
+	bench.meta_n=*)  BENCH_META_N=${arg#*=} ;;
+	bench.rounds=*)  BENCH_ROUNDS=${arg#*=} ;;
+	esac
+done
+RUNTIME=${BENCH_RUNTIME:-3}		# seconds per fio job
+ROUNDS=${BENCH_ROUNDS:-2}		# each fio number is the best of this many
+SIZE=${BENCH_SIZE:-64m}			# the data file
+META_N=${BENCH_META_N:-2000}
+BACK=/bench/back
+
+out() { printf '%s\n' "$*" >> "$T_RESULTS"; printf '  %s\n' "$*"; }
+
+# --- backing filesystem ---
+backing_setup() {
+	local m ok=1
+	mkdir -p "$BACK"
+	# dependencies before their users: a few rounds until nothing loads
+	for _ in 1 2 3 4; do
+		for m in "$BENCH_OPT"/mod/*.ko*; do
+			[ -e "$m" ] || continue
+			grep -q "^$(basename "${m%%.ko*}" | tr - _) " /proc/modules && continue
+			insmod "$m" 2>/dev/null
+		done
+	done
+	if grep -qw ext4 /proc/filesystems && [ -x "$BENCH_OPT/bin/mke2fs" ]; then
+		[ -e /dev/loop-control ] || t_wait_for 3 test -e /dev/loop-control
+		truncate -s 1200m /tmp/ext4.img
+		if LD_LIBRARY_PATH=$BENCH_OPT/lib MKE2FS_CONFIG=$BENCH_OPT/mke2fs.conf \
+		   "$BENCH_OPT/bin/mke2fs" -q -F -t ext4 -E lazy_itable_init=0,lazy_journal_init=0 \
+		   /tmp/ext4.img && mount -o loop,noatime /tmp/ext4.img "$BACK"; then
+			ok=0
+			out "BENCH-INFO backing ext4 (loop device over a tmpfs file)"
+		fi
+	fi
+	if [ $ok != 0 ]; then
+		mount -t tmpfs -o noatime,size=1200m,mode=755 back "$BACK"
+		out "BENCH-INFO backing tmpfs (no ext4/loop in this guest)"
+	fi
+	chmod 755 "$BACK"
+}
+
+# --- fio ---
+# fio_one DIR WORKLOAD -> MB/s (fio's terse format: field 7 read KiB/s,
+# 48 write KiB/s, summed over the group)
+fio_one() {
+	local dir=$1 w=$2 args=() f=$1/data.bin
+	case $w in
+	seqread)   args=(--rw=read --bs=1M) ;;
+	seqwrite)  args=(--rw=write --bs=1M) ;;
+	randread)  args=(--rw=randread --bs=4k) ;;
+	randwrite) args=(--rw=randwrite --bs=4k) ;;
+	mmapread)  args=(--rw=read --bs=1M --ioengine=mmap) ;;
+	par4read)  args=(--rw=randread --bs=4k --numjobs=4) ;;
+	esac
+	# Warm: the data in the backing filesystem's page cache, so that the
+	# numbers show the cost of each path rather than of the loop device.
+	# (A FUSE mount without passthrough still starts with its own cache
+	# empty: ptsrv's "cached" opens have no KEEP_CACHE.)
+	sync
+	cat "$BACK/data.bin" > /dev/null
+	timeout $((RUNTIME * 10 + 60)) fio --name="$w" --filename="$f" --size="$SIZE" \
+		--time_based --runtime="$RUNTIME" --group_reporting --minimal \
+		--overwrite=1 "${args[@]}" 2>/dev/null |
+		awk -F';' 'NR == 1 { printf "%.1f\n", ($7 + $48) / 1024 }'
+}
+
+WORKLOADS=(seqread seqwrite randread randwrite mmapread par4read)
+declare -A FIO_DIR=() FIO_BEST=()
+FIO_CFGS=()
+
+# ptsrv stats: was passthrough negotiated?
+pt_offered() {	# STATS-FILE
+	local n=50
+	rm -f "$1"
+	kill -USR1 "$T_SRV_PID" 2>/dev/null || return 1
+	while [ ! -e "$1" ] && [ $n -gt 0 ]; do sleep 0.05; n=$((n - 1)); done
+	[ "$(awk '$1 == "passthrough_wanted" { print $2 }' "$1" 2>/dev/null)" = 1 ]
+}
+
+fio_mount() {	# CONFIG TYPE PT(1|0): mount ptsrv, add CONFIG to FIO_CFGS
+	local cfg=$1 type=$2 pt=$3 mnt=/bench/mnt/$1 stats=/bench/stats-$1 extra=()
+	[ "$pt" = 1 ] || extra=(--no-passthrough --mode cached)
+	if ! t_mount "$type" "$mnt" ptsrv --stats "$stats" "${extra[@]}" "$BACK"; then
+		out "BENCH-SKIP $cfg mount failed"
+		return
+	fi
+	if [ "$pt" = 1 ] && ! pt_offered "$stats"; then
+		out "BENCH-SKIP $cfg the kernel does not offer passthrough"
+		t_umount "$mnt"
+		return
+	fi
+	FIO_CFGS+=("$cfg")
+	FIO_DIR[$cfg]=$mnt
+}
+
+# All configurations are mounted at once and measured interleaved
+# (round, workload, configuration), so that load from outside the guest
+# spreads over all of them; each number is the best of $ROUNDS.
+fio_all() {
+	local r w cfg v
+	for r in $(seq "$ROUNDS"); do
+		for w in "${WORKLOADS[@]}"; do
+			for cfg in "${FIO_CFGS[@]}"; do
+				v=$(fio_one "${FIO_DIR[$cfg]}" "$w")
+				v=${v:-0}
+				printf '  round %s %-8s %-10s %s MB/s\n' "$r" "$cfg" "$w" "$v"
+				if awk -v a="$v" -v b="${FIO_BEST[$cfg,$w]:-0}" 'BEGIN { exit !(a > b) }'; then
+					FIO_BEST[$cfg,$w]=$v
+				fi
+			done
+		done
+	done
+	for cfg in "${FIO_CFGS[@]}"; do
+		for w in "${WORKLOADS[@]}"; do
+			out "BENCH fio $cfg $w ${FIO_BEST[$cfg,$w]}"
+		done
+	done
+}
+
+# --- metadata ---
+meta_run() {	# CONFIG DIR
+	local cfg=$1 dir=$2/meta op v
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	sync
+	while read -r op v; do
+		out "BENCH meta $cfg $op $v"
+	done < <(timeout 600 metabench "$dir" "$META_N")
+	rm -rf "$dir"
+}
+
+meta_fuse() {	# CONFIG TYPE
+	local cfg=$1 type=$2 mnt=/bench/mnt/$1
+	if ! t_mount "$type" "$mnt" passthrough_ll -f -o source="$BACK"; then
+		out "BENCH-SKIP $cfg mount failed"
+		return
+	fi
+	meta_run "$cfg" "$mnt"
+	t_umount "$mnt"
+}
+
+echo
+echo "==================== fuse2pt benchmark on $(uname -r) ===================="
+out "BENCH-INFO kernel $(uname -r)"
+out "BENCH-INFO cpus $(nproc) mem_kb $(awk '/MemTotal/ { print $2 }' /proc/meminfo)"
+out "BENCH-INFO fio size=$SIZE runtime=${RUNTIME}s best-of=$ROUNDS meta_n=$META_N"
+# passthrough_ll keeps an fd open per inode it knows
+ulimit -n 1048576 2>/dev/null || ulimit -n 65536
+insmod "$T_MOD" || echo "!! insmod $T_MOD failed"
+t_wait_for 5 test -c /dev/fuse2pt
+t_start run
+backing_setup
+
+# data file, written once on the backing filesystem and shared by all
+# configurations (the FUSE servers serve $BACK)
+fio --name=layout --filename="$BACK/data.bin" --size="$SIZE" --rw=write --bs=1M \
+	--minimal > /dev/null 2>&1
+out "BENCH-INFO data $(stat -c %s "$BACK/data.bin") bytes"
+
+FIO_CFGS=(backing)
+FIO_DIR[backing]=$BACK
+fio_mount f2p-pt fuse2pt 1
+fio_mount f2p-nopt fuse2pt 0
+if [ -c /dev/fuse ]; then
+	fio_mount fuse-nopt fuse 0
+	fio_mount fuse-pt fuse 1
+else
+	out "BENCH-SKIP fuse-nopt no /dev/fuse"
+	out "BENCH-SKIP fuse-pt no /dev/fuse"
+fi
+out "BENCH-PHASE fio ${FIO_CFGS[*]}"
+fio_all
+for cfg in "${FIO_CFGS[@]}"; do
+	[ "$cfg" = backing ] || t_umount "${FIO_DIR[$cfg]}"
+done
+
+out "BENCH-PHASE meta"
+meta_run backing "$BACK"
+meta_fuse f2p fuse2pt
+if [ -c /dev/fuse ]; then meta_fuse fuse fuse; fi
+t_pass
+umount "$BACK" 2>/dev/null
+out "BENCH-END"
+echo "==================== end of benchmark ===================="

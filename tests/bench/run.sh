@@ -1,0 +1,232 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# make bench: fuse2pt's benchmark, apart from the pass/fail suite.  Builds
+# what `make check` builds (same harness: tests/lib), boots each kernel
+# once with fuse2pt.mode=bench (tests/bench/guest-bench.sh) and collects
+#   - fio: seq read/write 1M, rand read/write 4k, mmap read, 4 parallel
+#     random readers, on the backing filesystem, fuse2pt with and without
+#     passthrough, stock fuse without and (6.12, 7.3) with passthrough;
+#   - metadata (tests/bench/metabench): create, stat, readdir, rename,
+#     unlink of N files through passthrough_ll on fuse2pt and stock fuse.
+#
+#   tests/bench/run.sh [TAGS...]     TAGS: 6.1 6.12 7.3 (default: all three)
+#
+# Output: $WORK/bench/TAG.txt (tables), $WORK/bench/TAG.png (chart),
+# $WORK/bench/TAG.raw (the guest's BENCH lines); the tables are printed
+# at the end.  Benchmarks print; they do not pass or fail (the exit status
+# is non-zero only when a kernel produced no numbers at all).
+#
+# Environment: FUSE2PT_WORK, FUSE2PT_CACHE, FUSE2PT_ACCEL as for run.sh;
+#   FUSE2PT_BENCH_TIMEOUT   host-side limit per kernel (1500 s)
+#   FUSE2PT_VM_MEM          guest memory (3G here)
+#   BENCH_RUNTIME (3 s), BENCH_SIZE (64m), BENCH_ROUNDS (2, best of),
+#   BENCH_META_N (2000)      passed to the guest
+set -uo pipefail
+export FUSE2PT_VM_MEM=${FUSE2PT_VM_MEM:-3G}
+. "$(dirname "$0")/../lib/common.sh"
+. "$TOP/tests/lib/vm.sh"
+. "$TOP/tests/lib/build.sh"
+
+need_root
+TAGS=("$@")
+[ ${#TAGS[@]} -gt 0 ] || TAGS=(6.1 6.12 7.3)
+for t in "${TAGS[@]}"; do
+	case $t in 6.1|6.12|7.3) ;; *) die "unknown kernel tag '$t' (6.1, 6.12, 7.3)" ;; esac
+done
+TIMEOUT=${FUSE2PT_BENCH_TIMEOUT:-1500}
+OUT=$WORK/bench
+FIO_CFGS=(backing f2p-pt f2p-nopt fuse-nopt fuse-pt)
+FIO_WORK=(seqread seqwrite randread randwrite mmapread par4read)
+META_CFGS=(backing f2p fuse)
+META_OPS=(create stat readdir rename unlink)
+
+# Kernel modules the guest needs for an ext4 backing filesystem on a loop
+# device (6.1 and 6.12: the extracted kernel package; 7.3: the chroot).
+mod_file() {	# TAG NAME -> path of NAME.ko*
+	local kver
+	kver=$(kver_of "$1")
+	find "$CACHE/kernels/$1/root" "$CHROOT/usr/lib/modules/$kver" "$CHROOT/lib/modules/$kver" \
+		-path "*/$kver/kernel/*" \( -name "$2.ko" -o -name "$2.ko.xz" -o -name "$2.ko.zst" \) \
+		2>/dev/null | head -n1
+}
+
+bench_overlay() {	# TAG: $WORK/TAG/bench.img = run.img + the bench files
+	local tag=$1 st=$WORK/$1/bench-overlay m f dep lib
+	local -A seen=()
+	local todo=(crc32c_generic crc16 mbcache jbd2 ext4 loop)
+	rm -rf "$st"
+	mkdir -p "$st/tests/bench" "$st$GUEST_OPT/bench/mod" "$st$GUEST_OPT/bench/bin" "$st$GUEST_OPT/bench/lib"
+	install -m 755 "$TOP/tests/bench/guest-bench.sh" "$st/tests/bench/"
+	while [ ${#todo[@]} -gt 0 ]; do
+		m=${todo[0]}
+		todo=("${todo[@]:1}")
+		[ -n "${seen[$m]:-}" ] && continue
+		seen[$m]=1
+		f=$(mod_file "$tag" "$m")
+		if [ -z "$f" ]; then
+			grep -q "^CONFIG_$(echo "$m" | tr 'a-z' 'A-Z')=y" \
+				"$CACHE/kernels/$tag/root/boot/config-$(kver_of "$tag")" 2>/dev/null ||
+				log "$tag: module $m not found (ext4 backing may fall back to tmpfs)"
+			continue
+		fi
+		case $f in	# decompressed here: no need for the guest's kmod to
+		*.xz)  xz -dc "$f" > "$st$GUEST_OPT/bench/mod/$m.ko" ;;
+		*.zst) zstd -qdc "$f" > "$st$GUEST_OPT/bench/mod/$m.ko" ;;
+		*)     cp "$f" "$st$GUEST_OPT/bench/mod/$m.ko" ;;
+		esac
+		for dep in $(modinfo -F depends "$f" 2>/dev/null | tr ',' ' '); do
+			todo+=("$dep")
+		done
+	done
+	# the guest has no e2fsprogs: the host's mke2fs with its libraries
+	if [ -x /sbin/mke2fs ]; then
+		cp /sbin/mke2fs "$st$GUEST_OPT/bench/bin/"
+		for lib in $(ldd /sbin/mke2fs | awk '/libext2fs|libe2p/ { print $3 }'); do
+			cp -L "$lib" "$st$GUEST_OPT/bench/lib/"
+		done
+		[ -f /etc/mke2fs.conf ] && cp /etc/mke2fs.conf "$st$GUEST_OPT/bench/"
+	fi
+	(cd "$st" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) |
+		zstd -q -T0 > "$WORK/$tag/bench-overlay.cpio.zst"
+	cat "$WORK/$tag/run.img" "$WORK/$tag/bench-overlay.cpio.zst" > "$WORK/$tag/bench.img"
+}
+
+# tables TAG RAW: the text tables from the BENCH lines
+tables() {
+	local tag=$1 raw=$2
+	awk -v tag="$tag" -v kver="$(kver_of "$tag")" -v fcfg="${FIO_CFGS[*]}" -v fw="${FIO_WORK[*]}" \
+	    -v mcfg="${META_CFGS[*]}" -v mops="${META_OPS[*]}" '
+	$1 == "BENCH" && $2 == "fio"  { fio[$3, $4] = $5 }
+	$1 == "BENCH" && $2 == "meta" { meta[$3, $4] = $5 }
+	$1 == "BENCH-INFO" { k = $2; $1 = ""; $2 = ""; sub(/^  */, ""); info[k] = $0 }
+	$1 == "BENCH-SKIP" { k = $2; $1 = ""; $2 = ""; sub(/^  */, ""); skip[k] = $0 }
+	function cell(v, b, fmt) {
+		if (v == "") return sprintf("%-16s", "-")
+		if (b > 0) return sprintf("%-16s", sprintf(fmt " (%.2f)", v, v / b))
+		return sprintf("%-16s", sprintf(fmt, v))
+	}
+	END {
+		nc = split(fcfg, C, " "); nw = split(fw, W, " ")
+		printf "== %s (%s): fio MB/s, (ratio to the backing filesystem)\n", tag, kver
+		printf "   backing: %s; %s\n", info["backing"], info["fio"]
+		printf "%-10s", "workload"
+		for (i = 1; i <= nc; i++) printf "%-16s", C[i]
+		printf "%s\n", "f2p-pt/fuse-pt"
+		for (j = 1; j <= nw; j++) {
+			w = W[j]; b = fio["backing", w]
+			printf "%-10s", w
+			for (i = 1; i <= nc; i++) printf "%s", cell(fio[C[i], w], C[i] == "backing" ? 0 : b, "%.1f")
+			a = fio["f2p-pt", w]; s = fio["fuse-pt", w]
+			if (a != "" && s > 0) printf "%.2f", a / s; else printf "-"
+			printf "\n"
+		}
+		for (k in skip) if (k !~ /^(f2p|fuse|backing)$/) printf "   %s: not measured (%s)\n", k, skip[k]
+		nc = split(mcfg, C, " "); nw = split(mops, W, " ")
+		printf "\n== %s (%s): metadata ops/s (%s files; readdir: entries/s), passthrough_ll\n", tag, kver, n = (info["fio"] ~ /meta_n=/ ? substr(info["fio"], index(info["fio"], "meta_n=") + 7) : "?")
+		printf "%-10s", "op"
+		for (i = 1; i <= nc; i++) printf "%-16s", C[i]
+		printf "%s\n", "f2p/fuse"
+		for (j = 1; j <= nw; j++) {
+			w = W[j]
+			printf "%-10s", w
+			for (i = 1; i <= nc; i++) printf "%s", cell(meta[C[i], w], 0, "%.0f")
+			a = meta["f2p", w]; s = meta["fuse", w]
+			if (a != "" && s > 0) printf "%.2f", a / s; else printf "-"
+			printf "\n"
+		}
+		for (k in skip) if (k ~ /^(f2p|fuse)$/) printf "   %s: not measured (%s)\n", k, skip[k]
+	}' "$raw"
+}
+
+# chart TAG RAW: TAG.png, fio MB/s and metadata ops/s side by side
+chart() {
+	local tag=$1 raw=$2 d=$OUT/$1.fio.dat m=$OUT/$1.meta.dat
+	command -v gnuplot >/dev/null 2>&1 || apt-get install -y -q -o DPkg::Lock::Timeout=300 gnuplot-nox > /dev/null 2>&1 ||
+		{ log "gnuplot missing and could not be installed: no chart"; return 1; }
+	awk -v cfg="${FIO_CFGS[*]}" -v wl="${FIO_WORK[*]}" -v kind=fio '
+	$1 == "BENCH" && $2 == kind { v[$3, $4] = $5 }
+	END { nc = split(cfg, C, " "); nw = split(wl, W, " ")
+	      printf "workload"; for (i = 1; i <= nc; i++) printf " %s", C[i]; printf "\n"
+	      for (j = 1; j <= nw; j++) { printf "%s", W[j]
+		for (i = 1; i <= nc; i++) printf " %s", ((C[i], W[j]) in v) ? v[C[i], W[j]] : "-"
+		printf "\n" } }' "$raw" > "$d"
+	awk -v cfg="${META_CFGS[*]}" -v wl="${META_OPS[*]}" -v kind=meta '
+	$1 == "BENCH" && $2 == kind { v[$3, $4] = $5 }
+	END { nc = split(cfg, C, " "); nw = split(wl, W, " ")
+	      printf "op"; for (i = 1; i <= nc; i++) printf " %s", C[i]; printf "\n"
+	      for (j = 1; j <= nw; j++) { printf "%s", W[j]
+		for (i = 1; i <= nc; i++) printf " %s", ((C[i], W[j]) in v) ? v[C[i], W[j]] : "-"
+		printf "\n" } }' "$raw" > "$m"
+	gnuplot <<-EOF
+	set terminal pngcairo size 1400,550 noenhanced font ",10"
+	set output "$OUT/$tag.png"
+	set datafile missing "-"
+	set style data histogram
+	set style histogram clustered gap 1
+	set style fill solid 0.85 border -1
+	set key top right
+	set grid ytics
+	set multiplot layout 1,2 title "fuse2pt benchmark, $tag ($(kver_of "$tag")), $(vm_accel)"
+	set title "fio (MB/s)"
+	set yrange [0:*]
+	plot for [i=2:$(( ${#FIO_CFGS[@]} + 1 ))] "$d" using i:xtic(1) title columnheader(i)
+	set title "metadata through passthrough_ll (ops/s, log scale)"
+	set logscale y
+	set yrange [10:*]
+	plot for [i=2:$(( ${#META_CFGS[@]} + 1 ))] "$m" using i:xtic(1) title columnheader(i)
+	unset multiplot
+	EOF
+}
+
+bash "$TOP/tests/lib/host-setup.sh" || die "host setup failed"
+bash "$TOP/tests/lib/guest-image.sh" || die "guest image failed"
+mkdir -p "$WORK" "$OUT"
+build_progs || log "some test programs did not build ($WORK/progs.status)"
+[ -x "$WORK/bin/metabench" ] || log "!! metabench did not build: no metadata numbers"
+for t in "${TAGS[@]}"; do
+	build_module "$t" || log "fuse2pt.ko did not build cleanly for $t"
+	make_image "$t" || die "cannot make the initramfs for $t"
+	bench_overlay "$t" || die "cannot make the benchmark initramfs for $t"
+done
+
+rc=0
+for t in "${TAGS[@]}"; do
+	dir=$WORK/$t/bench
+	log "booting $t ($(kver_of "$t")) under $(vm_accel) for the benchmark (limit ${TIMEOUT}s)"
+	t0=$(date +%s)
+	VM_LOGLEVEL=4 vm_boot "$(vmlinuz_of "$t")" "$WORK/$t/bench.img" "$dir" "$TIMEOUT" \
+		fuse2pt.tag="$t" fuse2pt.mode=bench \
+		${BENCH_RUNTIME:+bench.runtime=$BENCH_RUNTIME} ${BENCH_SIZE:+bench.size=$BENCH_SIZE} \
+		${BENCH_META_N:+bench.meta_n=$BENCH_META_N} ${BENCH_ROUNDS:+bench.rounds=$BENCH_ROUNDS} &
+	pid=$!
+	sleep 1
+	tail -n +1 -f --pid=$pid "$dir/results.log" 2>/dev/null |
+		sed -u -n "s/\r\$//; s/^BENCH/[$t] &/p" >&2
+	wait $pid
+	brc=$?
+	tr -d '\r' < "$dir/results.log" | grep -E '^BENCH' > "$OUT/$t.raw"
+	log "$t: qemu status $brc after $(( $(date +%s) - t0 ))s; console $dir/console.log"
+	if ! grep -q '^BENCH fio' "$OUT/$t.raw"; then
+		log "!! $t produced no numbers (see $dir/console.log)"
+		rc=1
+	fi
+	grep -q '^BENCH-END' "$OUT/$t.raw" || echo "BENCH-INFO incomplete the guest did not finish (qemu status $brc)" >> "$OUT/$t.raw"
+	bad=$(tr -d '\r' < "$dir/results.log" | sed -n '/^DMESG-BEGIN/,/^DMESG-END/p' |
+		grep -E 'WARNING|BUG|Oops|KASAN|hung task|blocked for more than|refcount_t|general protection' | head -n 3)
+	{
+		tables "$t" "$OUT/$t.raw"
+		grep -q '^BENCH-END' "$OUT/$t.raw" || echo "   !! the guest did not finish: partial results"
+		[ -z "$bad" ] || echo "   !! dmesg: $(echo "$bad" | tr '\n' ';' | cut -c1-300)"
+		echo "   qemu $(( $(date +%s) - t0 ))s wall, $(vm_accel), $VM_SMP vCPUs, $VM_MEM"
+	} > "$OUT/$t.txt"
+	chart "$t" "$OUT/$t.raw" && log "chart: $OUT/$t.png"
+done
+
+echo
+for t in "${TAGS[@]}"; do
+	cat "$OUT/$t.txt"
+	echo
+done
+echo "tables: $OUT/<tag>.txt, charts: $OUT/<tag>.png"
+exit $rc
