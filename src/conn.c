@@ -11,13 +11,17 @@
 #include <linux/capability.h>
 #include "fuse2pt.h"
 
-/* INIT flags we implement and therefore offer */
+/*
+ * INIT flags we implement and therefore offer.  DONT_MASK: create modes
+ * arrive with the umask alongside; without POSIX ACLs the VFS has applied
+ * it already, exactly as a server expects of a kernel without them.
+ */
 #define F2P_INIT_OFFER	(FUSE_ASYNC_READ | FUSE_PARALLEL_DIROPS | \
 			 FUSE_ABORT_ERROR | FUSE_MAX_PAGES | FUSE_INIT_EXT | \
 			 FUSE_BIG_WRITES | FUSE_PASSTHROUGH | \
 			 FUSE_ATOMIC_O_TRUNC | FUSE_DO_READDIRPLUS | \
 			 FUSE_READDIRPLUS_AUTO | FUSE_POSIX_LOCKS | \
-			 FUSE_FLOCK_LOCKS)
+			 FUSE_FLOCK_LOCKS | FUSE_DONT_MASK)
 
 struct f2p_init_args {
 	struct f2p_args args;
