@@ -10,7 +10,7 @@
 # Environment:
 #   FUSE2PT_ONLY=GLOB             run only guest cases whose name matches
 #   FUSE2PT_ACCEL=kvm|tcg         skip the accelerator probe
-#   FUSE2PT_KERNEL_TIMEOUT=SECS   host-side limit per kernel (1200)
+#   FUSE2PT_KERNEL_TIMEOUT=SECS   host-side limit per kernel (2700)
 #   FUSE2PT_CACHE, FUSE2PT_WORK   cache and build directories
 #
 # The last line is "N passed, N failed"; the exit status is non-zero if
@@ -26,7 +26,7 @@ TAGS=("$@")
 for t in "${TAGS[@]}"; do
 	case $t in 6.1|6.12|7.3) ;; *) die "unknown kernel tag '$t' (6.1, 6.12, 7.3)" ;; esac
 done
-KERNEL_TIMEOUT=${FUSE2PT_KERNEL_TIMEOUT:-1200}
+KERNEL_TIMEOUT=${FUSE2PT_KERNEL_TIMEOUT:-2700}
 BAD_RE='WARNING|BUG|Oops|KASAN|hung task|blocked for more than|refcount_t|general protection|Call Trace'
 
 declare -A STAGE=()

@@ -59,7 +59,7 @@
 
 #define KIB		1024
 #define MIB		(1024 * 1024)
-#define GROUP_TIMEOUT	300	/* seconds a group may run before it is killed */
+#define GROUP_TIMEOUT	900	/* seconds a group may run before it is killed */
 #define CONC_SECONDS	3
 #define CONC_TIMEOUT	30
 #define NFILES		10000	/* default of -N */

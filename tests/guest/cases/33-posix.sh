@@ -34,7 +34,7 @@ ulimit -n 65536 || t_note "cannot raise the open-file limit: many_* checks may h
 
 PS_SERVERS=${PS_SERVERS:-"passthrough_ll passthrough"}
 PS_USER=${PS_USER:-1000:1000}
-PS_RUN_TIMEOUT=${PS_RUN_TIMEOUT:-600}
+PS_RUN_TIMEOUT=${PS_RUN_TIMEOUT:-1500}
 PS_IGNORE=${PS_IGNORE:-}
 PS_OUT=$T_WORK/posix
 mkdir -p "$PS_OUT"
