@@ -83,13 +83,15 @@ fio_one() {
 	esac
 	# Warm: the data in the backing filesystem's page cache, so that the
 	# numbers show the cost of each path rather than of the loop device.
-	# (A FUSE mount without passthrough still starts with its own cache
-	# empty: ptsrv's "cached" opens have no KEEP_CACHE.)
+	# fio's default invalidate=1 (fadvise DONTNEED) would drop the backing
+	# cache only when run on it directly.  A FUSE mount without
+	# passthrough still starts with its own cache empty: ptsrv's "cached"
+	# opens have no KEEP_CACHE.
 	sync
 	cat "$BACK/data.bin" > /dev/null
 	timeout $((RUNTIME * 10 + 60)) fio --name="$w" --filename="$f" --size="$SIZE" \
 		--time_based --runtime="$RUNTIME" --group_reporting --minimal \
-		--overwrite=1 "${args[@]}" 2>/dev/null |
+		--overwrite=1 --invalidate=0 "${args[@]}" 2>/dev/null |
 		awk -F';' 'NR == 1 { printf "%.1f\n", ($7 + $48) / 1024 }'
 }
 

@@ -11,6 +11,7 @@
 #     unlink of N files through passthrough_ll on fuse2pt and stock fuse.
 #
 #   tests/bench/run.sh [TAGS...]     TAGS: 6.1 6.12 7.3 (default: all three)
+#   tests/bench/run.sh --charts [TAGS...]   redraw the charts of an earlier run
 #
 # Output: $WORK/bench/TAG.txt (tables), $WORK/bench/TAG.png (chart),
 # $WORK/bench/TAG.raw (the guest's BENCH lines); the tables are printed
@@ -29,6 +30,8 @@ export FUSE2PT_VM_MEM=${FUSE2PT_VM_MEM:-3G}
 . "$TOP/tests/lib/build.sh"
 
 need_root
+REDRAW=0
+[ "${1:-}" = --charts ] && { REDRAW=1; shift; }
 TAGS=("$@")
 [ ${#TAGS[@]} -gt 0 ] || TAGS=(6.1 6.12 7.3)
 for t in "${TAGS[@]}"; do
@@ -168,16 +171,24 @@ chart() {
 	set key top right
 	set grid ytics
 	set multiplot layout 1,2 title "fuse2pt benchmark, $tag ($(kver_of "$tag")), $(vm_accel)"
-	set title "fio (MB/s)"
-	set yrange [0:*]
+	set title "fio (MB/s, log scale)"
+	set logscale y
+	set yrange [0.1:*]
 	plot for [i=2:$(( ${#FIO_CFGS[@]} + 1 ))] "$d" using i:xtic(1) title columnheader(i)
 	set title "metadata through passthrough_ll (ops/s, log scale)"
-	set logscale y
 	set yrange [10:*]
 	plot for [i=2:$(( ${#META_CFGS[@]} + 1 ))] "$m" using i:xtic(1) title columnheader(i)
 	unset multiplot
 	EOF
 }
+
+if [ "${REDRAW:-}" = 1 ]; then	# --charts: redraw from $OUT/TAG.raw, no boot
+	for t in "${TAGS[@]}"; do
+		chart "$t" "$OUT/$t.raw" && log "chart: $OUT/$t.png"
+		cat "$OUT/$t.txt" 2>/dev/null
+	done
+	exit 0
+fi
 
 bash "$TOP/tests/lib/host-setup.sh" || die "host setup failed"
 bash "$TOP/tests/lib/guest-image.sh" || die "guest image failed"
