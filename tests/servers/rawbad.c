@@ -1,0 +1,1005 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * rawbad: a FUSE server speaking the wire protocol itself (no libfuse)
+ * that sends malformed replies of the newer reply types: xattrs,
+ * READDIRPLUS records, impossible attributes in LOOKUP/GETATTR, and
+ * malformed notifications.  Used by tests/guest/cases/51-raw-replies.sh.
+ *
+ *   rawbad MODE /dev/fd/N        (normally started by fuse2pt-mount)
+ *   rawbad --list                print the modes
+ *
+ * The tree:
+ *   /           nodeid 1, directory
+ *   /file       nodeid 2, "version 1\n" ("version 2\n" after "bump")
+ *   /x          nodeid 3, regular file carrying user.a = "hello"
+ *   /d          nodeid 4, directory: a (10), bad (11), z (12)
+ *   /old        nodeid 5 (named "new" after "rename")
+ *   /t          nodeid 6, regular file whose attributes the attr modes break
+ *
+ * The INIT reply accepts FUSE_DO_READDIRPLUS (without AUTO, so every
+ * directory read is a READDIRPLUS).  Entries and attributes are valid for
+ * an hour, except in the attr modes, and files open with FOPEN_KEEP_CACHE,
+ * so only a notification can make the kernel see a change.
+ *
+ * Notifications are sent on command: with RAWBAD_CTL=PATH set, a thread
+ * reads command lines from the FIFO at PATH (see ctl_command()).
+ *
+ * Log lines on stderr a test compares:
+ *   rawbad: bad-write LABEL: accepted|rejected ERRNAME
+ *   rawbad: notify LABEL: accepted|rejected ERRNAME
+ *   rawbad: forget-unknown NODEID          (a FORGET for a nodeid never handed out)
+ *   rawbad: forget-over NODEID             (more forgotten than handed out)
+ *   rawbad: count OPNAME N                 (at exit, requests seen per opcode)
+ *   rawbad: balance NODEID HANDED FORGOTTEN (at exit)
+ * RAWBAD_VERBOSE=1 also logs every request.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <dirent.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+
+#include "fuse2pt_wire.h"
+
+#define MAX_WRITE	(128 * 1024)
+#define REQ_BUF_SIZE	(1024 * 1024 + 4096)
+#define MAX_MINOR	40
+#define FIXED_TIME	1700000000ULL
+#define LONG_VALID	3600
+#define MAX_NODEID	16
+#define XATTR_VALUE	"hello"
+#define XATTR_LIST	"user.a\0user.b"	/* plus the final NUL: 14 bytes */
+
+enum {
+	ROOT_ID = FUSE_ROOT_ID,
+	FILE_ID,
+	X_ID,
+	D_ID,
+	OLD_ID,
+	T_ID,
+	A_ID = 10,
+	BAD_ID,
+	Z_ID,
+};
+
+static const char *const mode_names[] = {
+	"good",
+	/* xattrs */
+	"xa-size-huge", "xa-size-small", "xa-value-long",
+	"xl-no-nul", "xl-empty-name", "xl-size-lie", "xa-enosys",
+	/* READDIRPLUS of /d: the record of "bad" is damaged */
+	"rdp-namelen0", "rdp-namelen-past", "rdp-namelen-huge", "rdp-slash",
+	"rdp-nul", "rdp-mode0", "rdp-mode-fmt", "rdp-nodeid0",
+	"rdp-nodeid-root", "rdp-type-mismatch",
+	/* attributes of /t */
+	"lookup-mode0", "lookup-mode-fmt", "lookup-size-huge",
+	"getattr-mode0", "getattr-mode-fmt", "getattr-size-huge",
+};
+
+#define NR_MODES	(sizeof(mode_names) / sizeof(mode_names[0]))
+
+struct server {
+	int fd;
+	const char *mode;
+	bool verbose;
+};
+
+struct request {
+	const struct fuse_in_header *h;
+	const void *arg;
+	size_t arglen;
+};
+
+static unsigned char req_buf[REQ_BUF_SIZE] __attribute__((aligned(8)));
+static struct server srv;
+
+/* state shared with the notification thread */
+static pthread_mutex_t state_lock = PTHREAD_MUTEX_INITIALIZER;
+static bool bumped, renamed;
+static unsigned long handed[MAX_NODEID + 1], forgotten[MAX_NODEID + 1];
+static unsigned long op_count[64];
+
+static bool is_mode(const char *m)
+{
+	return strcmp(srv.mode, m) == 0;
+}
+
+static void log_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void log_msg(const char *fmt, ...)
+{
+	va_list ap;
+
+	flockfile(stderr);
+	fputs("rawbad: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	funlockfile(stderr);
+}
+
+static const char *errno_name(int err)
+{
+	switch (err) {
+	case 0:		return "OK";
+	case EPERM:	return "EPERM";
+	case ENOENT:	return "ENOENT";
+	case EIO:	return "EIO";
+	case E2BIG:	return "E2BIG";
+	case EFAULT:	return "EFAULT";
+	case EINVAL:	return "EINVAL";
+	case ENODEV:	return "ENODEV";
+	case ERANGE:	return "ERANGE";
+	case ENOSYS:	return "ENOSYS";
+	case ENOTDIR:	return "ENOTDIR";
+	case EPROTO:	return "EPROTO";
+	case ENAMETOOLONG: return "ENAMETOOLONG";
+	case ENOTCONN:	return "ENOTCONN";
+	case ENODATA:	return "ENODATA";
+	default:	return "E?";
+	}
+}
+
+static const char *opcode_name(uint32_t op)
+{
+	switch (op) {
+	case FUSE_LOOKUP:	return "LOOKUP";
+	case FUSE_FORGET:	return "FORGET";
+	case FUSE_GETATTR:	return "GETATTR";
+	case FUSE_OPEN:		return "OPEN";
+	case FUSE_READ:		return "READ";
+	case FUSE_STATFS:	return "STATFS";
+	case FUSE_RELEASE:	return "RELEASE";
+	case FUSE_SETXATTR:	return "SETXATTR";
+	case FUSE_GETXATTR:	return "GETXATTR";
+	case FUSE_LISTXATTR:	return "LISTXATTR";
+	case FUSE_REMOVEXATTR:	return "REMOVEXATTR";
+	case FUSE_FLUSH:	return "FLUSH";
+	case FUSE_INIT:		return "INIT";
+	case FUSE_OPENDIR:	return "OPENDIR";
+	case FUSE_READDIR:	return "READDIR";
+	case FUSE_RELEASEDIR:	return "RELEASEDIR";
+	case FUSE_ACCESS:	return "ACCESS";
+	case FUSE_INTERRUPT:	return "INTERRUPT";
+	case FUSE_DESTROY:	return "DESTROY";
+	case FUSE_BATCH_FORGET:	return "BATCH_FORGET";
+	case FUSE_READDIRPLUS:	return "READDIRPLUS";
+	case FUSE_STATX:	return "STATX";
+	default:		return "other";
+	}
+}
+
+/* ---- writing ---- */
+
+static int write_msg(const struct fuse_out_header *oh, const void *arg,
+		     size_t arglen)
+{
+	struct iovec iov[2] = {
+		{ (void *)oh, sizeof(*oh) },
+		{ (void *)arg, arglen },
+	};
+
+	if (writev(srv.fd, iov, arglen ? 2 : 1) < 0)
+		return errno;
+	return 0;
+}
+
+static void reply(const struct request *r, int error, const void *arg,
+		  size_t arglen)
+{
+	struct fuse_out_header oh = {
+		.len = sizeof(oh) + arglen,
+		.error = error,
+		.unique = r->h->unique,
+	};
+	int err = write_msg(&oh, arg, arglen);
+
+	if (err)
+		log_msg("reply to %s unique %llu failed: %s",
+			opcode_name(r->h->opcode),
+			(unsigned long long)r->h->unique, errno_name(err));
+}
+
+static void reply_err(const struct request *r, int err)
+{
+	reply(r, -err, NULL, 0);
+}
+
+/* A deliberately malformed reply of arglen bytes; logs the verdict. */
+static void bad_reply(const char *label, const struct request *r,
+		      const void *arg, size_t arglen)
+{
+	struct fuse_out_header oh = {
+		.len = sizeof(oh) + arglen,
+		.unique = r->h->unique,
+	};
+	int err = write_msg(&oh, arg, arglen);
+
+	log_msg("bad-write %s: %s%s", label, err ? "rejected " : "accepted",
+		err ? errno_name(err) : "");
+}
+
+/* ---- lookup counts ---- */
+
+static void hand_out(uint64_t nodeid)
+{
+	if (!nodeid)
+		return;
+	pthread_mutex_lock(&state_lock);
+	if (nodeid <= MAX_NODEID)
+		handed[nodeid]++;
+	pthread_mutex_unlock(&state_lock);
+}
+
+static void forget_one(uint64_t nodeid, uint64_t nlookup)
+{
+	pthread_mutex_lock(&state_lock);
+	if (nodeid > MAX_NODEID || !handed[nodeid]) {
+		log_msg("forget-unknown %llu", (unsigned long long)nodeid);
+	} else {
+		forgotten[nodeid] += nlookup;
+		if (forgotten[nodeid] > handed[nodeid])
+			log_msg("forget-over %llu", (unsigned long long)nodeid);
+	}
+	pthread_mutex_unlock(&state_lock);
+	if (srv.verbose)
+		log_msg("forget %llu %llu", (unsigned long long)nodeid,
+			(unsigned long long)nlookup);
+}
+
+static void do_forget(const struct request *r)
+{
+	const struct fuse_forget_in *in = r->arg;
+
+	if (r->arglen >= sizeof(*in))
+		forget_one(r->h->nodeid, in->nlookup);
+}
+
+static void do_batch_forget(const struct request *r)
+{
+	const struct fuse_batch_forget_in *in = r->arg;
+	const struct fuse_forget_one *one;
+	uint32_t i;
+
+	if (r->arglen < sizeof(*in))
+		return;
+	one = (const void *)(in + 1);
+	for (i = 0; i < in->count; i++) {
+		if (sizeof(*in) + (i + 1) * sizeof(*one) > r->arglen)
+			break;
+		forget_one(one[i].nodeid, one[i].nlookup);
+	}
+}
+
+/* ---- the tree ---- */
+
+static uint32_t node_mode(uint64_t nodeid)
+{
+	switch (nodeid) {
+	case ROOT_ID:
+	case D_ID:
+		return S_IFDIR | 0755;
+	case FILE_ID: case X_ID: case OLD_ID: case T_ID:
+	case A_ID: case BAD_ID: case Z_ID:
+		return S_IFREG | 0644;
+	default:
+		return 0;
+	}
+}
+
+static const char *file_data(uint64_t nodeid)
+{
+	bool b;
+
+	if (nodeid != FILE_ID)
+		return "";
+	pthread_mutex_lock(&state_lock);
+	b = bumped;
+	pthread_mutex_unlock(&state_lock);
+	return b ? "version 2\n" : "version 1\n";
+}
+
+static void fill_attr(uint64_t nodeid, struct fuse_attr *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->ino = nodeid;
+	a->mode = node_mode(nodeid);
+	a->nlink = S_ISDIR(a->mode) ? 2 : 1;
+	a->size = strlen(file_data(nodeid));
+	a->blocks = (a->size + 511) / 512;
+	a->atime = a->mtime = a->ctime = FIXED_TIME;
+	a->uid = getuid();
+	a->gid = getgid();
+	a->blksize = 4096;
+}
+
+static bool attr_mode_for(const char *what)
+{
+	char m[32];
+
+	snprintf(m, sizeof(m), "%s-mode0", what);
+	if (is_mode(m))
+		return true;
+	snprintf(m, sizeof(m), "%s-mode-fmt", what);
+	if (is_mode(m))
+		return true;
+	snprintf(m, sizeof(m), "%s-size-huge", what);
+	return is_mode(m);
+}
+
+/* Breaks the attributes of /t as the attr modes want; @what is lookup or getattr. */
+static void damage_attr(const char *what, uint64_t nodeid, struct fuse_attr *a)
+{
+	size_t n = strlen(what);
+
+	if (nodeid != T_ID || !attr_mode_for(what))
+		return;
+	if (strcmp(srv.mode + n, "-mode0") == 0)
+		a->mode = 0;
+	else if (strcmp(srv.mode + n, "-mode-fmt") == 0)
+		a->mode = S_IFMT | 0644;
+	else
+		a->size = ~0ULL;
+}
+
+static uint64_t child_of(uint64_t parent, const char *name)
+{
+	bool ren;
+
+	pthread_mutex_lock(&state_lock);
+	ren = renamed;
+	pthread_mutex_unlock(&state_lock);
+	if (parent == ROOT_ID) {
+		if (!strcmp(name, "file"))
+			return FILE_ID;
+		if (!strcmp(name, "x"))
+			return X_ID;
+		if (!strcmp(name, "d"))
+			return D_ID;
+		if (!strcmp(name, ren ? "new" : "old"))
+			return OLD_ID;
+		if (!strcmp(name, "t"))
+			return T_ID;
+	} else if (parent == D_ID) {
+		if (!strcmp(name, "a"))
+			return A_ID;
+		if (!strcmp(name, "bad"))
+			return BAD_ID;
+		if (!strcmp(name, "z"))
+			return Z_ID;
+	}
+	return 0;
+}
+
+static void fill_entry(uint64_t nodeid, struct fuse_entry_out *e)
+{
+	memset(e, 0, sizeof(*e));
+	e->nodeid = nodeid;
+	fill_attr(nodeid, &e->attr);
+	if (nodeid == T_ID && (attr_mode_for("lookup") || attr_mode_for("getattr")))
+		return;		/* valid 0: every stat asks again */
+	e->entry_valid = LONG_VALID;
+	e->attr_valid = LONG_VALID;
+}
+
+/* ---- INIT ---- */
+
+static void do_init(const struct request *r)
+{
+	const struct fuse_init_in *in = r->arg;
+	struct fuse_init_out out;
+	size_t len;
+
+	if (r->arglen < 2 * sizeof(uint32_t) || in->major != 7) {
+		log_msg("INIT: unexpected request (len %zu)", r->arglen);
+		reply_err(r, EPROTO);
+		return;
+	}
+	memset(&out, 0, sizeof(out));
+	out.major = FUSE_KERNEL_VERSION;
+	out.minor = in->minor < MAX_MINOR ? in->minor : MAX_MINOR;
+	if (r->arglen >= offsetof(struct fuse_init_in, flags2)) {
+		out.max_readahead = in->max_readahead;
+		out.flags = in->flags & FUSE_DO_READDIRPLUS;
+		if (!(in->flags & FUSE_DO_READDIRPLUS))
+			log_msg("INIT: kernel does not offer FUSE_DO_READDIRPLUS");
+	}
+	out.max_write = MAX_WRITE;
+	out.time_gran = 1;
+	if (in->minor < 5)
+		len = FUSE_COMPAT_INIT_OUT_SIZE;
+	else if (in->minor < 23)
+		len = FUSE_COMPAT_22_INIT_OUT_SIZE;
+	else
+		len = sizeof(out);
+	reply(r, 0, &out, len);
+}
+
+/* ---- namespace ---- */
+
+static int do_lookup(const struct request *r)
+{
+	const char *name = r->arg;
+	struct fuse_entry_out out;
+	uint64_t id;
+
+	if (!r->arglen || name[r->arglen - 1] != '\0')
+		return EINVAL;
+	id = child_of(r->h->nodeid, name);
+	if (!id)
+		return ENOENT;
+	fill_entry(id, &out);
+	damage_attr("lookup", id, &out.attr);
+	hand_out(id);
+	reply(r, 0, &out, sizeof(out));
+	return 0;
+}
+
+static int do_getattr(const struct request *r)
+{
+	struct fuse_attr_out out;
+
+	if (!node_mode(r->h->nodeid))
+		return ENOENT;
+	memset(&out, 0, sizeof(out));
+	fill_attr(r->h->nodeid, &out.attr);
+	damage_attr("getattr", r->h->nodeid, &out.attr);
+	if (!(r->h->nodeid == T_ID && attr_mode_for("getattr")))
+		out.attr_valid = LONG_VALID;
+	reply(r, 0, &out, sizeof(out));
+	return 0;
+}
+
+static void do_statfs(const struct request *r)
+{
+	struct fuse_statfs_out out;
+
+	memset(&out, 0, sizeof(out));
+	out.st.blocks = 1000;
+	out.st.bfree = 500;
+	out.st.bavail = 500;
+	out.st.files = 100;
+	out.st.ffree = 90;
+	out.st.bsize = 4096;
+	out.st.frsize = 4096;
+	out.st.namelen = 255;
+	reply(r, 0, &out, sizeof(out));
+}
+
+static int do_open(const struct request *r, bool dir)
+{
+	uint32_t m = node_mode(r->h->nodeid);
+	struct fuse_open_out out;
+
+	if (!m)
+		return ENOENT;
+	if (dir != !!S_ISDIR(m))
+		return dir ? ENOTDIR : EISDIR;
+	memset(&out, 0, sizeof(out));
+	out.fh = r->h->nodeid;
+	if (!dir)
+		out.open_flags = FOPEN_KEEP_CACHE;
+	reply(r, 0, &out, sizeof(out));
+	return 0;
+}
+
+static int do_read(const struct request *r)
+{
+	const struct fuse_read_in *in = r->arg;
+	const char *data = file_data(r->h->nodeid);
+	size_t size = strlen(data), count;
+
+	if (r->arglen < offsetof(struct fuse_read_in, read_flags))
+		return EINVAL;
+	if (in->offset >= size) {
+		reply(r, 0, NULL, 0);
+		return 0;
+	}
+	count = size - in->offset;
+	if (count > in->size)
+		count = in->size;
+	reply(r, 0, data + in->offset, count);
+	return 0;
+}
+
+/* ---- xattrs (only /x has any: user.a = "hello"; the list names user.b too) ---- */
+
+static int do_getxattr(const struct request *r)
+{
+	static char big[MAX_WRITE];
+	const struct fuse_getxattr_in *in = r->arg;
+	const char *name = (const char *)(in + 1);
+	struct fuse_getxattr_out out = { 0 };
+	size_t vlen = strlen(XATTR_VALUE);
+
+	if (r->arglen <= sizeof(*in) || ((const char *)r->arg)[r->arglen - 1])
+		return EINVAL;
+	if (r->h->nodeid != X_ID || strcmp(name, "user.a") != 0)
+		return ENODATA;
+	if (in->size == 0) {
+		out.size = vlen;
+		if (is_mode("xa-size-huge"))
+			out.size = 100000;
+		else if (is_mode("xa-size-small"))
+			out.size = 2;
+		reply(r, 0, &out, sizeof(out));
+		return 0;
+	}
+	if (is_mode("xa-value-long")) {
+		/* 8 bytes more than the caller's buffer holds */
+		size_t n = in->size + 8 < sizeof(big) ? in->size + 8 : sizeof(big);
+
+		memset(big, 'v', n);
+		bad_reply("getxattr-longer-than-asked", r, big, n);
+		return 0;
+	}
+	if (is_mode("xa-size-small") && in->size < vlen) {
+		/* a liar does not say ERANGE: it sends the whole value */
+		bad_reply("getxattr-value-past-size", r, XATTR_VALUE, vlen);
+		return 0;
+	}
+	if (in->size < vlen)
+		return ERANGE;
+	reply(r, 0, XATTR_VALUE, vlen);
+	return 0;
+}
+
+static int do_listxattr(const struct request *r)
+{
+	static const char empty_name[] = "user.a\0\0user.b";	/* 15 bytes with the final NUL */
+	const struct fuse_getxattr_in *in = r->arg;
+	struct fuse_getxattr_out out = { 0 };
+	const char *list = XATTR_LIST;
+	size_t llen = sizeof(XATTR_LIST);	/* 14, final NUL included */
+
+	if (r->arglen < sizeof(*in))
+		return EINVAL;
+	if (r->h->nodeid != X_ID) {
+		llen = 0;
+	} else if (is_mode("xl-no-nul")) {
+		llen--;
+	} else if (is_mode("xl-empty-name")) {
+		list = empty_name;
+		llen = sizeof(empty_name);
+	}
+	if (in->size == 0) {
+		out.size = llen;
+		if (is_mode("xl-size-lie") && r->h->nodeid == X_ID)
+			out.size = 100000;
+		reply(r, 0, &out, sizeof(out));
+		return 0;
+	}
+	if (in->size < llen) {
+		if (!is_mode("xl-size-lie"))
+			return ERANGE;
+		bad_reply("listxattr-past-size", r, list, llen);
+		return 0;
+	}
+	reply(r, 0, list, llen);
+	return 0;
+}
+
+static int do_setxattr(void)
+{
+	if (is_mode("xa-enosys"))
+		return ENOSYS;
+	return EPERM;
+}
+
+/* ---- READDIRPLUS ---- */
+
+struct rdp_entry {
+	uint64_t nodeid;	/* entry_out.nodeid */
+	uint64_t ino;		/* dirent.ino */
+	const char *name;
+	uint32_t name_bytes;	/* bytes of name actually sent */
+	uint32_t namelen;	/* what the record claims */
+	uint32_t type;
+	uint32_t attr_mode;	/* entry_out.attr.mode */
+	bool truncate;		/* the reply ends inside this record */
+};
+
+static size_t list_dir(uint64_t dir, struct rdp_entry *e)
+{
+	static char longname[2001];
+	static const struct { uint64_t id; const char *name; } root[] = {
+		{ FILE_ID, "file" }, { X_ID, "x" }, { D_ID, "d" },
+		{ OLD_ID, "old" }, { T_ID, "t" },
+	};
+	size_t nr = 0, i;
+
+	e[nr++] = (struct rdp_entry){ 0, dir, ".", 1, 1, DT_DIR, 0, false };
+	e[nr++] = (struct rdp_entry){ 0, ROOT_ID, "..", 2, 2, DT_DIR, 0, false };
+	if (dir == ROOT_ID) {
+		for (i = 0; i < sizeof(root) / sizeof(root[0]); i++) {
+			const char *name = root[i].name;
+			uint32_t m = node_mode(root[i].id);
+
+			if (root[i].id == OLD_ID && renamed)
+				name = "new";
+			e[nr++] = (struct rdp_entry){ root[i].id, root[i].id, name,
+				strlen(name), strlen(name), S_ISDIR(m) ? DT_DIR : DT_REG,
+				m, false };
+		}
+		return nr;
+	}
+	e[nr++] = (struct rdp_entry){ A_ID, A_ID, "a", 1, 1, DT_REG, S_IFREG | 0644, false };
+	e[nr] = (struct rdp_entry){ BAD_ID, BAD_ID, "bad", 3, 3, DT_REG, S_IFREG | 0644, false };
+	if (is_mode("rdp-namelen0")) {
+		e[nr].namelen = 0;
+	} else if (is_mode("rdp-namelen-past")) {
+		e[nr].namelen = 200;
+		e[nr].truncate = true;
+	} else if (is_mode("rdp-namelen-huge")) {
+		memset(longname, 'n', sizeof(longname) - 1);
+		e[nr].name = longname;
+		e[nr].name_bytes = e[nr].namelen = sizeof(longname) - 1;
+	} else if (is_mode("rdp-slash")) {
+		e[nr].name = "b/d";
+	} else if (is_mode("rdp-nul")) {
+		e[nr].name = "b\0d";
+	} else if (is_mode("rdp-mode0")) {
+		e[nr].attr_mode = 0;
+	} else if (is_mode("rdp-mode-fmt")) {
+		e[nr].attr_mode = S_IFMT | 0644;
+	} else if (is_mode("rdp-nodeid0")) {
+		e[nr].nodeid = 0;
+	} else if (is_mode("rdp-nodeid-root")) {
+		e[nr].nodeid = ROOT_ID;
+	} else if (is_mode("rdp-type-mismatch")) {
+		e[nr].type = DT_DIR;
+	}
+	nr++;
+	e[nr++] = (struct rdp_entry){ Z_ID, Z_ID, "z", 1, 1, DT_REG, S_IFREG | 0644, false };
+	return nr;
+}
+
+static int do_readdir(const struct request *r, bool plus)
+{
+	static char buf[64 * 1024] __attribute__((aligned(8)));
+	const struct fuse_read_in *in = r->arg;
+	struct rdp_entry ents[8];
+	size_t nr, used = 0, size, i;
+	uint32_t m = node_mode(r->h->nodeid);
+
+	if (r->arglen < offsetof(struct fuse_read_in, read_flags))
+		return EINVAL;
+	if (!S_ISDIR(m))
+		return ENOTDIR;
+	size = in->size < sizeof(buf) ? in->size : sizeof(buf);
+	pthread_mutex_lock(&state_lock);
+	nr = list_dir(r->h->nodeid, ents);
+	pthread_mutex_unlock(&state_lock);
+
+	/* offsets are entry indices: record i says "continue at i + 1" */
+	for (i = in->offset; i < nr; i++) {
+		const struct rdp_entry *e = &ents[i];
+		size_t hdr = plus ? FUSE_NAME_OFFSET_DIRENTPLUS : FUSE_NAME_OFFSET;
+		size_t reclen = FUSE_DIRENT_ALIGN(hdr + e->name_bytes);
+		struct fuse_dirent *d;
+
+		if (reclen > size - used)
+			break;
+		memset(buf + used, 0, reclen);
+		if (plus) {
+			struct fuse_direntplus *dp = (void *)(buf + used);
+
+			/* a truncated record never reaches the kernel whole */
+			if (e->nodeid && !e->truncate) {
+				fill_entry(e->nodeid, &dp->entry_out);
+				dp->entry_out.attr.mode = e->attr_mode;
+				dp->entry_out.attr.ino = e->ino;
+				hand_out(e->nodeid);
+			}
+			d = &dp->dirent;
+		} else {
+			d = (void *)(buf + used);
+		}
+		d->ino = e->ino;
+		d->off = i + 1;
+		d->namelen = e->namelen;
+		d->type = e->type;
+		memcpy(d->name, e->name, e->name_bytes);
+		used += reclen;
+		if (e->truncate)
+			break;
+	}
+	reply(r, 0, buf, used);
+	return 0;
+}
+
+/* ---- notifications ---- */
+
+/* Sends one notification of @code with @len bytes of @arg; logs the verdict. */
+static void notify(const char *label, int code, const void *arg, size_t len)
+{
+	struct fuse_out_header oh = {
+		.len = sizeof(oh) + len,
+		.error = code,
+		.unique = 0,
+	};
+	int err = write_msg(&oh, arg, len);
+
+	log_msg("notify %s: %s%s", label, err ? "rejected " : "accepted",
+		err ? errno_name(err) : "");
+}
+
+/* An INVAL_ENTRY or DELETE body: header, name bytes, and what ends it. */
+static size_t entry_msg(char *buf, int code, uint64_t parent, uint64_t child,
+			const char *name, size_t name_bytes, uint32_t namelen,
+			bool nul)
+{
+	size_t hdr;
+
+	if (code == FUSE_NOTIFY_DELETE) {
+		struct fuse_notify_delete_out o = {
+			.parent = parent, .child = child, .namelen = namelen,
+		};
+
+		hdr = sizeof(o);
+		memcpy(buf, &o, hdr);
+	} else {
+		struct fuse_notify_inval_entry_out o = {
+			.parent = parent, .namelen = namelen,
+		};
+
+		hdr = sizeof(o);
+		memcpy(buf, &o, hdr);
+	}
+	memcpy(buf + hdr, name, name_bytes);
+	buf[hdr + name_bytes] = nul ? '\0' : 'X';
+	return hdr + name_bytes + 1;
+}
+
+static void ctl_command(const char *cmd)
+{
+	static char buf[4096], longname[2001];
+	struct fuse_notify_inval_inode_out ii = { .ino = FILE_ID, .off = 0, .len = 0 };
+	size_t n;
+	int code;
+
+	memset(longname, 'n', sizeof(longname) - 1);
+	if (!strcmp(cmd, "bump")) {
+		pthread_mutex_lock(&state_lock);
+		bumped = true;
+		pthread_mutex_unlock(&state_lock);
+		log_msg("ctl bump: done");
+	} else if (!strcmp(cmd, "rename")) {
+		pthread_mutex_lock(&state_lock);
+		renamed = true;
+		pthread_mutex_unlock(&state_lock);
+		log_msg("ctl rename: done");
+	} else if (!strcmp(cmd, "inval-inode-good")) {
+		notify(cmd, FUSE_NOTIFY_INVAL_INODE, &ii, sizeof(ii));
+	} else if (!strcmp(cmd, "inval-inode-short")) {
+		notify(cmd, FUSE_NOTIFY_INVAL_INODE, &ii, sizeof(ii) - 8);
+	} else if (!strcmp(cmd, "inval-inode-long")) {
+		memset(buf, 0, sizeof(ii) + 8);
+		memcpy(buf, &ii, sizeof(ii));
+		notify(cmd, FUSE_NOTIFY_INVAL_INODE, buf, sizeof(ii) + 8);
+	} else if (!strcmp(cmd, "inval-inode-unknown")) {
+		ii.ino = 999;
+		notify(cmd, FUSE_NOTIFY_INVAL_INODE, &ii, sizeof(ii));
+	} else if (!strcmp(cmd, "unknown-code-99")) {
+		notify(cmd, 99, &ii, sizeof(ii));
+	} else {
+		/* entry notifications: "inval-entry-WHAT" or "delete-WHAT" */
+		const char *what;
+
+		if (!strncmp(cmd, "inval-entry-", 12)) {
+			code = FUSE_NOTIFY_INVAL_ENTRY;
+			what = cmd + 12;
+		} else if (!strncmp(cmd, "delete-", 7)) {
+			code = FUSE_NOTIFY_DELETE;
+			what = cmd + 7;
+		} else {
+			log_msg("ctl %s: unknown command", cmd);
+			return;
+		}
+		/* the target is "old" (cached) unless the command says otherwise */
+		if (!strcmp(what, "good")) {
+			n = entry_msg(buf, code, ROOT_ID, OLD_ID, "old", 3, 3, true);
+		} else if (!strcmp(what, "short")) {
+			n = entry_msg(buf, code, ROOT_ID, OLD_ID, "old", 3, 3, true);
+			n = (code == FUSE_NOTIFY_DELETE ? sizeof(struct fuse_notify_delete_out)
+			     : sizeof(struct fuse_notify_inval_entry_out)) - 4;
+		} else if (!strcmp(what, "size-no-nul-byte")) {
+			/* the size leaves out the terminating byte */
+			n = entry_msg(buf, code, ROOT_ID, OLD_ID, "old", 3, 3, true) - 1;
+		} else if (!strcmp(what, "no-nul")) {
+			/* right size, but the byte after the name is not NUL */
+			n = entry_msg(buf, code, ROOT_ID, OLD_ID, "old", 3, 3, false);
+		} else if (!strcmp(what, "slash")) {
+			n = entry_msg(buf, code, ROOT_ID, OLD_ID, "d/a", 3, 3, true);
+		} else if (!strcmp(what, "inner-nul")) {
+			n = entry_msg(buf, code, ROOT_ID, OLD_ID, "old\0x", 5, 5, true);
+		} else if (!strcmp(what, "namelen0")) {
+			n = entry_msg(buf, code, ROOT_ID, OLD_ID, "", 0, 0, true);
+		} else if (!strcmp(what, "namelen-huge")) {
+			n = entry_msg(buf, code, ROOT_ID, OLD_ID, longname,
+				      sizeof(longname) - 1, sizeof(longname) - 1, true);
+		} else if (!strcmp(what, "unknown-parent")) {
+			n = entry_msg(buf, code, 999, OLD_ID, "old", 3, 3, true);
+		} else if (!strcmp(what, "unknown-child")) {
+			n = entry_msg(buf, code, ROOT_ID, 999, "old", 3, 3, true);
+		} else if (!strcmp(what, "parent-not-dir")) {
+			n = entry_msg(buf, code, FILE_ID, OLD_ID, "old", 3, 3, true);
+		} else {
+			log_msg("ctl %s: unknown command", cmd);
+			return;
+		}
+		notify(cmd, code, buf, n);
+	}
+}
+
+/* Reads commands from the FIFO at @arg, a line each, until the process ends. */
+static void *ctl_thread(void *arg)
+{
+	const char *path = arg;
+	char line[256];
+
+	for (;;) {
+		FILE *f = fopen(path, "r");
+
+		if (!f) {
+			log_msg("ctl: cannot open %s: %s", path, strerror(errno));
+			return NULL;
+		}
+		while (fgets(line, sizeof(line), f)) {
+			line[strcspn(line, "\n")] = '\0';
+			if (line[0])
+				ctl_command(line);
+		}
+		fclose(f);
+	}
+	return NULL;
+}
+
+/* ---- the loop ---- */
+
+static bool dispatch(const struct request *r)
+{
+	int err;
+
+	if (r->h->opcode < sizeof(op_count) / sizeof(op_count[0]))
+		op_count[r->h->opcode]++;
+	switch (r->h->opcode) {
+	case FUSE_INIT:		do_init(r); return true;
+	case FUSE_FORGET:	do_forget(r); return true;
+	case FUSE_BATCH_FORGET:	do_batch_forget(r); return true;
+	case FUSE_LOOKUP:	err = do_lookup(r); break;
+	case FUSE_GETATTR:	err = do_getattr(r); break;
+	case FUSE_STATFS:	do_statfs(r); return true;
+	case FUSE_OPENDIR:	err = do_open(r, true); break;
+	case FUSE_OPEN:		err = do_open(r, false); break;
+	case FUSE_READ:		err = do_read(r); break;
+	case FUSE_READDIR:	err = do_readdir(r, false); break;
+	case FUSE_READDIRPLUS:	err = do_readdir(r, true); break;
+	case FUSE_GETXATTR:	err = do_getxattr(r); break;
+	case FUSE_LISTXATTR:	err = do_listxattr(r); break;
+	case FUSE_SETXATTR:
+	case FUSE_REMOVEXATTR:	err = do_setxattr(); break;
+	case FUSE_ACCESS:
+	case FUSE_RELEASE:
+	case FUSE_RELEASEDIR:
+	case FUSE_FLUSH:
+		reply(r, 0, NULL, 0);
+		return true;
+	case FUSE_DESTROY:
+		reply(r, 0, NULL, 0);
+		return false;
+	default:
+		err = ENOSYS;
+	}
+	if (err)
+		reply_err(r, err);
+	return true;
+}
+
+static void summary(void)
+{
+	static const uint32_t counted[] = {
+		FUSE_SETXATTR, FUSE_GETXATTR, FUSE_LISTXATTR, FUSE_REMOVEXATTR,
+		FUSE_READDIR, FUSE_READDIRPLUS,
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(counted) / sizeof(counted[0]); i++)
+		log_msg("count %s %lu", opcode_name(counted[i]), op_count[counted[i]]);
+	pthread_mutex_lock(&state_lock);
+	for (i = 0; i <= MAX_NODEID; i++)
+		if (handed[i])
+			log_msg("balance %zu %lu %lu", i, handed[i], forgotten[i]);
+	pthread_mutex_unlock(&state_lock);
+}
+
+static int serve(void)
+{
+	for (;;) {
+		const struct fuse_in_header *h = (const void *)req_buf;
+		struct request r;
+		ssize_t n = read(srv.fd, req_buf, sizeof(req_buf));
+
+		if (n < 0) {
+			if (errno == EINTR || errno == ENOENT || errno == EAGAIN)
+				continue;
+			if (errno == ENODEV)
+				return 0;
+			log_msg("read: %s", strerror(errno));
+			return 1;
+		}
+		if ((size_t)n < sizeof(*h) || h->len != (size_t)n) {
+			log_msg("malformed request: read %zd bytes", n);
+			return 1;
+		}
+		r.h = h;
+		r.arg = req_buf + sizeof(*h);
+		r.arglen = n - sizeof(*h);
+		if (srv.verbose)
+			log_msg("%s(%u) unique %llu nodeid %llu len %u",
+				opcode_name(h->opcode), h->opcode,
+				(unsigned long long)h->unique,
+				(unsigned long long)h->nodeid, h->len);
+		if (!dispatch(&r))
+			return 0;
+	}
+}
+
+int main(int argc, char **argv)
+{
+	const char *ctl = getenv("RAWBAD_CTL");
+	char *end;
+	size_t i;
+	long fd;
+	int rc;
+
+	if (argc == 2 && strcmp(argv[1], "--list") == 0) {
+		for (i = 0; i < NR_MODES; i++)
+			printf("%s\n", mode_names[i]);
+		return 0;
+	}
+	if (argc != 3) {
+		fprintf(stderr, "usage: rawbad MODE /dev/fd/N | rawbad --list\n");
+		return 2;
+	}
+	for (i = 0; i < NR_MODES; i++)
+		if (strcmp(argv[1], mode_names[i]) == 0)
+			break;
+	if (i == NR_MODES) {
+		log_msg("unknown mode '%s'", argv[1]);
+		return 2;
+	}
+	srv.mode = mode_names[i];
+	srv.verbose = getenv("RAWBAD_VERBOSE") != NULL;
+	if (strncmp(argv[2], "/dev/fd/", 8) != 0)
+		return 2;
+	errno = 0;
+	fd = strtol(argv[2] + 8, &end, 10);
+	if (errno || *end || end == argv[2] + 8 || fd < 0 || fd > 65535) {
+		log_msg("last argument must be /dev/fd/N, not '%s'", argv[2]);
+		return 2;
+	}
+	srv.fd = fd;
+	setvbuf(stderr, NULL, _IOLBF, 0);
+	if (ctl) {
+		pthread_t t;
+
+		if (pthread_create(&t, NULL, ctl_thread, (void *)ctl) != 0) {
+			log_msg("cannot start the control thread");
+			return 1;
+		}
+		pthread_detach(t);
+	}
+	rc = serve();
+	summary();
+	return rc;
+}
