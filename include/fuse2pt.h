@@ -315,27 +315,24 @@ void f2p_send_destroy(struct f2p_conn *fc);
 int f2p_conn_errno(const struct f2p_conn *fc);
 
 /*
- * Servers older than 7.9 answer with shorter structures; like mainline we
- * accept any 7.x and size the replies we expect by the negotiated minor.
- * A request built before INIT is answered (minor still 0) expects today's
- * sizes: a current server's reply must not be refused as too long.
+ * What a current server answers.  Servers older than 7.9 (STATFS: 7.4)
+ * send shorter structures; f2p_request() shrinks the expected sizes once
+ * INIT has told it the server's minor, as callers may build their
+ * arguments before INIT is answered.
  */
 static inline unsigned int f2p_entry_out_size(const struct f2p_conn *fc)
 {
-	return fc->minor && fc->minor < 9 ? FUSE_COMPAT_ENTRY_OUT_SIZE :
-			       sizeof(struct fuse_entry_out);
+	return sizeof(struct fuse_entry_out);
 }
 
 static inline unsigned int f2p_attr_out_size(const struct f2p_conn *fc)
 {
-	return fc->minor && fc->minor < 9 ? FUSE_COMPAT_ATTR_OUT_SIZE :
-			       sizeof(struct fuse_attr_out);
+	return sizeof(struct fuse_attr_out);
 }
 
 static inline unsigned int f2p_statfs_out_size(const struct f2p_conn *fc)
 {
-	return fc->minor && fc->minor < 4 ? FUSE_COMPAT_STATFS_SIZE :
-			       sizeof(struct fuse_statfs_out);
+	return sizeof(struct fuse_statfs_out);
 }
 
 /* control.c: /sys/fs/fuse2pt/connections */

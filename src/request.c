@@ -310,6 +310,32 @@ done:
  * Send a request and wait for its reply.  Returns a negative errno, or
  * the size of the last out argument when it may come back short, else 0.
  */
+/* Expect the shorter answers of an old server (see f2p_entry_out_size). */
+static void f2p_args_fit_minor(const struct f2p_conn *fc,
+			       struct f2p_args *args)
+{
+	if (fc->minor >= 9 || !args->out_numargs)
+		return;
+	switch (args->opcode) {
+	case FUSE_LOOKUP:
+	case FUSE_MKNOD:
+	case FUSE_MKDIR:
+	case FUSE_SYMLINK:
+	case FUSE_LINK:
+	case FUSE_CREATE:
+		args->out_args[0].size = FUSE_COMPAT_ENTRY_OUT_SIZE;
+		break;
+	case FUSE_GETATTR:
+	case FUSE_SETATTR:
+		args->out_args[0].size = FUSE_COMPAT_ATTR_OUT_SIZE;
+		break;
+	case FUSE_STATFS:
+		if (fc->minor < 4)
+			args->out_args[0].size = FUSE_COMPAT_STATFS_SIZE;
+		break;
+	}
+}
+
 ssize_t f2p_request(struct f2p_conn *fc, struct f2p_args *args)
 {
 	struct f2p_req *req;
@@ -320,6 +346,7 @@ ssize_t f2p_request(struct f2p_conn *fc, struct f2p_args *args)
 		err = f2p_wait_init(fc);
 		if (err)
 			return err;
+		f2p_args_fit_minor(fc, args);
 	}
 	req = f2p_req_alloc(args->force ? GFP_KERNEL | __GFP_NOFAIL : GFP_KERNEL);
 	if (!req)
