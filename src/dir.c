@@ -183,22 +183,34 @@ static int f2p_parse_direntplus(struct file *file, struct dir_context *ctx,
 {
 	struct f2p_conn *fc = f2p_inode_conn(file_inode(file));
 	bool full = false;
+	int err = 0;
 
 	while (nbytes >= FUSE_NAME_OFFSET_DIRENTPLUS) {
 		const struct fuse_direntplus *dp = (const void *)buf;
 		const struct fuse_dirent *d = &dp->dirent;
-		size_t reclen;
+		size_t reclen = FUSE_DIRENTPLUS_SIZE(dp);
+		bool bad;
 
-		if (!d->namelen || d->namelen > F2P_NAME_MAX)
-			return -EIO;
-		reclen = FUSE_DIRENTPLUS_SIZE(dp);
-		if (reclen > nbytes)
+		if (reclen > nbytes) {
+			/* a cut-off record ends the reply; a lying one is an error */
+			if (!d->namelen || d->namelen > F2P_NAME_MAX)
+				err = -EIO;
 			break;
-		if (f2p_dirent_check(d)) {
-			/* the lookup it carries is ours to give back */
-			if (dp->entry_out.nodeid && !f2p_is_dot(d->name, d->namelen))
+		}
+		bad = f2p_dirent_check(d);
+		/*
+		 * A broken record makes the listing fail; its lookup and
+		 * those of the records after it are ours to give back.
+		 */
+		if (bad || err) {
+			if (dp->entry_out.nodeid && d->namelen &&
+			    !f2p_is_dot(d->name, d->namelen))
 				f2p_give_back(fc, dp->entry_out.nodeid);
-			return -EIO;
+			if (bad)
+				err = -EIO;
+			buf += reclen;
+			nbytes -= reclen;
+			continue;
 		}
 		if (!full) {
 			if (dir_emit(ctx, d->name, d->namelen, d->ino, d->type))
@@ -213,7 +225,7 @@ static int f2p_parse_direntplus(struct file *file, struct dir_context *ctx,
 		buf += reclen;
 		nbytes -= reclen;
 	}
-	return full;
+	return err ? err : full;
 }
 
 /* READDIRPLUS for this batch?  With AUTO, when names were looked up. */

@@ -245,7 +245,7 @@ static int f2p_flush(struct file *file, fl_owner_t id)
 	ssize_t err;
 
 	if (f2p_is_bad(inode))
-		return 0;
+		return -EIO;
 	/* close(2) reports what writing back a shared mapping ran into */
 	err = filemap_write_and_wait(inode->i_mapping);
 	if (err)
