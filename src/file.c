@@ -348,6 +348,8 @@ static void f2p_readahead(struct readahead_control *rac)
 
 	if (!ff || f2p_is_bad(inode))
 		return;
+	/* no bigger than this readahead: a random read wants one page */
+	batch_max = min_t(size_t, batch_max, readahead_length(rac));
 	batch_max = max_t(size_t, batch_max, PAGE_SIZE);
 	nr_max = batch_max >> PAGE_SHIFT;
 	folios = kmalloc_array(nr_max, sizeof(*folios), GFP_KERNEL);
