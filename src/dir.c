@@ -199,18 +199,17 @@ static int f2p_parse_direntplus(struct file *file, struct dir_context *ctx,
 		}
 		bad = f2p_dirent_check(d);
 		/*
-		 * A broken record makes the listing fail; its lookup and
-		 * those of the records after it are ours to give back.
+		 * A broken record fails the listing.  Its own lookup is ours
+		 * to give back; what follows it cannot be trusted to be
+		 * records at all (a FORGET of a made-up nodeid could kill
+		 * the server), so those lookups stay with the server.
 		 */
-		if (bad || err) {
-			if (dp->entry_out.nodeid && d->namelen &&
-			    !f2p_is_dot(d->name, d->namelen))
+		if (bad) {
+			if (dp->entry_out.nodeid &&
+			    !(d->namelen && f2p_is_dot(d->name, d->namelen)))
 				f2p_give_back(fc, dp->entry_out.nodeid);
-			if (bad)
-				err = -EIO;
-			buf += reclen;
-			nbytes -= reclen;
-			continue;
+			err = -EIO;
+			break;
 		}
 		if (!full) {
 			if (dir_emit(ctx, d->name, d->namelen, d->ino, d->type))
