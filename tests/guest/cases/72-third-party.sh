@@ -99,6 +99,8 @@ if ! have fuse-overlayfs; then
 else
 	mkdir -p "$T_WORK/ovl/up-pt" "$T_WORK/ovl/up-st" "$T_WORK/ovl/wk-pt" "$T_WORK/ovl/wk-st" \
 		"$M/fuse-overlayfs-pt" "$M/fuse-overlayfs-st"
+	# the overlay's root shows its upper dir's times: make the two alike
+	touch -r "$T_WORK/ovl/up-pt" "$T_WORK/ovl/up-st"
 	OVL_PT="lowerdir=$T_SRC,upperdir=$T_WORK/ovl/up-pt,workdir=$T_WORK/ovl/wk-pt"
 	if ! out=$(mount -t fuse2pt.fuse-overlayfs -o "$OVL_PT" overlay "$M/fuse-overlayfs-pt" 2>&1); then
 		# its own words, which a daemon started by mount(8) cannot show
