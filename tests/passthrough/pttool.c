@@ -11,6 +11,8 @@
  *                                    the file does not; prints "private ok"
  *   pttool mmaptry FILE              map one page read-only: "ok" or errno
  *   pttool maps FILE                 map FILE, print its /proc/self/maps path
+ *   pttool mapsdev FILE              map FILE, print the device and inode
+ *                                    /proc/self/maps shows ("fe:01 1234")
  *   pttool spliceread FILE           FILE -> pipe (splice) -> stdout
  *   pttool splicewrite FILE OFF      stdin -> pipe -> FILE at OFF (splice)
  *   pttool sendfile SRC DST          sendfile(2) SRC into DST (truncated)
@@ -121,7 +123,7 @@ static int cmd_mmaptry(const char *name)
 	return 0;
 }
 
-static int cmd_maps(const char *name)
+static int cmd_maps(const char *name, int dev)
 {
 	char line[4096], want[64];
 	FILE *f;
@@ -142,9 +144,19 @@ static int cmd_maps(const char *name)
 
 		if (strncmp(line, want, strlen(want)))
 			continue;
+		found = 0;
+		if (dev) {	/* start-end perms offset dev inode path */
+			char d[32];
+			unsigned long ino;
+
+			if (sscanf(line, "%*s %*s %*s %31s %lu", d, &ino) == 2)
+				printf("%s %lu\n", d, ino);
+			else
+				found = 1;
+			continue;
+		}
 		path = strchr(line, '/');
 		fputs(path ? path : "(no path)\n", stdout);
-		found = 0;
 	}
 	fclose(f);
 	munmap(p, 4096);
@@ -258,7 +270,9 @@ int main(int argc, char *argv[])
 	if (!strcmp(c, "mmaptry") && argc == 3)
 		return cmd_mmaptry(argv[2]);
 	if (!strcmp(c, "maps") && argc == 3)
-		return cmd_maps(argv[2]);
+		return cmd_maps(argv[2], 0);
+	if (!strcmp(c, "mapsdev") && argc == 3)
+		return cmd_maps(argv[2], 1);
 	if (!strcmp(c, "spliceread") && argc == 3)
 		return cmd_spliceread(argv[2]);
 	if (!strcmp(c, "splicewrite") && argc == 4)

@@ -2749,8 +2749,10 @@ static void wait_group(pid_t pid)
 static void run_group(const struct ps_group *g)
 {
 	pid_t pid, main_pid = getpid();
+	struct timespec t0, t1;
 	char dir[64];
 
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	cur_group = g->name;
 	if (!strcmp(g->name, "perms") && !have_user) {
 		printf("perms: skipped (needs -u UID:GID)\n");
@@ -2779,6 +2781,10 @@ static void run_group(const struct ps_group *g)
 		wait_group(pid);
 	}
 	report_rc("cleanup", rm_tree(dir));
+	/* Timing is not a result (it differs between runs): stderr. */
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	fprintf(stderr, "time: group %s %.1fs\n", g->name,
+		(double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9);
 }
 
 static void usage(void)

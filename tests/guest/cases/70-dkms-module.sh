@@ -37,3 +37,25 @@ if t_check "mount -t fuse2pt.hello_ll" mount -t fuse2pt.hello_ll none "$MNT"; th
 	t_check "hello_ll exited after umount" bash -c '! pgrep -x hello_ll >/dev/null'
 fi
 t_pass
+
+# The point of installing fuse2pt: a libfuse 3.17 server gets passthrough
+# from the dkms-built module.  Seen the way README tells a user to look:
+# a mapping of a passthrough file shows the backing file's device and
+# inode in /proc/PID/maps; the server never sees a READ.
+t_start dkms-module-passthrough
+PT_BACK=$T_WORK/dkms-pt-back
+PT_MNT=$T_WORK/mnt/dkms-pt
+PT_STATS=$T_WORK/dkms-pt-stats
+mkdir -p "$PT_BACK"
+head -c 300000 /dev/urandom > "$PT_BACK/data"
+rm -f "$PT_STATS"
+if t_mount fuse2pt "$PT_MNT" ptsrv --stats "$PT_STATS" "$PT_BACK"; then
+	t_check "content equals the backing file" cmp "$PT_BACK/data" "$PT_MNT/data"
+	back_id=$(stat -c '%Hd %Ld %i' "$PT_BACK/data" | awk '{ printf "%02x:%02x %d", $1, $2, $3 }')
+	t_expect_eq "maps shows the backing file" "$("$T_BIN/pttool" mapsdev "$PT_MNT/data")" "$back_id"
+	t_umount "$PT_MNT"
+	t_check "server wrote its counters" test -s "$PT_STATS"
+	t_expect_eq "passthrough taken" "$(awk '$1 == "passthrough_offered" { print $2 }' "$PT_STATS")" 1
+	t_expect_eq "READs at the server" "$(awk '$1 == "read" { print $2 }' "$PT_STATS")" 0
+fi
+t_pass
