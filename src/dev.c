@@ -137,6 +137,48 @@ static ssize_t f2p_read_forget(struct f2p_forget *forget, u64 unique,
 	return h.len;
 }
 
+/*
+ * More than one forget waiting and a server that knows BATCH_FORGET
+ * (protocol 7.16): one message carries as many as the reader's buffer
+ * takes.  Called with fc->lock held, which it drops.
+ */
+static ssize_t f2p_read_forget_batch(struct f2p_conn *fc, struct iov_iter *to)
+	__releases(&fc->lock)
+{
+	struct fuse_in_header h = { .opcode = FUSE_BATCH_FORGET };
+	struct fuse_batch_forget_in in = {};
+	size_t room = (iov_iter_count(to) - sizeof(h) - sizeof(in)) /
+		      sizeof(struct fuse_forget_one);
+	struct f2p_forget *forget, *next;
+	LIST_HEAD(batch);
+	ssize_t ret;
+
+	while (in.count < room && !list_empty(&fc->forgets)) {
+		list_move_tail(fc->forgets.next, &batch);
+		in.count++;
+	}
+	fc->reqctr += 2;
+	h.unique = fc->reqctr;
+	spin_unlock(&fc->lock);
+
+	h.len = sizeof(h) + sizeof(in) + in.count * sizeof(struct fuse_forget_one);
+	ret = h.len;
+	if (copy_to_iter(&h, sizeof(h), to) != sizeof(h) ||
+	    copy_to_iter(&in, sizeof(in), to) != sizeof(in))
+		ret = -EFAULT;
+	list_for_each_entry_safe(forget, next, &batch, list) {
+		struct fuse_forget_one one = {
+			.nodeid = forget->nodeid,
+			.nlookup = forget->nlookup,
+		};
+
+		if (ret > 0 && copy_to_iter(&one, sizeof(one), to) != sizeof(one))
+			ret = -EFAULT;
+		kfree(forget);
+	}
+	return ret;
+}
+
 static int f2p_copy_in_args(struct f2p_req *req, struct iov_iter *to)
 {
 	struct f2p_args *args = req->args;
@@ -197,6 +239,8 @@ restart:
 	    (list_empty(&fc->pending) || fc->forget_streak++ < 16)) {
 		struct f2p_forget *forget;
 
+		if (fc->minor >= 16 && !list_is_singular(&fc->forgets))
+			return f2p_read_forget_batch(fc, to);
 		forget = list_first_entry(&fc->forgets, struct f2p_forget, list);
 		list_del(&forget->list);
 		fc->reqctr += 2;
