@@ -16,6 +16,7 @@
  */
 #include <linux/slab.h>
 #include <linux/uaccess.h>
+#include <linux/fs.h>
 #include "fuse2pt.h"
 
 /* directory ioctls came with protocol 7.18 */
@@ -43,6 +44,18 @@ static long f2p_ioctl_check(const struct fuse_ioctl_out *out, ssize_t got,
 	return 0;
 }
 
+/*
+ * FS_IOC_GETFLAGS and SETFLAGS say "long" but carry an int everywhere
+ * (stock fuse sends them with 4 bytes too): copying 8 would overrun the
+ * caller's int.
+ */
+static size_t f2p_ioctl_size(unsigned int cmd)
+{
+	if (cmd == FS_IOC_GETFLAGS || cmd == FS_IOC_SETFLAGS)
+		return sizeof(int);
+	return _IOC_SIZE(cmd);
+}
+
 static long f2p_do_ioctl(struct file *file, unsigned int cmd,
 			 unsigned long arg, u32 flags)
 {
@@ -50,7 +63,7 @@ static long f2p_do_ioctl(struct file *file, unsigned int cmd,
 	struct f2p_conn *fc = f2p_inode_conn(inode);
 	struct f2p_file *ff = file->private_data;
 	void __user *uarg = (void __user *)arg;
-	size_t size = _IOC_SIZE(cmd);
+	size_t size = f2p_ioctl_size(cmd);
 	size_t in_size = (_IOC_DIR(cmd) & _IOC_WRITE) ? size : 0;
 	size_t out_size = (_IOC_DIR(cmd) & _IOC_READ) ? size : 0;
 	struct f2p_ioctl *io;
@@ -68,7 +81,7 @@ static long f2p_do_ioctl(struct file *file, unsigned int cmd,
 	io = kzalloc(sizeof(*io), GFP_KERNEL);
 	if (!io)
 		return -ENOMEM;
-	if (size) {
+	if (in_size || out_size) {
 		/* at most 16 KiB: _IOC_SIZE has 14 bits */
 		buf = kvzalloc(size, GFP_KERNEL);
 		ret = -ENOMEM;

@@ -18,6 +18,8 @@
 #             a garbage handle, handle 0, a short message, the right
 #             handle, and the handle of a file closed meanwhile
 #   enosys    rawbad "ioctl-enosys": IOCTL and POLL answered ENOSYS
+#   killed    a poller asleep on a file when the server is killed: woken,
+#             it sees POLLERR; the mount can be unmounted
 #
 # What the user sees (status and output of each operation) and what the
 # server sees (requests, write() verdicts) must be the same on both,
@@ -181,6 +183,29 @@ ip_enosys() {	# KIND
 	grep -E '^rawbad: count (IOCTL|POLL)' "$log" | sed 's/^rawbad: /server: /' >> "$res"
 }
 
+ip_killed() {	# KIND
+	local k=$1 mnt=$T_WORK/mnt/killed-$1 res log p pout st
+	res=$(ip_res "$k" killed)
+	: > "$res"
+	t_mount "$k" "$mnt" rawbad ioctl || return 1
+	log=${_t_srv_log[$mnt]}
+	pout=$T_WORK/killed-$k.poll
+	timeout -s KILL 60 "$T_BIN/iopoll" poll "$mnt/file" 50000 > "$pout" 2>&1 & p=$!
+	t_wait_for 20 grep -q '^rawbad: poll flags=0x1 ' "$log" ||
+		_t_mark_fail "$k: no POLL asking for a notification reached the server"
+	kill -KILL "$T_SRV_PID"
+	t_wait_for 20 _t_gone $p || _t_mark_fail "$k: the poller sleeps on after the server died"
+	kill -KILL $p 2>/dev/null
+	wait $p
+	echo "poller: $(cat "$pout")" >> "$res"
+	wait "$T_SRV_PID" 2>/dev/null
+	unset "_t_srv_pid[$mnt]"
+	if timeout 30 umount "$mnt"; then st=ok; else st=failed; umount -l "$mnt"; fi
+	echo "umount: $st" >> "$res"
+	grep -qx 'poller: rc=1 revents=0x8' "$res" || _t_mark_fail "$k: poller after the server died: $(grep poller: "$res")"
+	grep -qx 'umount: ok' "$res" || _t_mark_fail "$k: umount after the server died failed"
+}
+
 ip_want() {	# KIND TEST LABEL PATTERN
 	local line
 	line=$(grep -E "^$3: " "$(ip_res "$1" "$2")")
@@ -280,6 +305,8 @@ ip_test() {	# TEST
 		esac
 	done
 	[ "$t" = enosys ] || [ "$t" = raw ] || ip_compare "$t"
+	[ "$t" != raw ] ||
+		t_note "stock fuse, where it differs by design: $(grep -E '^(result-600|iovs|after-enosys):' "$(ip_res fuse raw)" | paste -sd' ')"
 	t_note "fuse2pt results:"
 	sed 's/^/  |   /' "$(ip_res fuse2pt "$t")"
 	t_pass
@@ -289,6 +316,7 @@ ip_test fioc
 ip_test fsel
 ip_test raw
 ip_test enosys
+ip_test killed
 
 # raw and enosys are judged together: asserts need both runs' files
 t_start raw-enosys-checks
