@@ -23,6 +23,7 @@
 #include <linux/refcount.h>
 #include <linux/uidgid.h>
 #include <linux/idr.h>
+#include <linux/xarray.h>
 #include <linux/types.h>
 #include "fuse2pt_wire.h"
 
@@ -133,6 +134,8 @@ struct f2p_conn {
 	bool no_fallocate;
 	bool no_syncfs;
 	bool no_copy_file_range;
+	bool no_ioctl;
+	bool no_poll;
 	bool atomic_o_trunc;	/* OPEN carries O_TRUNC: the server truncates */
 	bool no_getxattr;
 	bool no_setxattr;
@@ -148,6 +151,7 @@ struct f2p_conn {
 	bool passthrough;	/* negotiated: BACKING_OPEN and FOPEN_PASSTHROUGH allowed */
 	u32 max_stack_depth;
 	struct idr backing_ids;	/* under lock */
+	struct xarray polled;	/* poll kernel handle -> f2p_file (poll.c) */
 
 	u32 minor;
 	u32 max_write;
@@ -277,6 +281,8 @@ struct f2p_file {
 	struct list_head write_entry;	/* on f2p_inode.write_files */
 	atomic_t wb_users;		/* writebacks using our fh right now */
 	u64 flock_owner;		/* set: RELEASE drops our flock()s */
+	u32 kh;				/* poll: our handle in fc->polled, or 0 */
+	wait_queue_head_t poll_wait;	/* poll: sleepers until NOTIFY_POLL */
 	/*
 	 * RELEASE keeps the inode until answered, so that its FORGET can
 	 * not overtake the RELEASE; fc->releases lists them for umount.
@@ -430,6 +436,19 @@ struct f2p_file *f2p_file_open(struct inode *inode, struct file *file,
 void f2p_file_put_release(struct f2p_file *ff, unsigned int f_flags,
 			  bool isdir);
 int f2p_file_opened(struct inode *inode, struct file *file);
+
+/* ioctl.c */
+long f2p_file_ioctl(struct file *file, unsigned int cmd, unsigned long arg);
+long f2p_dir_ioctl(struct file *file, unsigned int cmd, unsigned long arg);
+long f2p_compat_ioctl(struct file *file, unsigned int cmd, unsigned long arg);
+
+/* poll.c */
+void f2p_poll_conn_init(struct f2p_conn *fc);
+void f2p_poll_conn_free(struct f2p_conn *fc);
+void f2p_poll_release(struct f2p_file *ff);
+void f2p_poll_wake_all(struct f2p_conn *fc);
+int f2p_poll_notify(struct f2p_conn *fc, const void *buf, size_t size);
+__poll_t f2p_file_poll(struct file *file, struct poll_table_struct *wait);
 
 /* lock.c */
 u64 f2p_lock_owner(fl_owner_t owner);

@@ -21,7 +21,8 @@
 			 FUSE_BIG_WRITES | FUSE_PASSTHROUGH | \
 			 FUSE_ATOMIC_O_TRUNC | FUSE_DO_READDIRPLUS | \
 			 FUSE_READDIRPLUS_AUTO | FUSE_POSIX_LOCKS | \
-			 FUSE_FLOCK_LOCKS | FUSE_DONT_MASK)
+			 FUSE_FLOCK_LOCKS | FUSE_DONT_MASK | \
+			 FUSE_HAS_IOCTL_DIR)
 
 struct f2p_init_args {
 	struct f2p_args args;
@@ -49,6 +50,7 @@ struct f2p_conn *f2p_conn_alloc(struct fs_context *fsc)
 	fc->max_background = f2p_default_max_background();
 	fc->congestion_threshold = f2p_default_congestion_threshold();
 	idr_init(&fc->backing_ids);
+	f2p_poll_conn_init(fc);
 	atomic64_set(&fc->attr_version, 1);
 	fc->connected = true;
 	fc->max_pages = F2P_DEFAULT_MAX_PAGES;
@@ -74,6 +76,7 @@ void f2p_conn_put(struct f2p_conn *fc)
 		     !list_empty(&fc->processing) ||
 		     !list_empty(&fc->forgets));
 	f2p_backing_forget_all(fc);
+	f2p_poll_conn_free(fc);
 	put_pid_ns(fc->pid_ns);
 	put_user_ns(fc->user_ns);
 	kfree(fc);
@@ -146,6 +149,7 @@ void f2p_conn_abort(struct f2p_conn *fc)
 	wake_up_all(&fc->waitq);
 	wake_up_all(&fc->blocked_waitq);
 	kill_fasync(&fc->fasync, SIGIO, POLL_IN);
+	f2p_poll_wake_all(fc);
 }
 
 /*

@@ -299,4 +299,6 @@ const struct file_operations f2p_dir_fops = {
 	.open		= f2p_dir_open,
 	.release	= f2p_dir_release,
 	.fsync		= f2p_dir_fsync,
+	.unlocked_ioctl	= f2p_dir_ioctl,
+	.compat_ioctl	= f2p_compat_ioctl,
 };

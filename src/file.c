@@ -19,6 +19,7 @@ struct f2p_file *f2p_file_alloc(struct f2p_conn *fc)
 		ff->fc = fc;
 		INIT_LIST_HEAD(&ff->write_entry);
 		INIT_LIST_HEAD(&ff->release_entry);
+		init_waitqueue_head(&ff->poll_wait);
 	}
 	return ff;
 }
@@ -230,6 +231,7 @@ static int f2p_release(struct inode *inode, struct file *file)
 	if (ff) {
 		f2p_write_file_remove(inode, ff);
 		f2p_iomode_release(inode, ff);
+		f2p_poll_release(ff);
 	}
 	f2p_file_release(inode, file, false);
 	return 0;
@@ -1003,6 +1005,9 @@ const struct file_operations f2p_file_fops = {
 	.lock		= f2p_lock,
 	.flock		= f2p_flock,
 	.copy_file_range = f2p_copy_file_range,
+	.unlocked_ioctl	= f2p_file_ioctl,
+	.compat_ioctl	= f2p_compat_ioctl,
+	.poll		= f2p_file_poll,
 };
 
 const struct address_space_operations f2p_file_aops = {

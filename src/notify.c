@@ -6,6 +6,7 @@
  *   INVAL_INODE   attributes, and data in a byte range, are no longer true
  *   INVAL_ENTRY   a name is no longer true (or, EXPIRE_ONLY, only aged)
  *   DELETE        a name went away, and with it maybe the object
+ *   POLL          a polled file may be ready now (poll.c)
  *
  * They arrive from the server's write(); the superblock is held against
  * umount by fc->killsb while one is applied.  Anything malformed is
@@ -161,6 +162,12 @@ int f2p_notify(struct f2p_conn *fc, int code, struct iov_iter *from)
 	if (copy_from_iter(buf, size, from) != size) {
 		kfree(buf);
 		return -EFAULT;
+	}
+	/* wakes a file, not the superblock: no umount to hold off */
+	if (code == FUSE_NOTIFY_POLL) {
+		err = f2p_poll_notify(fc, buf, size);
+		kfree(buf);
+		return err;
 	}
 	down_read(&fc->killsb);
 	if (fc->sb)

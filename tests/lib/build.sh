@@ -111,7 +111,7 @@ _chroot_progs_script() {
 		fi
 		cat "log-$name"
 	}
-	for p in hello_ll passthrough_ll passthrough; do
+	for p in hello_ll passthrough_ll passthrough ioctl ioctl_client poll poll_client; do
 		if [ -f "$EX/$p.c" ]; then
 			try "$p" example -O2 -w -I"$EX" -o "bin/$p" "$EX/$p.c" $FUSE -lpthread
 		else

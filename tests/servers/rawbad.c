@@ -21,6 +21,13 @@
  * an hour, except in the attr modes, and files open with FOPEN_KEEP_CACHE,
  * so only a notification can make the kernel see a change.
  *
+ * Hidden modes (not in --list, so 51-raw-replies.sh does not run them),
+ * for 45-ioctl-poll.sh:
+ *   ioctl         IOCTL and POLL answered; the ioctl's _IOC_NR picks a
+ *                 good or a broken reply (see do_ioctl()); POLL answers
+ *                 POLLIN once "poll-ready" was sent
+ *   ioctl-enosys  IOCTL and POLL answered with ENOSYS
+ *
  * Notifications are sent on command: with RAWBAD_CTL=PATH set, a thread
  * reads command lines from the FIFO at PATH (see ctl_command()).
  *
@@ -30,6 +37,8 @@
  *   rawbad: forget-unknown NODEID          (a FORGET for a nodeid never handed out)
  *   rawbad: forget-over NODEID             (more forgotten than handed out)
  *   rawbad: count OPNAME N                 (at exit, requests seen per opcode)
+ *   rawbad: ioctl NR in=N out=N flags=X     (each IOCTL, ioctl modes)
+ *   rawbad: poll flags=X events=X           (each POLL, ioctl modes)
  *   rawbad: balance NODEID HANDED FORGOTTEN (at exit)
  * RAWBAD_VERBOSE=1 also logs every request.
  */
@@ -46,6 +55,7 @@
 #include <dirent.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
+#include <poll.h>
 
 #include "fuse2pt_wire.h"
 
@@ -86,6 +96,10 @@ static const char *const mode_names[] = {
 
 #define NR_MODES	(sizeof(mode_names) / sizeof(mode_names[0]))
 
+static const char *const hidden_modes[] = { "ioctl", "ioctl-enosys" };
+
+#define NR_HIDDEN	(sizeof(hidden_modes) / sizeof(hidden_modes[0]))
+
 struct server {
 	int fd;
 	const char *mode;
@@ -104,6 +118,8 @@ static struct server srv;
 /* state shared with the notification thread */
 static pthread_mutex_t state_lock = PTHREAD_MUTEX_INITIALIZER;
 static bool bumped, renamed;
+static bool poll_ready;
+static uint64_t poll_kh;	/* the last handle POLL asked us to notify */
 static unsigned long handed[MAX_NODEID + 1], forgotten[MAX_NODEID + 1];
 static unsigned long op_count[64];
 
@@ -145,6 +161,7 @@ static const char *errno_name(int err)
 	case ENAMETOOLONG: return "ENAMETOOLONG";
 	case ENOTCONN:	return "ENOTCONN";
 	case ENODATA:	return "ENODATA";
+	case ENOTTY:	return "ENOTTY";
 	default:	return "E?";
 	}
 }
@@ -174,6 +191,8 @@ static const char *opcode_name(uint32_t op)
 	case FUSE_BATCH_FORGET:	return "BATCH_FORGET";
 	case FUSE_READDIRPLUS:	return "READDIRPLUS";
 	case FUSE_STATX:	return "STATX";
+	case FUSE_IOCTL:	return "IOCTL";
+	case FUSE_POLL:		return "POLL";
 	default:		return "other";
 	}
 }
@@ -717,6 +736,121 @@ static int do_readdir(const struct request *r, bool plus)
 	return 0;
 }
 
+/* ---- ioctl and poll (hidden mode "ioctl") ---- */
+
+/* the ioctl numbers 45-ioctl-poll.sh uses, type 'T' */
+enum {
+	IOC_GOOD = 1,		/* result 7, data = the u64 given plus 1 */
+	IOC_LONG,		/* more data than the caller asked for */
+	IOC_RETRY,		/* FUSE_IOCTL_RETRY: unrestricted only */
+	IOC_RESULT_RANGE,	/* result -600: no errno */
+	IOC_RESULT_ENOSYS,	/* result -ENOSYS */
+	IOC_SHORT,		/* reply shorter than fuse_ioctl_out */
+	IOC_IOVS,		/* out_iovs set without RETRY */
+	IOC_ERROR_RANGE,	/* header error -600, then EPERM */
+	IOC_PARTIAL,		/* 5 of the bytes asked for, result 5 */
+	IOC_ENOSYS,		/* header ENOSYS */
+};
+
+static void ioctl_reply(const struct request *r, const struct fuse_ioctl_out *o,
+			const void *data, size_t len)
+{
+	char buf[sizeof(*o) + 64];
+
+	memcpy(buf, o, sizeof(*o));
+	memcpy(buf + sizeof(*o), data, len);
+	reply(r, 0, buf, sizeof(*o) + len);
+}
+
+static int do_ioctl(const struct request *r)
+{
+	const struct fuse_ioctl_in *in = r->arg;
+	struct fuse_ioctl_out o = { 0 };
+	char data[64] = "0123456789abcdefghijklmnopqrstuvwxyz";
+	struct fuse_out_header oh = { .unique = r->h->unique };
+	uint64_t v = 0;
+
+	if (!is_mode("ioctl"))
+		return ENOSYS;
+	if (r->arglen < sizeof(*in) || r->arglen != sizeof(*in) + in->in_size)
+		return EINVAL;
+	log_msg("ioctl %u in=%u out=%u flags=%#x", _IOC_NR(in->cmd),
+		in->in_size, in->out_size, in->flags);
+	if (_IOC_TYPE(in->cmd) != 'T')
+		return EINVAL;
+	switch (_IOC_NR(in->cmd)) {
+	case IOC_GOOD:
+		if (in->in_size != 8 || in->out_size != 8)
+			return EINVAL;
+		memcpy(&v, (const char *)r->arg + sizeof(*in), 8);
+		v++;
+		o.result = 7;
+		ioctl_reply(r, &o, &v, 8);
+		return 0;
+	case IOC_LONG:
+		ioctl_reply(r, &o, data, in->out_size + 4);
+		return 0;
+	case IOC_RETRY:
+		o.flags = FUSE_IOCTL_RETRY;
+		ioctl_reply(r, &o, NULL, 0);
+		return 0;
+	case IOC_RESULT_RANGE:
+		o.result = -600;
+		ioctl_reply(r, &o, NULL, 0);
+		return 0;
+	case IOC_RESULT_ENOSYS:
+		o.result = -ENOSYS;
+		ioctl_reply(r, &o, NULL, 0);
+		return 0;
+	case IOC_SHORT:
+		bad_reply("ioctl-short", r, &o, 8);
+		reply_err(r, EPERM);	/* ignored if the kernel took the first */
+		return 0;
+	case IOC_IOVS:
+		o.out_iovs = 1;
+		ioctl_reply(r, &o, data, in->out_size);
+		return 0;
+	case IOC_ERROR_RANGE:
+		oh.len = sizeof(oh);
+		oh.error = -600;
+		log_msg("bad-write ioctl-error-600: %s",
+			write_msg(&oh, NULL, 0) ? "rejected" : "accepted");
+		reply_err(r, EPERM);
+		return 0;
+	case IOC_PARTIAL:
+		o.result = 5;
+		ioctl_reply(r, &o, data, 5);
+		return 0;
+	case IOC_ENOSYS:
+		return ENOSYS;
+	case 11:	/* _IO: no data either way */
+		o.result = 11;
+		ioctl_reply(r, &o, NULL, 0);
+		return 0;
+	}
+	return EINVAL;
+}
+
+static int do_poll(const struct request *r)
+{
+	const struct fuse_poll_in *in = r->arg;
+	struct fuse_poll_out out = { 0 };
+
+	if (!is_mode("ioctl"))
+		return ENOSYS;
+	if (r->arglen != sizeof(*in))
+		return EINVAL;
+	log_msg("poll flags=%#x events=%#x", in->flags, in->events);
+	pthread_mutex_lock(&state_lock);
+	if (in->flags & FUSE_POLL_SCHEDULE_NOTIFY)
+		poll_kh = in->kh;
+	if (poll_ready)
+		out.revents = POLLIN;
+	pthread_mutex_unlock(&state_lock);
+	reply(r, 0, &out, sizeof(out));
+	return 0;
+}
+
 /* ---- notifications ---- */
 
 /* Sends one notification of @code with @len bytes of @arg; logs the verdict. */
@@ -760,6 +894,38 @@ static size_t entry_msg(char *buf, int code, uint64_t parent, uint64_t child,
 	return hdr + name_bytes + 1;
 }
 
+/*
+ * NOTIFY_POLL: "poll-ready" makes the file ready and wakes the handle
+ * POLL last named; "poll-stale" names it again (after the file closed);
+ * "poll-garbage" and "poll-kh0" name handles never given out;
+ * "poll-short" is a broken message.
+ */
+static void ctl_poll(const char *cmd)
+{
+	struct fuse_notify_poll_wakeup_out w;
+
+	pthread_mutex_lock(&state_lock);
+	w.kh = poll_kh;
+	if (!strcmp(cmd, "poll-ready"))
+		poll_ready = true;
+	pthread_mutex_unlock(&state_lock);
+	if (!strcmp(cmd, "poll-ready") || !strcmp(cmd, "poll-stale")) {
+		if (!w.kh)
+			log_msg("notify %s: no handle to wake (no POLL asked for one)", cmd);
+		notify(cmd, FUSE_NOTIFY_POLL, &w, sizeof(w));
+	} else if (!strcmp(cmd, "poll-garbage")) {
+		w.kh ^= 0xdeadbeef00000000ULL | 0x5a5a;
+		notify(cmd, FUSE_NOTIFY_POLL, &w, sizeof(w));
+	} else if (!strcmp(cmd, "poll-kh0")) {
+		w.kh = 0;
+		notify(cmd, FUSE_NOTIFY_POLL, &w, sizeof(w));
+	} else if (!strcmp(cmd, "poll-short")) {
+		notify(cmd, FUSE_NOTIFY_POLL, &w, 4);
+	} else {
+		log_msg("ctl %s: unknown command", cmd);
+	}
+}
+
 static void ctl_command(const char *cmd)
 {
 	static char buf[4096], longname[2001];
@@ -768,7 +934,9 @@ static void ctl_command(const char *cmd)
 	int code;
 
 	memset(longname, 'n', sizeof(longname) - 1);
-	if (!strcmp(cmd, "bump")) {
+	if (!strncmp(cmd, "poll-", 5)) {
+		ctl_poll(cmd);
+	} else if (!strcmp(cmd, "bump")) {
 		pthread_mutex_lock(&state_lock);
 		bumped = true;
 		pthread_mutex_unlock(&state_lock);
@@ -886,6 +1054,8 @@ static bool dispatch(const struct request *r)
 	case FUSE_READDIRPLUS:	err = do_readdir(r, true); break;
 	case FUSE_GETXATTR:	err = do_getxattr(r); break;
 	case FUSE_LISTXATTR:	err = do_listxattr(r); break;
+	case FUSE_IOCTL:	err = do_ioctl(r); break;
+	case FUSE_POLL:		err = do_poll(r); break;
 	case FUSE_SETXATTR:
 	case FUSE_REMOVEXATTR:	err = do_setxattr(); break;
 	case FUSE_ACCESS:
@@ -909,7 +1079,7 @@ static void summary(void)
 {
 	static const uint32_t counted[] = {
 		FUSE_SETXATTR, FUSE_GETXATTR, FUSE_LISTXATTR, FUSE_REMOVEXATTR,
-		FUSE_READDIR, FUSE_READDIRPLUS,
+		FUSE_READDIR, FUSE_READDIRPLUS, FUSE_IOCTL, FUSE_POLL,
 	};
 	size_t i;
 
@@ -973,12 +1143,14 @@ int main(int argc, char **argv)
 	}
 	for (i = 0; i < NR_MODES; i++)
 		if (strcmp(argv[1], mode_names[i]) == 0)
-			break;
-	if (i == NR_MODES) {
+			srv.mode = mode_names[i];
+	for (i = 0; i < NR_HIDDEN; i++)
+		if (strcmp(argv[1], hidden_modes[i]) == 0)
+			srv.mode = hidden_modes[i];
+	if (!srv.mode) {
 		log_msg("unknown mode '%s'", argv[1]);
 		return 2;
 	}
-	srv.mode = mode_names[i];
 	srv.verbose = getenv("RAWBAD_VERBOSE") != NULL;
 	if (strncmp(argv[2], "/dev/fd/", 8) != 0)
 		return 2;
