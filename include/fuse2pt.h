@@ -144,6 +144,8 @@ struct f2p_conn {
 	bool flock_locks;	/* ... and flock()s; else we keep them */
 	bool readdirplus;	/* READDIRPLUS instead of READDIR ... */
 	bool readdirplus_auto;	/* ... when a listing looks like "ls -l" */
+	bool auto_inval_data;	/* a new mtime or size drops cached data */
+	bool explicit_inval_data;/* only notifications drop cached data */
 
 	bool passthrough;	/* negotiated: BACKING_OPEN and FOPEN_PASSTHROUGH allowed */
 	u32 max_stack_depth;
@@ -296,6 +298,8 @@ struct f2p_file {
 /* request.c */
 ssize_t f2p_request(struct f2p_conn *fc, struct f2p_args *args);
 int f2p_request_bg(struct f2p_conn *fc, struct f2p_args *args, gfp_t gfp);
+int f2p_request_notify_reply(struct f2p_conn *fc, struct f2p_args *args,
+			     u64 unique);
 void f2p_queue_forget(struct f2p_conn *fc, struct f2p_forget *forget,
 		      u64 nodeid, u64 nlookup);
 void f2p_req_end(struct f2p_conn *fc, struct f2p_req *req);

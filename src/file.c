@@ -461,8 +461,12 @@ static ssize_t f2p_read_iter(struct kiocb *iocb, struct iov_iter *to)
 			return err;
 		return f2p_direct_read(iocb, to);
 	}
-	/* reading past what we think is the end: the file may have grown */
-	if (iocb->ki_pos + iov_iter_count(to) > i_size_read(inode)) {
+	/*
+	 * Reading past what we think is the end: the file may have grown.
+	 * With AUTO_INVAL_DATA every read checks that the cache is current.
+	 */
+	if (ff->fc->auto_inval_data ||
+	    iocb->ki_pos + iov_iter_count(to) > i_size_read(inode)) {
 		err = f2p_update_attr(inode, file, false);
 		if (err)
 			return err;
