@@ -190,6 +190,7 @@ struct f2p_dev {
 enum f2p_inode_bit {
 	F2P_I_BAD,		/* server contradicted itself: EIO forever */
 	F2P_I_RDPLUS_HINT,	/* directory: names were looked up one by one */
+	F2P_I_ATIME_STALE,	/* the server read for us: its atime moved */
 };
 
 struct f2p_inode {
@@ -239,6 +240,18 @@ static inline struct f2p_conn *f2p_inode_conn(const struct inode *inode)
 static inline bool f2p_is_bad(const struct inode *inode)
 {
 	return test_bit(F2P_I_BAD, &F2P_I(inode)->state);
+}
+
+/*
+ * The server's atime moved when it read data, a listing or a link for us
+ * (unless the mount is read-only): the next stat() asking for it asks
+ * the server, as stock fuse does.
+ */
+static inline void f2p_invalidate_atime(struct inode *inode)
+{
+	if (!IS_RDONLY(inode) &&
+	    !test_bit(F2P_I_ATIME_STALE, &F2P_I(inode)->state))
+		set_bit(F2P_I_ATIME_STALE, &F2P_I(inode)->state);
 }
 
 /* A server without PARALLEL_DIROPS sees one lookup or listing per directory. */

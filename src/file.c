@@ -305,6 +305,7 @@ static int f2p_read_folio(struct file *file, struct folio *folio)
 	n = f2p_request(fc, &args);
 	if (n < 0)
 		goto out;
+	f2p_invalidate_atime(inode);
 	/* a short read is end of file: the rest of the folio is zeros */
 	if (n < size)
 		folio_zero_segment(folio, n, size);
@@ -376,6 +377,8 @@ static void f2p_readahead(struct readahead_control *rac)
 			      rac->file->f_flags);
 		args.out_args[0].value = buf;
 		n = f2p_request(fc, &args);
+		if (n >= 0)
+			f2p_invalidate_atime(inode);
 		for (i = 0; i < nr; i++) {
 			size_t fs = folio_size(folios[i]);
 
@@ -426,6 +429,7 @@ static ssize_t f2p_direct_read(struct kiocb *iocb, struct iov_iter *to)
 				total = n;
 			break;
 		}
+		f2p_invalidate_atime(file_inode(file));
 		if (copy_to_iter(buf, n, to) != n) {
 			if (!total)
 				total = -EFAULT;

@@ -160,6 +160,7 @@ static void f2p_apply_attr(struct inode *inode, const struct fuse_attr *attr,
 	}
 	fi->attr_version = atomic64_inc_return(&fc->attr_version);
 	fi->attr_expire = attr_valid;
+	clear_bit(F2P_I_ATIME_STALE, &fi->state);
 
 	inode->i_ino = attr->ino;
 	/*
@@ -362,6 +363,9 @@ int f2p_getattr(F2P_IDMAP_T *idmap, const struct path *path,
 		}
 		return -EACCES;
 	}
+	if ((request_mask & STATX_ATIME) &&
+	    test_bit(F2P_I_ATIME_STALE, &F2P_I(inode)->state))
+		force = true;
 	if (!(flags & AT_STATX_DONT_SYNC))
 		err = f2p_update_attr(inode, NULL, force);
 	if (err)

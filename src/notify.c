@@ -280,8 +280,6 @@ static int f2p_retrieve(struct f2p_conn *fc, struct inode *inode,
 		num = min_t(u64, num, isize - o->offset);
 	max = ((size_t)fc->max_pages << PAGE_SHIFT) - offset_in_page(o->offset);
 	num = min(num, max);
-	if (!S_ISREG(inode->i_mode))
-		num = 0;
 
 	rr = kvzalloc(struct_size(rr, data, num), GFP_KERNEL);
 	if (!rr)
@@ -312,7 +310,8 @@ static int f2p_notify_retrieve(struct f2p_conn *fc, struct super_block *sb,
 	inode = f2p_notify_ilookup(sb, o->nodeid);
 	if (!inode)
 		return -ENOENT;
-	err = f2p_retrieve(fc, inode, o);
+	/* only a file's data lives in its page cache */
+	err = S_ISREG(inode->i_mode) ? f2p_retrieve(fc, inode, o) : -EINVAL;
 	iput(inode);
 	return err;
 }

@@ -97,7 +97,7 @@ rb_finish() {
 	wait "$RB_PID" 2>/dev/null
 	rc=$?
 	[ $rc = 0 ] || rb_problem "server exited $rc: $(tail -n 3 "$RB_DIR/srv.log" | tr '\n' ' ')"
-	grep -E '^rawbad: (bad-write|notify|forget-unknown|forget-over|count|balance) ' \
+	grep -E '^rawbad: (bad-write|notify|notify-reply|forget-unknown|forget-over|count|balance) ' \
 		"$RB_DIR/srv.log" | sed 's/^rawbad: /server: /' >> "$RB_DIR/res"
 	cp "$RB_DIR/res" "$T_WORK/rb-$RB_KIND.res"
 	rm -rf "$RB_DIR"
