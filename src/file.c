@@ -593,7 +593,12 @@ static ssize_t f2p_write_iter(struct kiocb *iocb, struct iov_iter *from)
 		spin_lock(&fi->lock);
 		if (iocb->ki_pos > i_size_read(inode))
 			i_size_write(inode, iocb->ki_pos);
-		/* size and times changed on the server: ask before trusting */
+		/*
+		 * Size and times changed on the server: ask before trusting,
+		 * and let no answer sent before the write shrink the file
+		 * (and drop its cache) again.
+		 */
+		fi->attr_version = atomic64_inc_return(&ff->fc->attr_version);
 		fi->attr_expire = 0;
 		spin_unlock(&fi->lock);
 		invalidate_inode_pages2_range(inode->i_mapping,
