@@ -792,7 +792,17 @@ static void retrieve(const char *label, uint64_t nodeid, uint64_t off,
 	notify(label, FUSE_NOTIFY_RETRIEVE, buf, len);
 }
 
-/* store- and retrieve- commands; false if @cmd is none of them */
+/* INVAL_INODE of file for @len bytes at @off (negative: attributes only) */
+static void inval_range(const char *label, int64_t off, int64_t len)
+{
+	struct fuse_notify_inval_inode_out ii = {
+		.ino = FILE_ID, .off = off, .len = len,
+	};
+
+	notify(label, FUSE_NOTIFY_INVAL_INODE, &ii, sizeof(ii));
+}
+
+/* store-, retrieve- and inval-range commands; false if @cmd is none */
 static bool ctl_cache_command(const char *cmd)
 {
 	const size_t ro = sizeof(struct fuse_notify_retrieve_out);
@@ -819,6 +829,12 @@ static bool ctl_cache_command(const char *cmd)
 		store(cmd, FILE_ID, maxlfs, 10, "XXXXXXXXXX", 10);
 	else if (!strcmp(cmd, "store-past-maxlfs"))
 		store(cmd, FILE_ID, 1ULL << 63, 10, "XXXXXXXXXX", 10);
+	else if (!strcmp(cmd, "inval-range-other"))
+		inval_range(cmd, 4096, 100);
+	else if (!strcmp(cmd, "inval-attr-only"))
+		inval_range(cmd, -1, 0);
+	else if (!strcmp(cmd, "inval-range-page0"))
+		inval_range(cmd, 5, 1);
 	else if (!strcmp(cmd, "retrieve-good"))
 		retrieve(cmd, FILE_ID, 0, 4096, ro);
 	else if (!strcmp(cmd, "retrieve-mid"))

@@ -220,9 +220,16 @@ rb_ops_store() {
 	rb_op cat-1 cat "$RB_MNT/file"
 	rb_ctl store-good
 	rb_op cat-stored cat "$RB_MNT/file"
+	# INVAL_INODE drops only the pages of its range; off -1: none
+	rb_ctl inval-range-other
+	rb_op cat-after-inval-other cat "$RB_MNT/file"
+	rb_ctl inval-attr-only
+	rb_op cat-after-inval-attr cat "$RB_MNT/file"
 	for n in retrieve-good retrieve-mid retrieve-past-end retrieve-uncached; do
 		rb_retrieve "$n"
 	done
+	rb_ctl inval-range-page0
+	rb_op cat-after-inval-page0 cat "$RB_MNT/file"
 	# data past the end makes the file longer, until fresh attributes
 	# (the server's 10 bytes) cut it back and drop the cached data
 	rb_ctl store-extend
@@ -345,6 +352,9 @@ rb_assert() {	# KIND MODE
 	store)
 		rb_want "$k" cat-1 '^cat-1: rc=0 version 1$'
 		rb_want "$k" cat-stored '^cat-stored: rc=0 version 3$'
+		rb_want "$k" cat-after-inval-other '^cat-after-inval-other: rc=0 version 3$'
+		rb_want "$k" cat-after-inval-attr '^cat-after-inval-attr: rc=0 version 3$'
+		rb_want "$k" cat-after-inval-page0 '^cat-after-inval-page0: rc=0 version 1$'
 		rb_want "$k" 'server: notify store-good' 'accepted$'
 		rb_want "$k" 'server: notify store-extend' 'accepted$'
 		rb_want_reply "$k" 65536 'nodeid 2 offset 0 size 10 data version 3\|$'
