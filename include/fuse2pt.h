@@ -147,6 +147,8 @@ struct f2p_conn {
 	bool flock_locks;	/* ... and flock()s; else we keep them */
 	bool readdirplus;	/* READDIRPLUS instead of READDIR ... */
 	bool readdirplus_auto;	/* ... when a listing looks like "ls -l" */
+	bool auto_inval_data;	/* a new mtime or size drops cached data */
+	bool explicit_inval_data;/* only notifications drop cached data */
 
 	bool passthrough;	/* negotiated: BACKING_OPEN and FOPEN_PASSTHROUGH allowed */
 	u32 max_stack_depth;
@@ -192,6 +194,7 @@ struct f2p_dev {
 enum f2p_inode_bit {
 	F2P_I_BAD,		/* server contradicted itself: EIO forever */
 	F2P_I_RDPLUS_HINT,	/* directory: names were looked up one by one */
+	F2P_I_ATIME_STALE,	/* the server read for us: its atime moved */
 };
 
 struct f2p_inode {
@@ -241,6 +244,18 @@ static inline struct f2p_conn *f2p_inode_conn(const struct inode *inode)
 static inline bool f2p_is_bad(const struct inode *inode)
 {
 	return test_bit(F2P_I_BAD, &F2P_I(inode)->state);
+}
+
+/*
+ * The server's atime moved when it read data, a listing or a link for us
+ * (unless the mount is read-only): the next stat() asking for it asks
+ * the server, as stock fuse does.
+ */
+static inline void f2p_invalidate_atime(struct inode *inode)
+{
+	if (!IS_RDONLY(inode) &&
+	    !test_bit(F2P_I_ATIME_STALE, &F2P_I(inode)->state))
+		set_bit(F2P_I_ATIME_STALE, &F2P_I(inode)->state);
 }
 
 /* A server without PARALLEL_DIROPS sees one lookup or listing per directory. */
@@ -302,6 +317,8 @@ struct f2p_file {
 /* request.c */
 ssize_t f2p_request(struct f2p_conn *fc, struct f2p_args *args);
 int f2p_request_bg(struct f2p_conn *fc, struct f2p_args *args, gfp_t gfp);
+int f2p_request_notify_reply(struct f2p_conn *fc, struct f2p_args *args,
+			     u64 unique);
 void f2p_queue_forget(struct f2p_conn *fc, struct f2p_forget *forget,
 		      u64 nodeid, u64 nlookup);
 void f2p_req_end(struct f2p_conn *fc, struct f2p_req *req);

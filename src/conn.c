@@ -22,7 +22,8 @@
 			 FUSE_ATOMIC_O_TRUNC | FUSE_DO_READDIRPLUS | \
 			 FUSE_READDIRPLUS_AUTO | FUSE_POSIX_LOCKS | \
 			 FUSE_FLOCK_LOCKS | FUSE_DONT_MASK | \
-			 FUSE_HAS_IOCTL_DIR)
+			 FUSE_HAS_IOCTL_DIR | FUSE_AUTO_INVAL_DATA | \
+			 FUSE_EXPLICIT_INVAL_DATA)
 
 struct f2p_init_args {
 	struct f2p_args args;
@@ -199,6 +200,10 @@ static void f2p_apply_init(struct f2p_conn *fc, const struct fuse_init_out *o)
 	fc->readdirplus_auto = !!(flags & FUSE_READDIRPLUS_AUTO);
 	fc->parallel_dirops = !!(flags & FUSE_PARALLEL_DIROPS);
 	fc->abort_err = !!(flags & FUSE_ABORT_ERROR);
+	/* a server accepting both gets the automatic kind */
+	fc->auto_inval_data = !!(flags & FUSE_AUTO_INVAL_DATA);
+	fc->explicit_inval_data = !fc->auto_inval_data &&
+				  (flags & FUSE_EXPLICIT_INVAL_DATA);
 	/* before BIG_WRITES, servers expected one page per WRITE */
 	fc->max_write = (flags & FUSE_BIG_WRITES) || o->minor >= 12 ?
 			clamp_t(u32, o->max_write, PAGE_SIZE, 16U << 20) :

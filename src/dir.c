@@ -282,6 +282,8 @@ static int f2p_readdir(struct file *file, struct dir_context *ctx)
 	locked = f2p_dirop_lock(inode);
 	n = f2p_request(fc, &args);
 	f2p_dirop_unlock(inode, locked);
+	if (n >= 0)
+		f2p_invalidate_atime(inode);
 	if (n < 0)
 		err = n;
 	else if (n > 0 && plus)

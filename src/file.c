@@ -307,6 +307,7 @@ static int f2p_read_folio(struct file *file, struct folio *folio)
 	n = f2p_request(fc, &args);
 	if (n < 0)
 		goto out;
+	f2p_invalidate_atime(inode);
 	/* a short read is end of file: the rest of the folio is zeros */
 	if (n < size)
 		folio_zero_segment(folio, n, size);
@@ -378,6 +379,8 @@ static void f2p_readahead(struct readahead_control *rac)
 			      rac->file->f_flags);
 		args.out_args[0].value = buf;
 		n = f2p_request(fc, &args);
+		if (n >= 0)
+			f2p_invalidate_atime(inode);
 		for (i = 0; i < nr; i++) {
 			size_t fs = folio_size(folios[i]);
 
@@ -428,6 +431,7 @@ static ssize_t f2p_direct_read(struct kiocb *iocb, struct iov_iter *to)
 				total = n;
 			break;
 		}
+		f2p_invalidate_atime(file_inode(file));
 		if (copy_to_iter(buf, n, to) != n) {
 			if (!total)
 				total = -EFAULT;
@@ -463,8 +467,12 @@ static ssize_t f2p_read_iter(struct kiocb *iocb, struct iov_iter *to)
 			return err;
 		return f2p_direct_read(iocb, to);
 	}
-	/* reading past what we think is the end: the file may have grown */
-	if (iocb->ki_pos + iov_iter_count(to) > i_size_read(inode)) {
+	/*
+	 * Reading past what we think is the end: the file may have grown.
+	 * With AUTO_INVAL_DATA every read checks that the cache is current.
+	 */
+	if (ff->fc->auto_inval_data ||
+	    iocb->ki_pos + iov_iter_count(to) > i_size_read(inode)) {
 		err = f2p_update_attr(inode, file, false);
 		if (err)
 			return err;
@@ -587,7 +595,12 @@ static ssize_t f2p_write_iter(struct kiocb *iocb, struct iov_iter *from)
 		spin_lock(&fi->lock);
 		if (iocb->ki_pos > i_size_read(inode))
 			i_size_write(inode, iocb->ki_pos);
-		/* size and times changed on the server: ask before trusting */
+		/*
+		 * Size and times changed on the server: ask before trusting,
+		 * and let no answer sent before the write shrink the file
+		 * (and drop its cache) again.
+		 */
+		fi->attr_version = atomic64_inc_return(&ff->fc->attr_version);
 		fi->attr_expire = 0;
 		spin_unlock(&fi->lock);
 		invalidate_inode_pages2_range(inode->i_mapping,

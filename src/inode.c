@@ -118,11 +118,38 @@ static struct timespec64 f2p_ts(u64 sec, u32 nsec)
 	return ts;
 }
 
-void f2p_change_attr(struct inode *inode, const struct fuse_attr *attr,
-		     u64 attr_valid, u64 attr_version)
+/*
+ * Cached data of a regular file after new attributes: a new size always
+ * cuts the cache there, and unless the server said it invalidates data
+ * itself (EXPLICIT_INVAL_DATA) drops the rest too, since the file was
+ * changed behind our back; with AUTO_INVAL_DATA a new mtime does as well.
+ * Our own SETATTR changed the file through us: only its size counts.
+ */
+static void f2p_attr_inval_data(struct inode *inode, loff_t oldsize,
+				const struct timespec64 *old_mtime, bool ours)
+{
+	struct f2p_conn *fc = f2p_inode_conn(inode);
+	struct timespec64 mtime = f2p_inode_get_mtime(inode);
+	loff_t size = i_size_read(inode);
+	bool inval;
+
+	if (size != oldsize) {
+		truncate_pagecache(inode, size);
+		inval = ours || !fc->explicit_inval_data;
+	} else {
+		inval = !ours && fc->auto_inval_data &&
+			!timespec64_equal(old_mtime, &mtime);
+	}
+	if (inval)
+		invalidate_inode_pages2(inode->i_mapping);
+}
+
+static void f2p_apply_attr(struct inode *inode, const struct fuse_attr *attr,
+			   u64 attr_valid, u64 attr_version, bool ours)
 {
 	struct f2p_conn *fc = f2p_inode_conn(inode);
 	struct f2p_inode *fi = F2P_I(inode);
+	struct timespec64 old_mtime;
 	loff_t oldsize;
 
 	spin_lock(&fi->lock);
@@ -133,6 +160,7 @@ void f2p_change_attr(struct inode *inode, const struct fuse_attr *attr,
 	}
 	fi->attr_version = atomic64_inc_return(&fc->attr_version);
 	fi->attr_expire = attr_valid;
+	clear_bit(F2P_I_ATIME_STALE, &fi->state);
 
 	inode->i_ino = attr->ino;
 	/*
@@ -149,6 +177,7 @@ void f2p_change_attr(struct inode *inode, const struct fuse_attr *attr,
 	inode->i_gid = make_kgid(fc->user_ns, attr->gid);
 	inode->i_blocks = attr->blocks;
 	f2p_inode_set_atime(inode, f2p_ts(attr->atime, attr->atimensec));
+	old_mtime = f2p_inode_get_mtime(inode);
 	f2p_inode_set_mtime(inode, f2p_ts(attr->mtime, attr->mtimensec));
 	f2p_inode_set_ctime(inode, f2p_ts(attr->ctime, attr->ctimensec));
 	if (attr->blksize && attr->blksize <= (1U << 30))
@@ -159,9 +188,15 @@ void f2p_change_attr(struct inode *inode, const struct fuse_attr *attr,
 	i_size_write(inode, attr->size);
 	spin_unlock(&fi->lock);
 
-	/* a file that shrank on the server must not show stale tail pages */
-	if (S_ISREG(inode->i_mode) && attr->size < oldsize)
-		truncate_pagecache(inode, attr->size);
+	if (S_ISREG(inode->i_mode))
+		f2p_attr_inval_data(inode, oldsize, &old_mtime, ours);
+}
+
+/* Fresh attributes from the server (LOOKUP, GETATTR, READDIRPLUS ...). */
+void f2p_change_attr(struct inode *inode, const struct fuse_attr *attr,
+		     u64 attr_valid, u64 attr_version)
+{
+	f2p_apply_attr(inode, attr, attr_valid, attr_version, false);
 }
 
 static void f2p_init_inode(struct inode *inode, const struct fuse_attr *attr,
@@ -328,6 +363,9 @@ int f2p_getattr(F2P_IDMAP_T *idmap, const struct path *path,
 		}
 		return -EACCES;
 	}
+	if ((request_mask & STATX_ATIME) &&
+	    test_bit(F2P_I_ATIME_STALE, &F2P_I(inode)->state))
+		force = true;
 	if (!(flags & AT_STATX_DONT_SYNC))
 		err = f2p_update_attr(inode, NULL, force);
 	if (err)
@@ -508,8 +546,8 @@ int f2p_setattr(F2P_IDMAP_T *idmap, struct dentry *dentry, struct iattr *attr)
 		return -EIO;
 	}
 	/* this answer is the newest there is: no version check */
-	f2p_change_attr(inode, &out.attr,
-			f2p_expiry(out.attr_valid, out.attr_valid_nsec), 0);
+	f2p_apply_attr(inode, &out.attr,
+		       f2p_expiry(out.attr_valid, out.attr_valid_nsec), 0, true);
 	if ((attr->ia_valid & ATTR_SIZE) && S_ISREG(inode->i_mode))
 		truncate_pagecache(inode, i_size_read(inode));
 	return 0;

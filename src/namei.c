@@ -211,6 +211,7 @@ static const char *f2p_get_link(struct dentry *dentry, struct inode *inode,
 		return ERR_PTR(len);
 	}
 	buf[len] = '\0';
+	f2p_invalidate_atime(inode);
 	set_delayed_call(done, f2p_free_link, buf);
 	return buf;
 }

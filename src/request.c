@@ -429,6 +429,44 @@ int f2p_request_bg(struct f2p_conn *fc, struct f2p_args *args, gfp_t gfp)
 }
 
 /*
+ * Send the kernel's side of a notification (NOTIFY_REPLY to a RETRIEVE):
+ * it carries the unique the server chose, gets no answer and is waited
+ * for by nobody.  args->end is called exactly once, as for
+ * f2p_request_bg().
+ */
+int f2p_request_notify_reply(struct f2p_conn *fc, struct f2p_args *args,
+			     u64 unique)
+{
+	struct f2p_req *req = f2p_req_alloc(GFP_KERNEL);
+	int err;
+
+	if (!req) {
+		args->end(fc, args, -ENOMEM);
+		return -ENOMEM;
+	}
+	req->args = args;
+	args->noreply = true;
+	args->nocreds = true;
+	__set_bit(F2P_R_BACKGROUND, &req->flags);
+	f2p_fill_header(fc, req);
+	atomic_inc(&fc->num_waiting);
+	spin_lock(&fc->lock);
+	err = f2p_queue_check_locked(fc, req);
+	if (!err) {
+		req->in_h.unique = unique;
+		list_add_tail(&req->list, &fc->pending);
+	}
+	spin_unlock(&fc->lock);
+	if (err) {
+		req->error = err;
+		f2p_req_end(fc, req);
+		return err;
+	}
+	f2p_wake_readers(fc);
+	return 0;
+}
+
+/*
  * Tell the server it may drop @nlookup references to @nodeid.  Never
  * fails: the forget was allocated when the inode was.
  */

@@ -36,6 +36,9 @@
  *   --stack-depth N     conn->max_backing_stack_depth (0 or 1)
  *   --drop-caps         drop CAP_SYS_ADMIN after INIT (BACKING_OPEN: EPERM)
  *   --timeout SECS      entry and attribute timeout (default 1)
+ *   --inval-data K      auto: FUSE_CAP_AUTO_INVAL_DATA (libfuse's default),
+ *                       explicit: FUSE_CAP_EXPLICIT_INVAL_DATA instead,
+ *                       none: neither (both only where the kernel offers them)
  *   -d                  libfuse debug output
  *
  * The stats count the requests that carry data (read, write) and the
@@ -110,7 +113,8 @@ static struct {
 		      open_fail, release, read, write, read_bytes, write_bytes,
 		      flush, fsync, fallocate, readdir, backing_open,
 		      backing_open_fail, backing_close, passthrough_offered,
-		      writeback_offered, passthrough_wanted;
+		      writeback_offered, passthrough_wanted,
+		      auto_inval_offered, explicit_inval_offered;
 	int backing_open_errno;
 	char probe[512];
 } st;
@@ -124,6 +128,7 @@ static struct {
 	bool writeback;
 	bool drop_caps;
 	int stack_depth;
+	const char *inval_data;
 	double timeout;
 	int devfd;
 } opt = { .stack_depth = 0, .timeout = 1.0, .devfd = -1 };
@@ -157,6 +162,7 @@ static void stats_write(void)
 	S(read_bytes); S(write_bytes); S(flush); S(fsync); S(fallocate);
 	S(readdir); S(backing_open); S(backing_open_fail); S(backing_close);
 	S(passthrough_offered); S(passthrough_wanted); S(writeback_offered);
+	S(auto_inval_offered); S(explicit_inval_offered);
 #undef S
 	fprintf(f, "backing_open_errno %s\n",
 		st.backing_open_errno ? strerrorname_np(st.backing_open_errno) : "0");
@@ -480,6 +486,15 @@ static void pt_init(void *data, struct fuse_conn_info *conn)
 		fuse_set_feature_flag(conn, FUSE_CAP_WRITEBACK_CACHE);
 	else
 		fuse_unset_feature_flag(conn, FUSE_CAP_WRITEBACK_CACHE);
+	st.auto_inval_offered = !!(conn->capable & FUSE_CAP_AUTO_INVAL_DATA);
+	st.explicit_inval_offered = !!(conn->capable & FUSE_CAP_EXPLICIT_INVAL_DATA);
+	if (opt.inval_data && strcmp(opt.inval_data, "auto")) {
+		fuse_unset_feature_flag(conn, FUSE_CAP_AUTO_INVAL_DATA);
+		if (!strcmp(opt.inval_data, "explicit"))
+			fuse_set_feature_flag(conn, FUSE_CAP_EXPLICIT_INVAL_DATA);
+	} else if (opt.inval_data) {
+		fuse_set_feature_flag(conn, FUSE_CAP_AUTO_INVAL_DATA);
+	}
 	if (!st.passthrough_offered)
 		fprintf(stderr, "ptsrv: the kernel does not offer passthrough\n");
 	if (opt.drop_caps) {
@@ -908,6 +923,7 @@ static void usage(int status)
 	fprintf(status ? stderr : stdout,
 		"usage: ptsrv [--mode M] [--mode-file F] [--stats F] [--no-passthrough]\n"
 		"             [--writeback] [--stack-depth N] [--drop-caps] [--timeout S]\n"
+		"             [--inval-data auto|explicit|none]\n"
 		"             [-d] SOURCE MOUNTPOINT\n");
 	exit(status);
 }
@@ -934,6 +950,7 @@ int main(int argc, char *argv[])
 		{ "stack-depth", required_argument, NULL, 'D' },
 		{ "drop-caps", no_argument, NULL, 'C' },
 		{ "timeout", required_argument, NULL, 't' },
+		{ "inval-data", required_argument, NULL, 'I' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -956,6 +973,7 @@ int main(int argc, char *argv[])
 		case 'D': opt.stack_depth = atoi(optarg); break;
 		case 'C': opt.drop_caps = true; break;
 		case 't': opt.timeout = atof(optarg); break;
+		case 'I': opt.inval_data = optarg; break;
 		case 'd': debug = true; break;
 		case 'h': usage(0); break;
 		default: usage(2);

@@ -34,6 +34,9 @@
  * Log lines on stderr a test compares:
  *   rawbad: bad-write LABEL: accepted|rejected ERRNAME
  *   rawbad: notify LABEL: accepted|rejected ERRNAME
+ *   rawbad: notify-reply unique U nodeid N offset O size S data TEXT
+ *                                         (a NOTIFY_REPLY to a RETRIEVE;
+ *                                          TEXT is the data, \n as "|")
  *   rawbad: forget-unknown NODEID          (a FORGET for a nodeid never handed out)
  *   rawbad: forget-over NODEID             (more forgotten than handed out)
  *   rawbad: count OPNAME N                 (at exit, requests seen per opcode)
@@ -926,6 +929,130 @@ static void ctl_poll(const char *cmd)
 	}
 }
 
+/* STORE of @len bytes of @data at @off into @nodeid, @size in the header */
+static void store(const char *label, uint64_t nodeid, uint64_t off,
+		  uint32_t size, const char *data, size_t len)
+{
+	static char buf[4096];
+	struct fuse_notify_store_out o = {
+		.nodeid = nodeid, .offset = off, .size = size,
+	};
+
+	memcpy(buf, &o, sizeof(o));
+	memcpy(buf + sizeof(o), data, len);
+	notify(label, FUSE_NOTIFY_STORE, buf, sizeof(o) + len);
+}
+
+/* RETRIEVE @size bytes at @off of @nodeid; @len bytes of the struct sent */
+static void retrieve(const char *label, uint64_t nodeid, uint64_t off,
+		     uint32_t size, size_t len)
+{
+	static uint64_t unique = 0x10000;
+	char buf[sizeof(struct fuse_notify_retrieve_out) + 8] = { 0 };
+	struct fuse_notify_retrieve_out o = {
+		.notify_unique = unique++, .nodeid = nodeid, .offset = off,
+		.size = size,
+	};
+
+	memcpy(buf, &o, sizeof(o));
+	notify(label, FUSE_NOTIFY_RETRIEVE, buf, len);
+}
+
+/* INVAL_INODE of file for @len bytes at @off (negative: attributes only) */
+static void inval_range(const char *label, int64_t off, int64_t len)
+{
+	struct fuse_notify_inval_inode_out ii = {
+		.ino = FILE_ID, .off = off, .len = len,
+	};
+
+	notify(label, FUSE_NOTIFY_INVAL_INODE, &ii, sizeof(ii));
+}
+
+/* store-, retrieve- and inval-range commands; false if @cmd is none */
+static bool ctl_cache_command(const char *cmd)
+{
+	const size_t ro = sizeof(struct fuse_notify_retrieve_out);
+	const uint64_t maxlfs = INT64_MAX;
+	static const char v3[] = "version 3\n";
+
+	if (!strcmp(cmd, "store-good"))
+		store(cmd, FILE_ID, 0, 10, v3, 10);
+	else if (!strcmp(cmd, "store-extend"))
+		store(cmd, FILE_ID, 4096, 5, "tail\n", 5);
+	else if (!strcmp(cmd, "store-short"))
+		notify(cmd, FUSE_NOTIFY_STORE, v3, 10);
+	else if (!strcmp(cmd, "store-size-long"))
+		store(cmd, FILE_ID, 0, 20, "XXXXXXXXXX", 10);
+	else if (!strcmp(cmd, "store-size-short"))
+		store(cmd, FILE_ID, 0, 5, "XXXXXXXXXX", 10);
+	else if (!strcmp(cmd, "store-unknown"))
+		store(cmd, 999, 0, 10, "XXXXXXXXXX", 10);
+	else if (!strcmp(cmd, "store-nodeid0"))
+		store(cmd, 0, 0, 10, "XXXXXXXXXX", 10);
+	else if (!strcmp(cmd, "store-dir"))
+		store(cmd, D_ID, 0, 10, "XXXXXXXXXX", 10);
+	else if (!strcmp(cmd, "store-maxlfs"))
+		store(cmd, FILE_ID, maxlfs, 10, "XXXXXXXXXX", 10);
+	else if (!strcmp(cmd, "store-past-maxlfs"))
+		store(cmd, FILE_ID, 1ULL << 63, 10, "XXXXXXXXXX", 10);
+	else if (!strcmp(cmd, "inval-range-other"))
+		inval_range(cmd, 4096, 100);
+	else if (!strcmp(cmd, "inval-attr-only"))
+		inval_range(cmd, -1, 0);
+	else if (!strcmp(cmd, "inval-range-page0"))
+		inval_range(cmd, 5, 1);
+	else if (!strcmp(cmd, "retrieve-good"))
+		retrieve(cmd, FILE_ID, 0, 4096, ro);
+	else if (!strcmp(cmd, "retrieve-mid"))
+		retrieve(cmd, FILE_ID, 3, 4, ro);
+	else if (!strcmp(cmd, "retrieve-past-end"))
+		retrieve(cmd, FILE_ID, 100, 10, ro);
+	else if (!strcmp(cmd, "retrieve-extended"))
+		retrieve(cmd, FILE_ID, 4096, 100, ro);
+	else if (!strcmp(cmd, "retrieve-uncached"))
+		retrieve(cmd, X_ID, 0, 100, ro);
+	else if (!strcmp(cmd, "retrieve-unknown"))
+		retrieve(cmd, 999, 0, 100, ro);
+	else if (!strcmp(cmd, "retrieve-dir"))
+		retrieve(cmd, D_ID, 0, 100, ro);
+	else if (!strcmp(cmd, "retrieve-short"))
+		retrieve(cmd, FILE_ID, 0, 100, ro - 8);
+	else if (!strcmp(cmd, "retrieve-long"))
+		retrieve(cmd, FILE_ID, 0, 100, ro + 8);
+	else if (!strcmp(cmd, "retrieve-maxlfs"))
+		retrieve(cmd, FILE_ID, maxlfs, 100, ro);
+	else if (!strcmp(cmd, "retrieve-past-maxlfs"))
+		retrieve(cmd, FILE_ID, 1ULL << 63, 100, ro);
+	else
+		return false;
+	return true;
+}
+
+/* The kernel's answer to a RETRIEVE: logged, never answered. */
+static void do_notify_reply(const struct request *r)
+{
+	const struct fuse_notify_retrieve_in *in = r->arg;
+	char text[128];
+	size_t i, n;
+
+	if (r->arglen < sizeof(*in) || r->arglen - sizeof(*in) != in->size) {
+		log_msg("notify-reply unique %llu malformed: %zu bytes",
+			(unsigned long long)r->h->unique, r->arglen);
+		return;
+	}
+	n = in->size < sizeof(text) - 1 ? in->size : sizeof(text) - 1;
+	for (i = 0; i < n; i++) {
+		char c = ((const char *)(in + 1))[i];
+
+		text[i] = c == '\n' ? '|' : (c >= ' ' && c < 127 ? c : '?');
+	}
+	text[n] = '\0';
+	log_msg("notify-reply unique %llu nodeid %llu offset %llu size %u data %s",
+		(unsigned long long)r->h->unique,
+		(unsigned long long)r->h->nodeid,
+		(unsigned long long)in->offset, in->size, text);
+}
+
 static void ctl_command(const char *cmd)
 {
 	static char buf[4096], longname[2001];
@@ -936,6 +1063,8 @@ static void ctl_command(const char *cmd)
 	memset(longname, 'n', sizeof(longname) - 1);
 	if (!strncmp(cmd, "poll-", 5)) {
 		ctl_poll(cmd);
+	} else if (ctl_cache_command(cmd)) {
+		return;
 	} else if (!strcmp(cmd, "bump")) {
 		pthread_mutex_lock(&state_lock);
 		bumped = true;
@@ -1063,6 +1192,9 @@ static bool dispatch(const struct request *r)
 	case FUSE_RELEASEDIR:
 	case FUSE_FLUSH:
 		reply(r, 0, NULL, 0);
+		return true;
+	case FUSE_NOTIFY_REPLY:
+		do_notify_reply(r);
 		return true;
 	case FUSE_DESTROY:
 		reply(r, 0, NULL, 0);

@@ -97,7 +97,7 @@ rb_finish() {
 	wait "$RB_PID" 2>/dev/null
 	rc=$?
 	[ $rc = 0 ] || rb_problem "server exited $rc: $(tail -n 3 "$RB_DIR/srv.log" | tr '\n' ' ')"
-	grep -E '^rawbad: (bad-write|notify|forget-unknown|forget-over|count|balance) ' \
+	grep -E '^rawbad: (bad-write|notify|notify-reply|forget-unknown|forget-over|count|balance) ' \
 		"$RB_DIR/srv.log" | sed 's/^rawbad: /server: /' >> "$RB_DIR/res"
 	cp "$RB_DIR/res" "$T_WORK/rb-$RB_KIND.res"
 	rm -rf "$RB_DIR"
@@ -189,12 +189,84 @@ rb_ops_notify() {
 	rb_op stat-new-after stat -c %i "$RB_MNT/new"
 }
 
+# STORE and RETRIEVE (mode "store"; case 52 runs it alone).  File is
+# "version 1\n" on the server; its attributes stay valid for an hour and
+# it is opened with KEEP_CACHE, so what cat shows is the page cache.
+RB_BAD_STORE="store-short store-size-long store-size-short store-unknown
+	store-nodeid0 store-dir retrieve-unknown retrieve-short retrieve-long
+	retrieve-dir"
+# Offsets at or past the largest file size: mainline refuses them since
+# early 2026 (EINVAL); a stock kernel without that fix is not sent the
+# STOREs (they would put a page past the largest offset), see below.
+RB_MAXLFS="retrieve-maxlfs retrieve-past-maxlfs store-maxlfs store-past-maxlfs"
+
+rb_nreplies() { grep -c '^rawbad: notify-reply ' "$RB_DIR/srv.log"; }
+rb_more_replies() { [ "$(rb_nreplies)" -gt "$1" ]; }
+
+# rb_retrieve CMD: send RETRIEVE CMD; when accepted, wait for its reply.
+rb_retrieve() {
+	local before
+	before=$(rb_nreplies)
+	rb_ctl "$1"
+	rb_log_has "^rawbad: notify $1: accepted" || return 0
+	t_wait_for 5 rb_more_replies "$before" ||
+		rb_problem "no NOTIFY_REPLY came for $1"
+}
+
+rb_ops_store() {
+	local n
+	rb_op stat-x stat -c %s "$RB_MNT/x"
+	rb_op stat-d stat -c %F "$RB_MNT/d"
+	rb_op cat-1 cat "$RB_MNT/file"
+	rb_ctl store-good
+	rb_op cat-stored cat "$RB_MNT/file"
+	# INVAL_INODE drops only the pages of its range; off -1: none
+	rb_ctl inval-range-other
+	rb_op cat-after-inval-other cat "$RB_MNT/file"
+	rb_ctl inval-attr-only
+	rb_op cat-after-inval-attr cat "$RB_MNT/file"
+	for n in retrieve-good retrieve-mid retrieve-past-end retrieve-uncached; do
+		rb_retrieve "$n"
+	done
+	rb_ctl inval-range-page0
+	rb_op cat-after-inval-page0 cat "$RB_MNT/file"
+	# data past the end makes the file longer, until fresh attributes
+	# (the server's 10 bytes) cut it back and drop the cached data
+	rb_ctl store-extend
+	rb_retrieve retrieve-extended
+	rb_op stat-after-extend stat -c %s "$RB_MNT/file"
+	rb_op cat-after-extend cat "$RB_MNT/file"
+	for n in $RB_BAD_STORE; do
+		case $n in
+		retrieve-*) rb_retrieve "$n" ;;
+		*) rb_ctl "$n" ;;
+		esac
+		rb_op "after-$n" cat "$RB_MNT/file"
+	done
+	rb_retrieve retrieve-maxlfs
+	if [ "$RB_KIND" = fuse ] && ! rb_log_has '^rawbad: notify retrieve-maxlfs: rejected'; then
+		t_note "stock fuse takes a RETRIEVE past the largest offset (no 2026 fix): its STOREs there are not tried"
+		return 0
+	fi
+	rb_retrieve retrieve-past-maxlfs
+	for n in store-maxlfs store-past-maxlfs; do
+		rb_ctl "$n"
+		rb_op "after-$n" cat "$RB_MNT/file"
+	done
+}
+
 # ---- checks any correct kernel passes (on the results of KIND) ----
 
 rb_want() {	# KIND LABEL PATTERN: the result line of LABEL must match PATTERN
 	local line
 	line=$(rb_get "$1" "$2: ")
 	[[ $line =~ $3 ]] || rb_problem "$2: got '$line', want /$3/"
+}
+
+rb_want_reply() {	# KIND UNIQUE PATTERN: the NOTIFY_REPLY of UNIQUE
+	local line
+	line=$(rb_get "$1" "server: notify-reply unique $2 ")
+	[[ $line =~ $3 ]] || rb_problem "reply $2: got '$line', want /$3/"
 }
 
 rb_assert_common() {	# KIND
@@ -277,6 +349,34 @@ rb_assert() {	# KIND MODE
 		rb_want "$k" stat-again "^stat-again: rc=1 .*Input/output error"
 		rb_want "$k" stat-file "^stat-file: rc=0 regular file,10,644$"
 		;;
+	store)
+		rb_want "$k" cat-1 '^cat-1: rc=0 version 1$'
+		rb_want "$k" cat-stored '^cat-stored: rc=0 version 3$'
+		rb_want "$k" cat-after-inval-other '^cat-after-inval-other: rc=0 version 3$'
+		rb_want "$k" cat-after-inval-attr '^cat-after-inval-attr: rc=0 version 3$'
+		rb_want "$k" cat-after-inval-page0 '^cat-after-inval-page0: rc=0 version 1$'
+		rb_want "$k" 'server: notify store-good' 'accepted$'
+		rb_want "$k" 'server: notify store-extend' 'accepted$'
+		rb_want_reply "$k" 65536 'nodeid 2 offset 0 size 10 data version 3\|$'
+		rb_want_reply "$k" 65537 'nodeid 2 offset 3 size 4 data sion$'
+		rb_want_reply "$k" 65538 'nodeid 2 offset 100 size 0 data $'
+		rb_want_reply "$k" 65539 'nodeid 3 offset 0 size 0 data $'
+		rb_want_reply "$k" 65540 'nodeid 2 offset 4096 size 5 data tail\|$'
+		rb_want "$k" stat-after-extend '^stat-after-extend: rc=0 10$'
+		rb_want "$k" cat-after-extend '^cat-after-extend: rc=0 version 1$'
+		for n in $RB_BAD_STORE; do
+			rb_want "$k" "server: notify $n" 'rejected E(INVAL|NOENT)$'
+			rb_want "$k" "after-$n" "^after-$n: rc=0 version 1$"
+		done
+		[ "$(rb_get "$k" 'server: notify-reply ' | wc -l)" = 5 ] ||
+			[ "$k" = fuse ] ||
+			rb_problem "NOTIFY_REPLYs: want 5, got $(rb_get "$k" 'server: notify-reply ' | paste -sd' ')"
+		if [ "$k" = fuse2pt ]; then
+			for n in $RB_MAXLFS; do
+				rb_want "$k" "server: notify $n" 'rejected EINVAL$'
+			done
+		fi
+		;;
 	notify)
 		rb_want "$k" cat-1 '^cat-1: rc=0 version 1$'
 		rb_want "$k" cat-cached '^cat-cached: rc=0 version 1$'
@@ -329,6 +429,16 @@ rb_loosen() {	# MODE FILE
 		sed -E -e 's/^(server: notify [^:]*): rejected .*/\1: rejected/' \
 		       -e 's/^(server: notify (inval-entry|delete)-no-nul): (accepted|rejected)$/\1: handled/' "$2"
 		;;
+	store)
+		# Replies arrive as the server reads them: order-free.  The
+		# offsets past the largest file size are compared only with a
+		# stock fuse that has the 2026 fix (it refuses the RETRIEVE).
+		if grep -q '^server: notify retrieve-maxlfs: rejected' "$RB_DIR_FUSE_RES"; then
+			LC_ALL=C sort "$2"
+		else
+			grep -v -E 'maxlfs|^server: notify-reply unique 6554[1-9]' "$2" | LC_ALL=C sort
+		fi
+		;;
 	*)
 		cat "$2"
 		;;
@@ -342,12 +452,13 @@ rb_ops_for() {
 	rdp-*) rb_ops_rdp ;;
 	lookup-*|getattr-*) rb_ops_attr ;;
 	notify) rb_ops_notify ;;
+	store) rb_ops_store ;;
 	esac
 }
 
 rb_run() {	# KIND MODE
 	local srvmode=$2
-	[ "$2" = notify ] && srvmode=good
+	[ "$2" = notify ] || [ "$2" = store ] && srvmode=good
 	rm -f "$T_WORK/rb-$1.res"
 	rb_start "$1" "$srvmode" || return 1
 	rb_ops_for "$2"
@@ -369,6 +480,7 @@ rb_case() {	# MODE
 	fi
 	if rb_have_stock && rb_run fuse "$mode"; then
 		rb_assert fuse "$mode"
+		RB_DIR_FUSE_RES=$T_WORK/rb-fuse.res
 		a=$(rb_loosen "$mode" "$T_WORK/rb-$RB_SUBJECT.res")
 		b=$(rb_loosen "$mode" "$T_WORK/rb-fuse.res")
 		if [ "$a" != "$b" ]; then
@@ -378,10 +490,10 @@ rb_case() {	# MODE
 		case $mode in rdp-*|lookup-*|getattr-*) rb_judge_leaks ;; esac
 		[[ $mode != getattr-* ]] ||
 			t_note "read of t: $(rb_get "$RB_SUBJECT" 'read: ') | stock: $(rb_get fuse 'read: ')"
-		if [ "$mode" = notify ]; then
+		if [ "$mode" = notify ] || [ "$mode" = store ]; then
 			t_note "notification verdicts, $RB_SUBJECT vs stock fuse:"
-			join <(grep '^server: notify' "$T_WORK/rb-$RB_SUBJECT.res" | sed 's/^server: notify //; s/: /\t/' | sort) \
-			     <(grep '^server: notify' "$T_WORK/rb-fuse.res" | sed 's/^server: notify //; s/: /\t/' | sort) -t$'\t' |
+			join <(grep '^server: notify ' "$T_WORK/rb-$RB_SUBJECT.res" | sed 's/^server: notify //; s/: /\t/' | sort) \
+			     <(grep '^server: notify ' "$T_WORK/rb-fuse.res" | sed 's/^server: notify //; s/: /\t/' | sort) -t$'\t' |
 				while IFS=$'\t' read -r l s f; do t_note "  $l: $s | stock: $f"; done
 		fi
 	elif [ "$RB_SUBJECT" = fuse2pt ]; then
@@ -405,7 +517,7 @@ rb_main() {
 	command -v getfattr > /dev/null || { t_fail "getfattr missing (package attr)"; return 1; }
 	if [ "$RB_SUBJECT" = fuse2pt ]; then t_need_module || { t_pass; return 1; }; fi
 	_t_name=""	# setup is not a test of its own
-	for m in $("$RB_BIN/rawbad" --list) notify; do
+	for m in $("$RB_BIN/rawbad" --list) notify store; do
 		[ "$m" = good ] && continue
 		[ -z "${RB_MODES:-}" ] || [[ " $RB_MODES " == *" $m "* ]] || continue
 		rb_case "$m"
