@@ -144,6 +144,8 @@ struct f2p_conn {
 	bool flock_locks;	/* ... and flock()s; else we keep them */
 	bool readdirplus;	/* READDIRPLUS instead of READDIR ... */
 	bool readdirplus_auto;	/* ... when a listing looks like "ls -l" */
+	bool dont_mask;		/* the server applies the umask of creates */
+	bool posix_acl;		/* we enforce and cache the server's ACLs */
 
 	bool passthrough;	/* negotiated: BACKING_OPEN and FOPEN_PASSTHROUGH allowed */
 	u32 max_stack_depth;
@@ -392,6 +394,7 @@ int f2p_getattr(F2P_IDMAP_T *idmap, const struct path *path,
 		struct kstat *stat, u32 request_mask, unsigned int flags);
 int f2p_permission(F2P_IDMAP_T *idmap, struct inode *inode, int mask);
 int f2p_setattr(F2P_IDMAP_T *idmap, struct dentry *dentry, struct iattr *attr);
+int f2p_setattr_mode(struct inode *inode, umode_t mode);
 extern const struct inode_operations f2p_file_iops;
 extern const struct inode_operations f2p_special_iops;
 
@@ -416,6 +419,10 @@ int f2p_lookup_name(struct super_block *sb, u64 nodeid,
 
 /* xattr.c */
 extern const struct xattr_handler *f2p_xattr_handlers[];
+ssize_t f2p_getxattr(struct inode *inode, const char *name, void *value,
+		     size_t size);
+int f2p_setxattr(struct inode *inode, const char *name, const void *value,
+		 size_t size, int flags);
 ssize_t f2p_listxattr(struct dentry *dentry, char *list, size_t size);
 
 /* dir.c */

@@ -304,11 +304,23 @@ static int f2p_new_entry_int(struct inode *dir, struct dentry *entry,
 	return 0;
 }
 
+/*
+ * The superblock says SB_POSIXACL, so the VFS leaves the umask to us:
+ * a server that took DONT_MASK applies it (or a default ACL instead),
+ * for any other we do.
+ */
+static umode_t f2p_create_mode(struct inode *dir, umode_t mode)
+{
+	if (!f2p_inode_conn(dir)->dont_mask)
+		mode &= ~current_umask();
+	return mode;
+}
+
 static int f2p_mknod(F2P_IDMAP_T *idmap, struct inode *dir,
 		     struct dentry *entry, umode_t mode, dev_t rdev)
 {
 	struct fuse_mknod_in in = {
-		.mode = mode,
+		.mode = f2p_create_mode(dir, mode),
 		.rdev = new_encode_dev(rdev),
 		.umask = current_umask(),
 	};
@@ -336,7 +348,7 @@ static struct dentry *f2p_mkdir_entry(struct inode *dir, struct dentry *entry,
 				      umode_t mode)
 {
 	struct fuse_mkdir_in in = {
-		.mode = mode,
+		.mode = f2p_create_mode(dir, mode),
 		.umask = current_umask(),
 	};
 	struct f2p_args args = {
@@ -493,7 +505,7 @@ static int f2p_create_open(struct inode *dir, struct dentry *entry,
 	struct f2p_conn *fc = f2p_inode_conn(dir);
 	struct fuse_create_in in = {
 		.flags = flags & ~O_NOCTTY,
-		.mode = mode,
+		.mode = f2p_create_mode(dir, mode),
 		.umask = current_umask(),
 	};
 	struct fuse_entry_out out = {};
@@ -644,4 +656,5 @@ const struct inode_operations f2p_dir_iops = {
 	.rename		= f2p_rename,
 	.tmpfile	= f2p_tmpfile,
 	.listxattr	= f2p_listxattr,
+	F2P_ACL_IOPS,
 };
