@@ -146,6 +146,7 @@ struct f2p_conn {
 	bool readdirplus_auto;	/* ... when a listing looks like "ls -l" */
 	bool dont_mask;		/* the server applies the umask of creates */
 	bool posix_acl;		/* we enforce and cache the server's ACLs */
+	bool cache_symlinks;	/* READLINK answers kept in the page cache */
 
 	bool passthrough;	/* negotiated: BACKING_OPEN and FOPEN_PASSTHROUGH allowed */
 	u32 max_stack_depth;
@@ -412,6 +413,7 @@ static inline u64 f2p_entry_expiry(const struct dentry *entry)
 /* namei.c */
 extern const struct inode_operations f2p_dir_iops;
 extern const struct inode_operations f2p_symlink_iops;
+extern const struct address_space_operations f2p_symlink_aops;
 extern const struct dentry_operations f2p_dentry_ops;
 int f2p_lookup_name(struct super_block *sb, u64 nodeid,
 		    const struct qstr *name, struct fuse_entry_out *out,

@@ -22,7 +22,8 @@
 			 FUSE_BIG_WRITES | FUSE_PASSTHROUGH | \
 			 FUSE_ATOMIC_O_TRUNC | FUSE_DO_READDIRPLUS | \
 			 FUSE_READDIRPLUS_AUTO | FUSE_POSIX_LOCKS | \
-			 FUSE_FLOCK_LOCKS | FUSE_DONT_MASK | FUSE_POSIX_ACL)
+			 FUSE_FLOCK_LOCKS | FUSE_DONT_MASK | FUSE_POSIX_ACL | \
+			 FUSE_CACHE_SYMLINKS)
 
 struct f2p_init_args {
 	struct f2p_args args;
@@ -197,6 +198,7 @@ static void f2p_apply_init(struct f2p_conn *fc, const struct fuse_init_out *o)
 	fc->parallel_dirops = !!(flags & FUSE_PARALLEL_DIROPS);
 	fc->abort_err = !!(flags & FUSE_ABORT_ERROR);
 	fc->dont_mask = !!(flags & FUSE_DONT_MASK);
+	fc->cache_symlinks = !!(flags & FUSE_CACHE_SYMLINKS);
 	/* the kernel judges with ACLs what it judges with modes */
 	if (flags & FUSE_POSIX_ACL) {
 		fc->posix_acl = true;

@@ -123,6 +123,8 @@ void f2p_change_attr(struct inode *inode, const struct fuse_attr *attr,
 {
 	struct f2p_conn *fc = f2p_inode_conn(inode);
 	struct f2p_inode *fi = F2P_I(inode);
+	struct timespec64 mtime, oldmtime;
+	bool link_changed;
 	loff_t oldsize;
 
 	spin_lock(&fi->lock);
@@ -149,7 +151,12 @@ void f2p_change_attr(struct inode *inode, const struct fuse_attr *attr,
 	inode->i_gid = make_kgid(fc->user_ns, attr->gid);
 	inode->i_blocks = attr->blocks;
 	f2p_inode_set_atime(inode, f2p_ts(attr->atime, attr->atimensec));
-	f2p_inode_set_mtime(inode, f2p_ts(attr->mtime, attr->mtimensec));
+	mtime = f2p_ts(attr->mtime, attr->mtimensec);
+	oldmtime = f2p_inode_get_mtime(inode);
+	link_changed = S_ISLNK(inode->i_mode) &&
+		       (attr->size != i_size_read(inode) ||
+			!timespec64_equal(&mtime, &oldmtime));
+	f2p_inode_set_mtime(inode, mtime);
 	f2p_inode_set_ctime(inode, f2p_ts(attr->ctime, attr->ctimensec));
 	if (attr->blksize && attr->blksize <= (1U << 30))
 		inode->i_blkbits = ilog2(attr->blksize);
@@ -162,6 +169,10 @@ void f2p_change_attr(struct inode *inode, const struct fuse_attr *attr,
 	/* ACLs are as fresh as the attributes they came with */
 	if (fc->posix_acl)
 		forget_all_cached_acls(inode);
+
+	/* a cached symlink target goes with the symlink's data */
+	if (link_changed)
+		truncate_inode_pages(&inode->i_data, 0);
 
 	/* a file that shrank on the server must not show stale tail pages */
 	if (S_ISREG(inode->i_mode) && attr->size < oldsize)
@@ -189,6 +200,7 @@ static void f2p_init_inode(struct inode *inode, const struct fuse_attr *attr,
 		break;
 	case S_IFLNK:
 		inode->i_op = &f2p_symlink_iops;
+		inode->i_data.a_ops = &f2p_symlink_aops;
 		inode_nohighmem(inode);
 		break;
 	default:

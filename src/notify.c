@@ -41,7 +41,7 @@ static int f2p_notify_inval_inode(struct super_block *sb, const void *buf,
 		return -ENOENT;
 	F2P_I(inode)->attr_expire = 0;
 	/* a negative offset means: attributes only */
-	if (o->off >= 0 && S_ISREG(inode->i_mode)) {
+	if (o->off >= 0 && (S_ISREG(inode->i_mode) || S_ISLNK(inode->i_mode))) {
 		first = o->off >> PAGE_SHIFT;
 		if (o->len > 0)
 			last = (o->off + o->len - 1) >> PAGE_SHIFT;

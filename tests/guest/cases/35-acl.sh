@@ -104,7 +104,8 @@ acl_run() {	# TYPE OUT: the scenario through TYPE, getfacl of both trees
 	t_start "$type:mount"
 	T_MOUNT_OPTS=allow_other t_mount "$type" "$mnt" ptsrv --acl --no-passthrough \
 		--mode cached --stats "$T_WORK/stats-$type" "$T_SRC" || return 1
-	PTC_STATS=$T_WORK/stats-$type T_SRV_PID=${_t_srv_pid[$mnt]} ptc_stats
+	PTC_STATS=$T_WORK/stats-$type
+	ptc_stats
 	t_expect_eq "server got FUSE_CAP_POSIX_ACL" "$(ptc_stat posix_acl)" 1
 	t_pass
 	t_start "$type:scenario"
