@@ -149,6 +149,9 @@ struct f2p_conn {
 	bool readdirplus_auto;	/* ... when a listing looks like "ls -l" */
 	bool auto_inval_data;	/* a new mtime or size drops cached data */
 	bool explicit_inval_data;/* only notifications drop cached data */
+	bool dont_mask;		/* the server applies the umask of creates */
+	bool posix_acl;		/* we enforce and cache the server's ACLs */
+	bool cache_symlinks;	/* READLINK answers kept in the page cache */
 
 	bool passthrough;	/* negotiated: BACKING_OPEN and FOPEN_PASSTHROUGH allowed */
 	u32 max_stack_depth;
@@ -415,6 +418,7 @@ int f2p_getattr(F2P_IDMAP_T *idmap, const struct path *path,
 		struct kstat *stat, u32 request_mask, unsigned int flags);
 int f2p_permission(F2P_IDMAP_T *idmap, struct inode *inode, int mask);
 int f2p_setattr(F2P_IDMAP_T *idmap, struct dentry *dentry, struct iattr *attr);
+int f2p_setattr_mode(struct inode *inode, umode_t mode);
 extern const struct inode_operations f2p_file_iops;
 extern const struct inode_operations f2p_special_iops;
 
@@ -432,6 +436,7 @@ static inline u64 f2p_entry_expiry(const struct dentry *entry)
 /* namei.c */
 extern const struct inode_operations f2p_dir_iops;
 extern const struct inode_operations f2p_symlink_iops;
+extern const struct address_space_operations f2p_symlink_aops;
 extern const struct dentry_operations f2p_dentry_ops;
 int f2p_lookup_name(struct super_block *sb, u64 nodeid,
 		    const struct qstr *name, struct fuse_entry_out *out,
@@ -439,6 +444,10 @@ int f2p_lookup_name(struct super_block *sb, u64 nodeid,
 
 /* xattr.c */
 extern const struct xattr_handler *f2p_xattr_handlers[];
+ssize_t f2p_getxattr(struct inode *inode, const char *name, void *value,
+		     size_t size);
+int f2p_setxattr(struct inode *inode, const char *name, const void *value,
+		 size_t size, int flags);
 ssize_t f2p_listxattr(struct dentry *dentry, char *list, size_t size);
 
 /* dir.c */

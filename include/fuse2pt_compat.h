@@ -13,6 +13,7 @@
 #include <linux/dcache.h>
 #include <linux/namei.h>
 #include <linux/stat.h>
+#include <linux/slab.h>
 #include "fuse2pt_probes.h"
 
 /* 6.3 "fs: port ->getattr() etc. to pass mnt_idmap" */
@@ -422,5 +423,125 @@ static inline int f2p_write_cache_folios(struct address_space *mapping,
 	return write_cache_pages(mapping, wbc, f2p_wcp_page, &w);
 }
 #endif
+
+/*
+ * POSIX ACLs.  6.2 split ->get_acl() in two: ->get_inode_acl() for the
+ * permission checks and ->get_acl()/->set_acl() on a dentry for the
+ * ACL xattrs, which the VFS no longer sends through sb->s_xattr.  Before,
+ * one ->get_acl(inode, type, rcu) did both, ->set_acl() took the inode,
+ * and the xattrs came through the generic posix_acl xattr handlers.
+ * acl.c writes FETCH(inode, type, rcu, enforce) and
+ * STORE(idmap, inode, acl, type); these make the inode operations of them.
+ */
+#include <linux/posix_acl.h>
+#include <linux/posix_acl_xattr.h>
+struct xattr_handler;
+extern const struct xattr_handler f2p_xattr_acl_access;
+extern const struct xattr_handler f2p_xattr_acl_default;
+
+#ifdef F2P_HAVE_GET_INODE_ACL
+#define F2P_DEFINE_ACL_OPS(fetch, store)				\
+struct posix_acl *f2p_iop_get_inode_acl(struct inode *inode, int type,	\
+					bool rcu)			\
+{									\
+	return fetch(inode, type, rcu, true);				\
+}									\
+struct posix_acl *f2p_iop_get_acl(F2P_IDMAP_T *idmap,			\
+				  struct dentry *dentry, int type)	\
+{									\
+	return fetch(d_inode(dentry), type, false, false);		\
+}									\
+int f2p_iop_set_acl(F2P_IDMAP_T *idmap, struct dentry *dentry,		\
+		    struct posix_acl *acl, int type)			\
+{									\
+	return store(idmap, d_inode(dentry), acl, type);		\
+}
+struct posix_acl *f2p_iop_get_inode_acl(struct inode *inode, int type,
+					bool rcu);
+struct posix_acl *f2p_iop_get_acl(F2P_IDMAP_T *idmap, struct dentry *dentry,
+				  int type);
+int f2p_iop_set_acl(F2P_IDMAP_T *idmap, struct dentry *dentry,
+		    struct posix_acl *acl, int type);
+#define F2P_ACL_IOPS							\
+	.get_inode_acl	= f2p_iop_get_inode_acl,			\
+	.get_acl	= f2p_iop_get_acl,				\
+	.set_acl	= f2p_iop_set_acl
+/* the VFS hands ACL xattrs to the inode operations itself */
+#define F2P_ACL_XATTR_HANDLERS
+static inline const struct xattr_handler *f2p_vfs_acl_handler(int type)
+{
+	return NULL;
+}
+#else
+#define F2P_DEFINE_ACL_OPS(fetch, store)				\
+struct posix_acl *f2p_iop_get_acl(struct inode *inode, int type,	\
+				  bool rcu)				\
+{									\
+	return fetch(inode, type, rcu, true);				\
+}									\
+int f2p_iop_set_acl(F2P_IDMAP_T *idmap, struct inode *inode,		\
+		    struct posix_acl *acl, int type)			\
+{									\
+	return store(idmap, inode, acl, type);				\
+}
+struct posix_acl *f2p_iop_get_acl(struct inode *inode, int type, bool rcu);
+int f2p_iop_set_acl(F2P_IDMAP_T *idmap, struct inode *inode,
+		    struct posix_acl *acl, int type);
+#define F2P_ACL_IOPS							\
+	.get_acl	= f2p_iop_get_acl,				\
+	.set_acl	= f2p_iop_set_acl
+#define F2P_ACL_XATTR_HANDLERS	&f2p_xattr_acl_access, &f2p_xattr_acl_default,
+/* the generic handlers turn the xattr into an ACL and call ->set_acl */
+static inline const struct xattr_handler *f2p_vfs_acl_handler(int type)
+{
+	return type == ACL_TYPE_ACCESS ? &posix_acl_access_xattr_handler :
+					 &posix_acl_default_xattr_handler;
+}
+#endif
+
+/*
+ * The inode's ACL cache: off for servers whose ACLs we do not enforce
+ * (nothing would ever invalidate it), on once one turns out to be.
+ */
+static inline void f2p_acl_dont_cache(struct inode *inode)
+{
+#ifdef CONFIG_FS_POSIX_ACL
+	inode->i_acl = ACL_DONT_CACHE;
+	inode->i_default_acl = ACL_DONT_CACHE;
+#endif
+}
+
+static inline void f2p_acl_cache_on(struct inode *inode)
+{
+#ifdef CONFIG_FS_POSIX_ACL
+	cmpxchg(&inode->i_acl, ACL_DONT_CACHE, ACL_NOT_CACHED);
+	cmpxchg(&inode->i_default_acl, ACL_DONT_CACHE, ACL_NOT_CACHED);
+#endif
+}
+
+/* 7.x posix_acl_to_xattr() allocates the buffer itself */
+static inline void *f2p_acl_to_xattr(struct user_namespace *ns,
+				     const struct posix_acl *acl, size_t *size)
+{
+#ifdef F2P_HAVE_ACL_TO_XATTR_ALLOC
+	void *buf = posix_acl_to_xattr(ns, acl, size, GFP_KERNEL);
+
+	return buf ? buf : ERR_PTR(-ENOMEM);
+#else
+	size_t n = posix_acl_xattr_size(acl->a_count);
+	void *buf = kmalloc(n, GFP_KERNEL);
+	int ret;
+
+	if (!buf)
+		return ERR_PTR(-ENOMEM);
+	ret = posix_acl_to_xattr(ns, acl, buf, n);
+	if (ret < 0) {
+		kfree(buf);
+		return ERR_PTR(ret);
+	}
+	*size = n;
+	return buf;
+#endif
+}
 
 #endif /* FUSE2PT_COMPAT_H */

@@ -13,17 +13,18 @@
 
 /*
  * INIT flags we implement and therefore offer.  DONT_MASK: create modes
- * arrive with the umask alongside; without POSIX ACLs the VFS has applied
- * it already, exactly as a server expects of a kernel without them.
+ * arrive unmasked with the umask alongside, for the server to apply (or
+ * not, in a directory with a default ACL); without it we apply the umask.
+ * POSIX_ACL: we enforce the server's ACLs (acl.c).
  */
 #define F2P_INIT_OFFER	(FUSE_ASYNC_READ | FUSE_PARALLEL_DIROPS | \
 			 FUSE_ABORT_ERROR | FUSE_MAX_PAGES | FUSE_INIT_EXT | \
 			 FUSE_BIG_WRITES | FUSE_PASSTHROUGH | \
 			 FUSE_ATOMIC_O_TRUNC | FUSE_DO_READDIRPLUS | \
 			 FUSE_READDIRPLUS_AUTO | FUSE_POSIX_LOCKS | \
-			 FUSE_FLOCK_LOCKS | FUSE_DONT_MASK | \
-			 FUSE_HAS_IOCTL_DIR | FUSE_AUTO_INVAL_DATA | \
-			 FUSE_EXPLICIT_INVAL_DATA)
+			 FUSE_FLOCK_LOCKS | FUSE_DONT_MASK | FUSE_POSIX_ACL | \
+			 FUSE_CACHE_SYMLINKS | FUSE_HAS_IOCTL_DIR | \
+			 FUSE_AUTO_INVAL_DATA | FUSE_EXPLICIT_INVAL_DATA)
 
 struct f2p_init_args {
 	struct f2p_args args;
@@ -204,6 +205,15 @@ static void f2p_apply_init(struct f2p_conn *fc, const struct fuse_init_out *o)
 	fc->auto_inval_data = !!(flags & FUSE_AUTO_INVAL_DATA);
 	fc->explicit_inval_data = !fc->auto_inval_data &&
 				  (flags & FUSE_EXPLICIT_INVAL_DATA);
+	fc->dont_mask = !!(flags & FUSE_DONT_MASK);
+	fc->cache_symlinks = !!(flags & FUSE_CACHE_SYMLINKS);
+	/* the kernel judges with ACLs what it judges with modes */
+	if (flags & FUSE_POSIX_ACL) {
+		fc->posix_acl = true;
+		fc->default_permissions = true;
+		if (fc->sb && fc->sb->s_root)
+			f2p_acl_cache_on(d_inode(fc->sb->s_root));
+	}
 	/* before BIG_WRITES, servers expected one page per WRITE */
 	fc->max_write = (flags & FUSE_BIG_WRITES) || o->minor >= 12 ?
 			clamp_t(u32, o->max_write, PAGE_SIZE, 16U << 20) :

@@ -149,7 +149,8 @@ static void f2p_apply_attr(struct inode *inode, const struct fuse_attr *attr,
 {
 	struct f2p_conn *fc = f2p_inode_conn(inode);
 	struct f2p_inode *fi = F2P_I(inode);
-	struct timespec64 old_mtime;
+	struct timespec64 mtime, old_mtime;
+	bool link_changed;
 	loff_t oldsize;
 
 	spin_lock(&fi->lock);
@@ -177,8 +178,12 @@ static void f2p_apply_attr(struct inode *inode, const struct fuse_attr *attr,
 	inode->i_gid = make_kgid(fc->user_ns, attr->gid);
 	inode->i_blocks = attr->blocks;
 	f2p_inode_set_atime(inode, f2p_ts(attr->atime, attr->atimensec));
+	mtime = f2p_ts(attr->mtime, attr->mtimensec);
 	old_mtime = f2p_inode_get_mtime(inode);
-	f2p_inode_set_mtime(inode, f2p_ts(attr->mtime, attr->mtimensec));
+	link_changed = S_ISLNK(inode->i_mode) &&
+		       (attr->size != i_size_read(inode) ||
+			!timespec64_equal(&mtime, &old_mtime));
+	f2p_inode_set_mtime(inode, mtime);
 	f2p_inode_set_ctime(inode, f2p_ts(attr->ctime, attr->ctimensec));
 	if (attr->blksize && attr->blksize <= (1U << 30))
 		inode->i_blkbits = ilog2(attr->blksize);
@@ -187,6 +192,14 @@ static void f2p_apply_attr(struct inode *inode, const struct fuse_attr *attr,
 	oldsize = i_size_read(inode);
 	i_size_write(inode, attr->size);
 	spin_unlock(&fi->lock);
+
+	/* ACLs are as fresh as the attributes they came with */
+	if (fc->posix_acl)
+		forget_all_cached_acls(inode);
+
+	/* a cached symlink target goes with the symlink's data */
+	if (link_changed)
+		truncate_inode_pages(&inode->i_data, 0);
 
 	if (S_ISREG(inode->i_mode))
 		f2p_attr_inval_data(inode, oldsize, &old_mtime, ours);
@@ -203,6 +216,8 @@ static void f2p_init_inode(struct inode *inode, const struct fuse_attr *attr,
 			   u64 generation)
 {
 	inode->i_mode = attr->mode & S_IFMT;
+	if (!f2p_inode_conn(inode)->posix_acl)
+		f2p_acl_dont_cache(inode);
 	inode->i_generation = generation;
 	/* times are the server's: the VFS must not stamp its own */
 	inode->i_flags |= S_NOATIME | S_NOCMTIME;
@@ -218,6 +233,7 @@ static void f2p_init_inode(struct inode *inode, const struct fuse_attr *attr,
 		break;
 	case S_IFLNK:
 		inode->i_op = &f2p_symlink_iops;
+		inode->i_data.a_ops = &f2p_symlink_aops;
 		inode_nohighmem(inode);
 		break;
 	default:
@@ -489,14 +505,14 @@ static void f2p_setattr_in(struct f2p_conn *fc, const struct iattr *attr,
 	}
 }
 
+static int f2p_send_setattr(struct inode *inode, struct fuse_setattr_in *in);
+
 int f2p_setattr(F2P_IDMAP_T *idmap, struct dentry *dentry, struct iattr *attr)
 {
 	struct inode *inode = d_inode(dentry);
 	struct f2p_conn *fc = f2p_inode_conn(inode);
 	struct fuse_setattr_in in = {};
-	struct fuse_attr_out out = {};
-	struct f2p_args args = {};
-	ssize_t err;
+	int err;
 
 	if (f2p_is_bad(inode))
 		return -EIO;
@@ -527,12 +543,37 @@ int f2p_setattr(F2P_IDMAP_T *idmap, struct dentry *dentry, struct iattr *attr)
 		if (err)
 			return err;
 	}
+	err = f2p_send_setattr(inode, &in);
+	if (err)
+		return err;
+	if ((attr->ia_valid & ATTR_SIZE) && S_ISREG(inode->i_mode))
+		truncate_pagecache(inode, i_size_read(inode));
+	return 0;
+}
+
+/* SETATTR of the mode alone: an ACL that changed it (acl.c) */
+int f2p_setattr_mode(struct inode *inode, umode_t mode)
+{
+	struct fuse_setattr_in in = {
+		.valid = FATTR_MODE,
+		.mode = mode,
+	};
+
+	return f2p_send_setattr(inode, &in);
+}
+
+static int f2p_send_setattr(struct inode *inode, struct fuse_setattr_in *in)
+{
+	struct f2p_conn *fc = f2p_inode_conn(inode);
+	struct fuse_attr_out out = {};
+	struct f2p_args args = {};
+	ssize_t err;
 
 	args.opcode = FUSE_SETATTR;
 	args.nodeid = f2p_nodeid(inode);
 	args.in_numargs = 1;
-	args.in_args[0].size = sizeof(in);
-	args.in_args[0].value = &in;
+	args.in_args[0].size = sizeof(*in);
+	args.in_args[0].value = in;
 	args.out_numargs = 1;
 	args.out_args[0].size = f2p_attr_out_size(fc);
 	args.out_args[0].value = &out;
@@ -548,8 +589,6 @@ int f2p_setattr(F2P_IDMAP_T *idmap, struct dentry *dentry, struct iattr *attr)
 	/* this answer is the newest there is: no version check */
 	f2p_apply_attr(inode, &out.attr,
 		       f2p_expiry(out.attr_valid, out.attr_valid_nsec), 0, true);
-	if ((attr->ia_valid & ATTR_SIZE) && S_ISREG(inode->i_mode))
-		truncate_pagecache(inode, i_size_read(inode));
 	return 0;
 }
 
@@ -558,6 +597,7 @@ const struct inode_operations f2p_file_iops = {
 	.permission	= f2p_permission,
 	.setattr	= f2p_setattr,
 	.listxattr	= f2p_listxattr,
+	F2P_ACL_IOPS,
 };
 
 const struct inode_operations f2p_special_iops = {
@@ -565,6 +605,7 @@ const struct inode_operations f2p_special_iops = {
 	.permission	= f2p_permission,
 	.setattr	= f2p_setattr,
 	.listxattr	= f2p_listxattr,
+	F2P_ACL_IOPS,
 };
 
 /* the VFS half of an inode is set up once per slab object, not per use */

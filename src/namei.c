@@ -6,6 +6,7 @@
 #include <linux/slab.h>
 #include <linux/namei.h>
 #include <linux/jiffies.h>
+#include <linux/pagemap.h>
 #include "fuse2pt.h"
 
 
@@ -183,6 +184,55 @@ static void f2p_free_link(void *buf)
 	kfree(buf);
 }
 
+/*
+ * FUSE_CACHE_SYMLINKS: the target is kept in the symlink's page cache,
+ * its first page, NUL-terminated here (not by i_size, which is the
+ * server's word and may disagree).  It goes with the inode's data:
+ * INVAL_INODE, or new attributes that changed size or mtime.
+ */
+static int f2p_symlink_read_folio(struct file *file, struct folio *folio)
+{
+	struct inode *inode = folio->mapping->host;
+	char *buf = folio_address(folio);
+	struct f2p_args args = {
+		.opcode = FUSE_READLINK,
+		.nodeid = f2p_nodeid(inode),
+		.out_numargs = 1,
+		.out_argvar = true,
+		.out_args = { { F2P_SYMLINK_MAX, buf } },
+	};
+	ssize_t len = -EIO;
+
+	if (!f2p_is_bad(inode))
+		len = f2p_request(f2p_inode_conn(inode), &args);
+	if (len >= 0) {
+		buf[len] = '\0';
+		folio_mark_uptodate(folio);
+	}
+	folio_unlock(folio);
+	return len < 0 ? len : 0;
+}
+
+const struct address_space_operations f2p_symlink_aops = {
+	.read_folio	= f2p_symlink_read_folio,
+};
+
+static void f2p_put_link_folio(void *folio)
+{
+	folio_put(folio);
+}
+
+static const char *f2p_get_cached_link(struct inode *inode,
+				       struct delayed_call *done)
+{
+	struct folio *folio = read_mapping_folio(inode->i_mapping, 0, NULL);
+
+	if (IS_ERR(folio))
+		return ERR_CAST(folio);
+	set_delayed_call(done, f2p_put_link_folio, folio);
+	return folio_address(folio);
+}
+
 static const char *f2p_get_link(struct dentry *dentry, struct inode *inode,
 				struct delayed_call *done)
 {
@@ -195,6 +245,8 @@ static const char *f2p_get_link(struct dentry *dentry, struct inode *inode,
 		return ERR_PTR(-ECHILD);
 	if (f2p_is_bad(inode))
 		return ERR_PTR(-EIO);
+	if (fc->cache_symlinks)
+		return f2p_get_cached_link(inode, done);
 	buf = kmalloc(F2P_SYMLINK_MAX + 1, GFP_KERNEL);
 	if (!buf)
 		return ERR_PTR(-ENOMEM);
@@ -305,11 +357,23 @@ static int f2p_new_entry_int(struct inode *dir, struct dentry *entry,
 	return 0;
 }
 
+/*
+ * The superblock says SB_POSIXACL, so the VFS leaves the umask to us:
+ * a server that took DONT_MASK applies it (or a default ACL instead),
+ * for any other we do.
+ */
+static umode_t f2p_create_mode(struct inode *dir, umode_t mode)
+{
+	if (!f2p_inode_conn(dir)->dont_mask)
+		mode &= ~current_umask();
+	return mode;
+}
+
 static int f2p_mknod(F2P_IDMAP_T *idmap, struct inode *dir,
 		     struct dentry *entry, umode_t mode, dev_t rdev)
 {
 	struct fuse_mknod_in in = {
-		.mode = mode,
+		.mode = f2p_create_mode(dir, mode),
 		.rdev = new_encode_dev(rdev),
 		.umask = current_umask(),
 	};
@@ -337,7 +401,7 @@ static struct dentry *f2p_mkdir_entry(struct inode *dir, struct dentry *entry,
 				      umode_t mode)
 {
 	struct fuse_mkdir_in in = {
-		.mode = mode,
+		.mode = f2p_create_mode(dir, mode),
 		.umask = current_umask(),
 	};
 	struct f2p_args args = {
@@ -494,7 +558,7 @@ static int f2p_create_open(struct inode *dir, struct dentry *entry,
 	struct f2p_conn *fc = f2p_inode_conn(dir);
 	struct fuse_create_in in = {
 		.flags = flags & ~O_NOCTTY,
-		.mode = mode,
+		.mode = f2p_create_mode(dir, mode),
 		.umask = current_umask(),
 	};
 	struct fuse_entry_out out = {};
@@ -645,4 +709,5 @@ const struct inode_operations f2p_dir_iops = {
 	.rename		= f2p_rename,
 	.tmpfile	= f2p_tmpfile,
 	.listxattr	= f2p_listxattr,
+	F2P_ACL_IOPS,
 };

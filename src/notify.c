@@ -56,7 +56,7 @@ static int f2p_notify_inval_inode(struct super_block *sb, const void *buf,
 		return -ENOENT;
 	f2p_notify_inval_attr(inode);
 	/* a negative offset means: attributes only */
-	if (o->off >= 0 && S_ISREG(inode->i_mode)) {
+	if (o->off >= 0 && (S_ISREG(inode->i_mode) || S_ISLNK(inode->i_mode))) {
 		first = o->off >> PAGE_SHIFT;
 		/* a range past the largest offset is the rest of the file */
 		if (o->len > 0 && o->len <= LLONG_MAX - o->off)

@@ -285,6 +285,12 @@ static int f2p_fill_super(struct super_block *sb, struct fs_context *fsc)
 	sb->s_blocksize_bits = PAGE_SHIFT;
 	sb->s_maxbytes = MAX_LFS_FILESIZE;
 	sb->s_time_gran = 1;
+	/*
+	 * As stock fuse: the VFS leaves umask and ACLs to us at once, and
+	 * permission checks ask ->get_inode_acl(), which only a server with
+	 * FUSE_POSIX_ACL answers.
+	 */
+	sb->s_flags |= SB_POSIXACL;
 	sb->s_iflags |= SB_I_IMA_UNVERIFIABLE_SIGNATURE;
 	if (opts->subtype) {
 		sb->s_subtype = opts->subtype;

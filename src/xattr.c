@@ -7,6 +7,8 @@
  * from then on we answer EOPNOTSUPP without asking it again.
  */
 #include <linux/xattr.h>
+#include <linux/posix_acl.h>
+#include <linux/posix_acl_xattr.h>
 #include "fuse2pt.h"
 
 /* The value or the list came back; it fills at most @size bytes. */
@@ -41,9 +43,9 @@ static int f2p_xattr_nosys(struct f2p_conn *fc, bool *no, ssize_t err)
 	return -EOPNOTSUPP;
 }
 
-static int f2p_xattr_get(const struct xattr_handler *handler,
-			 struct dentry *dentry, struct inode *inode,
-			 const char *name, void *value, size_t size)
+/* GETXATTR of @name (full, prefix included); size 0 asks for the size */
+ssize_t f2p_getxattr(struct inode *inode, const char *name, void *value,
+		     size_t size)
 {
 	struct f2p_conn *fc = f2p_inode_conn(inode);
 	struct fuse_getxattr_in in = { .size = size };
@@ -67,10 +69,9 @@ static int f2p_xattr_get(const struct xattr_handler *handler,
 	return ret;
 }
 
-static int f2p_xattr_set(const struct xattr_handler *handler,
-			 F2P_IDMAP_T *idmap, struct dentry *dentry,
-			 struct inode *inode, const char *name,
-			 const void *value, size_t size, int flags)
+/* SETXATTR of @name, or REMOVEXATTR when @value is NULL */
+int f2p_setxattr(struct inode *inode, const char *name, const void *value,
+		 size_t size, int flags)
 {
 	struct f2p_conn *fc = f2p_inode_conn(inode);
 	struct fuse_setxattr_in in = { .size = size, .flags = flags };
@@ -111,6 +112,64 @@ static int f2p_xattr_set(const struct xattr_handler *handler,
 	F2P_I(inode)->attr_expire = 0;
 	return 0;
 }
+
+static int f2p_xattr_get(const struct xattr_handler *handler,
+			 struct dentry *dentry, struct inode *inode,
+			 const char *name, void *value, size_t size)
+{
+	return f2p_getxattr(inode, name, value, size);
+}
+
+static int f2p_xattr_set(const struct xattr_handler *handler,
+			 F2P_IDMAP_T *idmap, struct dentry *dentry,
+			 struct inode *inode, const char *name,
+			 const void *value, size_t size, int flags)
+{
+	return f2p_setxattr(inode, name, value, size, flags);
+}
+
+/*
+ * Where the VFS still sends ACL xattrs through sb->s_xattr (before 6.2),
+ * they are ACLs to the kernel only when the server took FUSE_POSIX_ACL;
+ * otherwise they pass through untouched, as any other name.
+ */
+static int f2p_xattr_acl_get(const struct xattr_handler *handler,
+			     struct dentry *dentry, struct inode *inode,
+			     const char *name, void *value, size_t size)
+{
+	const struct xattr_handler *acl = f2p_vfs_acl_handler(handler->flags);
+
+	if (acl && f2p_inode_conn(inode)->posix_acl)
+		return acl->get(acl, dentry, inode, name, value, size);
+	return f2p_getxattr(inode, handler->name, value, size);
+}
+
+static int f2p_xattr_acl_set(const struct xattr_handler *handler,
+			     F2P_IDMAP_T *idmap, struct dentry *dentry,
+			     struct inode *inode, const char *name,
+			     const void *value, size_t size, int flags)
+{
+	const struct xattr_handler *acl = f2p_vfs_acl_handler(handler->flags);
+
+	if (acl && f2p_inode_conn(inode)->posix_acl)
+		return acl->set(acl, idmap, dentry, inode, name, value, size,
+				flags);
+	return f2p_setxattr(inode, handler->name, value, size, flags);
+}
+
+const struct xattr_handler f2p_xattr_acl_access = {
+	.name	= XATTR_NAME_POSIX_ACL_ACCESS,
+	.flags	= ACL_TYPE_ACCESS,
+	.get	= f2p_xattr_acl_get,
+	.set	= f2p_xattr_acl_set,
+};
+
+const struct xattr_handler f2p_xattr_acl_default = {
+	.name	= XATTR_NAME_POSIX_ACL_DEFAULT,
+	.flags	= ACL_TYPE_DEFAULT,
+	.get	= f2p_xattr_acl_get,
+	.set	= f2p_xattr_acl_set,
+};
 
 /* A list is names, each ended by NUL; an empty name is a lie. */
 static bool f2p_xattr_list_ok(const char *list, size_t len)
@@ -164,6 +223,7 @@ static const struct xattr_handler f2p_xattr_any = {
 
 /* not const all the way down: older kernels want a plain pointer array */
 const struct xattr_handler *f2p_xattr_handlers[] = {
+	F2P_ACL_XATTR_HANDLERS
 	&f2p_xattr_any,
 	NULL,
 };

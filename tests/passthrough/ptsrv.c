@@ -39,7 +39,16 @@
  *   --inval-data K      auto: FUSE_CAP_AUTO_INVAL_DATA (libfuse's default),
  *                       explicit: FUSE_CAP_EXPLICIT_INVAL_DATA instead,
  *                       none: neither (both only where the kernel offers them)
+ *   --acl               ask for FUSE_CAP_POSIX_ACL and FUSE_CAP_DONT_MASK,
+ *                       pass xattrs (so ACLs) through to SOURCE, and make
+ *                       new nodes as the caller with the caller's umask (the
+ *                       source filesystem then applies default ACLs);
+ *                       without it xattr requests get ENOSYS
+ *   --cache-symlinks    ask for FUSE_CAP_CACHE_SYMLINKS
  *   -d                  libfuse debug output
+ *
+ * The stats also count READLINK requests (readlink) and say whether the
+ * server got what it asked for (posix_acl, cache_symlinks: 1 or 0).
  *
  * The stats count the requests that carry data (read, write) and the
  * file lifecycle (open, release, backing_open, backing_close, ...): a
@@ -65,6 +74,8 @@
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <sys/fsuid.h>
+#include <sys/xattr.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
 #include <linux/capability.h>
@@ -113,7 +124,8 @@ static struct {
 		      open_fail, release, read, write, read_bytes, write_bytes,
 		      flush, fsync, fallocate, readdir, backing_open,
 		      backing_open_fail, backing_close, passthrough_offered,
-		      writeback_offered, passthrough_wanted,
+		      writeback_offered, passthrough_wanted, readlink,
+		      posix_acl, cache_symlinks,
 		      auto_inval_offered, explicit_inval_offered;
 	int backing_open_errno;
 	char probe[512];
@@ -127,6 +139,8 @@ static struct {
 	bool no_passthrough;
 	bool writeback;
 	bool drop_caps;
+	bool acl;
+	bool cache_symlinks;
 	int stack_depth;
 	const char *inval_data;
 	double timeout;
@@ -163,6 +177,7 @@ static void stats_write(void)
 	S(readdir); S(backing_open); S(backing_open_fail); S(backing_close);
 	S(passthrough_offered); S(passthrough_wanted); S(writeback_offered);
 	S(auto_inval_offered); S(explicit_inval_offered);
+	S(readlink); S(posix_acl); S(cache_symlinks);
 #undef S
 	fprintf(f, "backing_open_errno %s\n",
 		st.backing_open_errno ? strerrorname_np(st.backing_open_errno) : "0");
@@ -497,6 +512,12 @@ static void pt_init(void *data, struct fuse_conn_info *conn)
 	}
 	if (!st.passthrough_offered)
 		fprintf(stderr, "ptsrv: the kernel does not offer passthrough\n");
+	if (opt.acl) {
+		st.posix_acl = fuse_set_feature_flag(conn, FUSE_CAP_POSIX_ACL);
+		fuse_set_feature_flag(conn, FUSE_CAP_DONT_MASK);
+	}
+	if (opt.cache_symlinks)
+		st.cache_symlinks = fuse_set_feature_flag(conn, FUSE_CAP_CACHE_SYMLINKS);
 	if (opt.drop_caps) {
 		struct __user_cap_header_struct h = {
 			.version = _LINUX_CAPABILITY_VERSION_3,
@@ -605,12 +626,38 @@ static void pt_readlink(fuse_req_t req, fuse_ino_t ino)
 	char buf[PATH_MAX + 1];
 	ssize_t n = readlinkat(pt_inode(ino)->fd, "", buf, sizeof(buf) - 1);
 
+	st.readlink++;
 	if (n < 0) {
 		fuse_reply_err(req, errno);
 		return;
 	}
 	buf[n] = 0;
 	fuse_reply_readlink(req, buf);
+}
+
+/*
+ * --acl: a new node is made as the caller, with the caller's umask, so
+ * that the source filesystem gives it owner, group and default ACL as it
+ * would to the caller (the session is single-threaded).
+ */
+static void pt_as_caller(fuse_req_t req)
+{
+	const struct fuse_ctx *ctx = fuse_req_ctx(req);
+
+	if (!opt.acl)
+		return;
+	umask(ctx->umask);
+	setfsgid(ctx->gid);
+	setfsuid(ctx->uid);
+}
+
+static void pt_as_self(void)
+{
+	if (!opt.acl)
+		return;
+	setfsuid(0);
+	setfsgid(0);
+	umask(0);
 }
 
 static void pt_entry_reply(fuse_req_t req, fuse_ino_t parent,
@@ -633,21 +680,34 @@ static void pt_entry_reply(fuse_req_t req, fuse_ino_t parent,
 static void pt_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name,
 		     mode_t mode)
 {
-	pt_entry_reply(req, parent, name, mkdirat(pt_inode(parent)->fd, name, mode));
+	int r;
+
+	pt_as_caller(req);
+	r = mkdirat(pt_inode(parent)->fd, name, mode);
+	pt_as_self();
+	pt_entry_reply(req, parent, name, r);
 }
 
 static void pt_mknod(fuse_req_t req, fuse_ino_t parent, const char *name,
 		     mode_t mode, dev_t rdev)
 {
-	pt_entry_reply(req, parent, name,
-		       mknodat(pt_inode(parent)->fd, name, mode, rdev));
+	int r;
+
+	pt_as_caller(req);
+	r = mknodat(pt_inode(parent)->fd, name, mode, rdev);
+	pt_as_self();
+	pt_entry_reply(req, parent, name, r);
 }
 
 static void pt_symlink(fuse_req_t req, const char *link, fuse_ino_t parent,
 		       const char *name)
 {
-	pt_entry_reply(req, parent, name,
-		       symlinkat(link, pt_inode(parent)->fd, name));
+	int r;
+
+	pt_as_caller(req);
+	r = symlinkat(link, pt_inode(parent)->fd, name);
+	pt_as_self();
+	pt_entry_reply(req, parent, name, r);
 }
 
 static void pt_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
@@ -710,8 +770,10 @@ static void pt_create(fuse_req_t req, fuse_ino_t parent, const char *name,
 	int fd, err;
 
 	st.create++;
+	pt_as_caller(req);
 	fd = openat(pt_inode(parent)->fd, name,
 		    (fi->flags | O_CREAT) & ~(O_APPEND | O_NOFOLLOW), mode);
+	pt_as_self();
 	if (fd < 0) {
 		fuse_reply_err(req, errno);
 		return;
@@ -890,6 +952,84 @@ static void pt_statfs(fuse_req_t req, fuse_ino_t ino)
 		fuse_reply_statfs(req, &s);
 }
 
+/* ---- xattrs (--acl): through the O_PATH fd's /proc path ---- */
+
+static void pt_xpath(fuse_ino_t ino, char *path, size_t len)
+{
+	snprintf(path, len, "/proc/self/fd/%d", pt_inode(ino)->fd);
+}
+
+/* getxattr and listxattr answer alike: the size, or the bytes */
+static void pt_xreply(fuse_req_t req, char *buf, size_t size, ssize_t n)
+{
+	if (n < 0)
+		fuse_reply_err(req, errno);
+	else if (!size)
+		fuse_reply_xattr(req, n);
+	else
+		fuse_reply_buf(req, buf, n);
+}
+
+static void pt_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
+			size_t size)
+{
+	char path[64], *buf = NULL;
+
+	if (!opt.acl) {
+		fuse_reply_err(req, ENOSYS);
+		return;
+	}
+	if (size && !(buf = malloc(size))) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	pt_xpath(ino, path, sizeof(path));
+	pt_xreply(req, buf, size, getxattr(path, name, buf, size));
+	free(buf);
+}
+
+static void pt_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
+{
+	char path[64], *buf = NULL;
+
+	if (!opt.acl) {
+		fuse_reply_err(req, ENOSYS);
+		return;
+	}
+	if (size && !(buf = malloc(size))) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	pt_xpath(ino, path, sizeof(path));
+	pt_xreply(req, buf, size, listxattr(path, buf, size));
+	free(buf);
+}
+
+static void pt_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
+			const char *value, size_t size, int flags)
+{
+	char path[64];
+
+	if (!opt.acl) {
+		fuse_reply_err(req, ENOSYS);
+		return;
+	}
+	pt_xpath(ino, path, sizeof(path));
+	fuse_reply_err(req, setxattr(path, name, value, size, flags) ? errno : 0);
+}
+
+static void pt_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
+{
+	char path[64];
+
+	if (!opt.acl) {
+		fuse_reply_err(req, ENOSYS);
+		return;
+	}
+	pt_xpath(ino, path, sizeof(path));
+	fuse_reply_err(req, removexattr(path, name) ? errno : 0);
+}
+
 static const struct fuse_lowlevel_ops pt_ops = {
 	.init		= pt_init,
 	.lookup		= pt_lookup,
@@ -916,6 +1056,10 @@ static const struct fuse_lowlevel_ops pt_ops = {
 	.readdir	= pt_readdir,
 	.releasedir	= pt_releasedir,
 	.statfs		= pt_statfs,
+	.getxattr	= pt_getxattr,
+	.listxattr	= pt_listxattr,
+	.setxattr	= pt_setxattr,
+	.removexattr	= pt_removexattr,
 };
 
 static void usage(int status)
@@ -923,7 +1067,7 @@ static void usage(int status)
 	fprintf(status ? stderr : stdout,
 		"usage: ptsrv [--mode M] [--mode-file F] [--stats F] [--no-passthrough]\n"
 		"             [--writeback] [--stack-depth N] [--drop-caps] [--timeout S]\n"
-		"             [--inval-data auto|explicit|none]\n"
+		"             [--inval-data auto|explicit|none] [--acl] [--cache-symlinks]\n"
 		"             [-d] SOURCE MOUNTPOINT\n");
 	exit(status);
 }
@@ -951,6 +1095,8 @@ int main(int argc, char *argv[])
 		{ "drop-caps", no_argument, NULL, 'C' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "inval-data", required_argument, NULL, 'I' },
+		{ "acl", no_argument, NULL, 'A' },
+		{ "cache-symlinks", no_argument, NULL, 'L' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -974,6 +1120,8 @@ int main(int argc, char *argv[])
 		case 'C': opt.drop_caps = true; break;
 		case 't': opt.timeout = atof(optarg); break;
 		case 'I': opt.inval_data = optarg; break;
+		case 'A': opt.acl = true; break;
+		case 'L': opt.cache_symlinks = true; break;
 		case 'd': debug = true; break;
 		case 'h': usage(0); break;
 		default: usage(2);
@@ -982,6 +1130,8 @@ int main(int argc, char *argv[])
 	if (argc - optind != 2)
 		usage(2);
 	opt.source = argv[optind];
+	if (opt.acl)
+		umask(0);
 	root.fd = open(opt.source, O_PATH | O_DIRECTORY);
 	if (root.fd < 0 || fstat(root.fd, &s)) {
 		perror(opt.source);
