@@ -29,8 +29,11 @@
  *   /sub/a "a\n"  /sub/deep/x "x\n"  /sub/up -> ../big
  *   /w (empty; the workload creates below it)
  */
+#define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -64,7 +67,7 @@
 
 /* ---- the PRNG: splitmix64, so a seed names a run ---- */
 
-static uint64_t rng_state;
+static __thread uint64_t rng_state;	/* the notifier has its own */
 
 static uint64_t rnd(void)
 {
@@ -170,6 +173,7 @@ static const char *const kind_names[NR_KINDS] = {
 
 #define NR_NOTIFY	12	/* codes 0..10 and one beyond */
 
+static pthread_mutex_t stats_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct {
 	unsigned long replies, damaged, rejected, notify, interrupts;
 	unsigned long kind_sent[NR_KINDS], kind_rejected[NR_KINDS];
@@ -419,6 +423,8 @@ struct server {
 	uint64_t intr[RECENT];		/* interrupted and answered */
 	unsigned int intr_pos;
 	bool initialized;
+	uint64_t seed;
+	int notify_pipe[2];
 	struct deferred {
 		struct fuse_in_header h;
 		unsigned char arg[DEFER_ARG];
@@ -480,12 +486,19 @@ static struct fuse_attr *reply_attr(struct reply *r)
 	return &((struct fuse_entry_out *)r->buf)->attr;
 }
 
-/* Any node id this server handed out, or something near it. */
+/*
+ * A node id the kernel may know: mostly one of the tree's first ones
+ * (likely cached), else any handed out, or a little past them.
+ */
 static uint64_t some_nodeid(void)
 {
-	uint64_t id = 1 + rnd_below((uint32_t)(next_id < 2 ? 1 : next_id - 1));
+	uint64_t last = __atomic_load_n(&next_id, __ATOMIC_RELAXED);
 
-	return chance(100) ? id + MAX_NODES : id;
+	if (chance(500))
+		return 1 + rnd_below(12);
+	if (chance(100))
+		return last + rnd_below(4);
+	return 1 + rnd_below((uint32_t)(last < 2 ? 1 : last - 1));
 }
 
 static void damage_attr(struct fuse_attr *a, enum kind k)
@@ -954,6 +967,7 @@ static void send_notify(struct server *s)
 		oh.len = sizeof(oh) + len + 1 + rnd_below(100);
 	err = write_msg(s, &oh, buf, len);
 	code = code < NR_NOTIFY ? code : NR_NOTIFY - 1;
+	pthread_mutex_lock(&stats_lock);
 	stats.notify++;
 	stats.notify_sent[code]++;
 	stats.kind_sent[K_NOTIFY]++;
@@ -961,6 +975,33 @@ static void send_notify(struct server *s)
 		stats.notify_rejected[code]++;
 		stats.kind_rejected[K_NOTIFY]++;
 	}
+	pthread_mutex_unlock(&stats_lock);
+}
+
+/*
+ * Notifications come from a thread of their own, one per token the main
+ * loop drops into a pipe: applying one may wait for a directory or page
+ * lock that a caller holds while its request waits to be read, so the
+ * main loop must go on reading meanwhile (as in any multi-threaded
+ * server).  When the notifier is behind, tokens are dropped.
+ */
+static void *notifier(void *arg)
+{
+	struct server *s = arg;
+	char token;
+
+	rng_state = s->seed ^ 0x6e6f74696679ULL;
+	while (read(s->notify_pipe[0], &token, 1) == 1)
+		send_notify(s);
+	return NULL;
+}
+
+static void notify_soon(struct server *s)
+{
+	char token = 0;
+
+	if (write(s->notify_pipe[1], &token, 1) < 0 && errno != EAGAIN)
+		log_msg("notify pipe: %s", strerror(errno));
 }
 
 /* ---- operations ---- */
@@ -1823,7 +1864,7 @@ static int serve(struct server *s)
 		else
 			dispatch(s, &q);
 		if (s->initialized && !s->grace && chance(s->rate / 4))
-			send_notify(s);
+			notify_soon(s);
 		if (chance(100))
 			run_deferred(s, false);
 	}
@@ -1847,6 +1888,7 @@ int main(int argc, char **argv)
 {
 	static struct server s;
 	uint64_t seed = 1;
+	pthread_t thread;
 	int opt, rc;
 
 	s.rate = 100;
@@ -1867,10 +1909,19 @@ int main(int argc, char **argv)
 	}
 	setvbuf(stderr, NULL, _IOLBF, 0);
 	rng_state = seed;
+	s.seed = seed;
 	build_tree();
+	if (pipe2(s.notify_pipe, O_NONBLOCK) < 0 ||
+	    fcntl(s.notify_pipe[0], F_SETFL, 0) < 0 ||
+	    pthread_create(&thread, NULL, notifier, &s)) {
+		log_msg("cannot start the notifier thread");
+		return 1;
+	}
 	log_msg("seed %llu, %u damaged replies per thousand",
 		(unsigned long long)seed, s.rate);
 	rc = serve(&s);
+	pthread_mutex_lock(&stats_lock);
 	print_stats();
+	pthread_mutex_unlock(&stats_lock);
 	return rc;
 }
