@@ -429,6 +429,7 @@ struct server {
 		struct fuse_in_header h;
 		unsigned char arg[DEFER_ARG];
 		size_t arglen;
+		uint64_t due;		/* ms, monotonic */
 		bool used;
 	} defer[DEFER_MAX];
 };
@@ -488,17 +489,29 @@ static struct fuse_attr *reply_attr(struct reply *r)
 
 /*
  * A node id the kernel may know: mostly one of the tree's first ones
- * (likely cached), else any handed out, or a little past them.
+ * (likely cached), else any handed out, or a little past them.  Rarely
+ * the root: a root whose type changes is bad for good (in stock fuse
+ * too), and every later operation would just see EIO.
  */
 static uint64_t some_nodeid(void)
 {
 	uint64_t last = __atomic_load_n(&next_id, __ATOMIC_RELAXED);
 
 	if (chance(500))
-		return 1 + rnd_below(12);
+		return 2 + rnd_below(11);
 	if (chance(100))
 		return last + rnd_below(4);
-	return 1 + rnd_below((uint32_t)(last < 2 ? 1 : last - 1));
+	if (chance(20))
+		return FUSE_ROOT_ID;
+	return 2 + rnd_below((uint32_t)(last < 3 ? 1 : last - 2));
+}
+
+/* A node id for an entry reply: a known one, or a strange one. */
+static uint64_t entry_nodeid(void)
+{
+	uint64_t id = chance(400) ? some_nodeid() : rnd_evil64();
+
+	return id == FUSE_ROOT_ID && !chance(20) ? 2 : id;
 }
 
 static void damage_attr(struct fuse_attr *a, enum kind k)
@@ -594,7 +607,7 @@ static void damage_dirents(struct reply *r, enum kind k)
 		if (!plus)
 			break;
 		if (k == K_ENTRY_NODEID)
-			e->nodeid = chance(300) ? some_nodeid() : rnd_evil64();
+			e->nodeid = entry_nodeid();
 		else if (k == K_ENTRY_GEN)
 			e->generation = rnd_evil64();
 		else if (k == K_VALID_HUGE)
@@ -696,7 +709,7 @@ static bool damage_body(struct reply *r, enum kind k)
 			if (k == K_ENTRY_GEN)
 				e->generation = rnd_evil64();
 			else
-				e->nodeid = chance(400) ? some_nodeid() : rnd_evil64();
+				e->nodeid = entry_nodeid();
 		}
 		return true;
 	case K_DIRENT_NAME:
@@ -774,6 +787,13 @@ static void send_reply(struct server *s, const struct request *q, struct reply *
 	stats.damaged++;
 	n = applicable(r, list);
 	k = list[rnd_below(n)];
+	/*
+	 * The root's attributes stay valid (mostly): see some_nodeid().
+	 * Also in stock fuse, one invalid type or size makes it bad for good.
+	 */
+	if ((k == K_ATTR_MODE || k == K_ATTR_SIZE || k == K_BODY_RANDOM) &&
+	    q->h.nodeid == FUSE_ROOT_ID && r->body == B_ATTR && !chance(20))
+		k = K_ATTR_MISC;
 	len = r->error ? 0 : r->len;
 	oh.unique = q->h.unique;
 	oh.error = -r->error;
@@ -1715,6 +1735,14 @@ static void dispatch(struct server *s, const struct request *q)
 
 /* ---- held-back requests and interrupts ---- */
 
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 /* Requests that want an answer, small enough to keep. */
 static bool may_defer(const struct request *q)
 {
@@ -1746,16 +1774,21 @@ static void defer_req(struct server *s, const struct request *q)
 		s->defer[i].h = q->h;
 		memcpy(s->defer[i].arg, q->arg, q->arglen);
 		s->defer[i].arglen = q->arglen;
+		s->defer[i].due = now_ms() + 2 + rnd_below(40);
 		s->defer[i].used = true;
 		return;
 	}
 	dispatch(s, q);	/* no room: answer now */
 }
 
-/* Answer held-back requests: all of them, or one at random. */
-static void run_deferred(struct server *s, bool all)
+/*
+ * Answer held-back requests: those due (all when @all), or one at random
+ * whether due or not.  Returns the ms until the next is due, or -1.
+ */
+static int run_deferred(struct server *s, bool all)
 {
-	int i, start = (int)rnd_below(DEFER_MAX);
+	int i, start = (int)rnd_below(DEFER_MAX), next = -1;
+	uint64_t now = now_ms();
 
 	for (i = 0; i < DEFER_MAX; i++) {
 		struct deferred *d = &s->defer[(start + i) % DEFER_MAX];
@@ -1763,14 +1796,20 @@ static void run_deferred(struct server *s, bool all)
 
 		if (!d->used)
 			continue;
+		if (all && d->due > now) {
+			if (next < 0 || d->due - now < (uint64_t)next)
+				next = (int)(d->due - now);
+			continue;
+		}
 		d->used = false;
 		q.h = d->h;
 		q.arg = d->arg;
 		q.arglen = d->arglen;
 		dispatch(s, &q);
 		if (!all)
-			return;
+			break;
 	}
+	return next;
 }
 
 /*
@@ -1791,6 +1830,10 @@ static void interrupt(struct server *s, const struct request *q)
 
 		if (!d->used || d->h.unique != in->unique)
 			continue;
+		if (chance(200)) {	/* "ask me again" */
+			send_plain(s, q->h.unique, EAGAIN, NULL, 0);
+			return;
+		}
 		d->used = false;
 		send_plain(s, in->unique, EINTR, NULL, 0);
 		stats.replies++;
@@ -1799,11 +1842,12 @@ static void interrupt(struct server *s, const struct request *q)
 	}
 }
 
-static bool pending_input(int fd)
+/* Wait up to @ms (-1: for ever) for a request; true if one is there. */
+static bool wait_input(int fd, int ms)
 {
 	struct pollfd p = { .fd = fd, .events = POLLIN };
 
-	return poll(&p, 1, 0) > 0;
+	return poll(&p, 1, ms) > 0;
 }
 
 static void print_stats(void)
@@ -1833,9 +1877,13 @@ static int serve(struct server *s)
 		struct request q;
 		ssize_t n;
 
-		/* nothing to read: the held-back requests are due */
-		if (!pending_input(s->fd))
-			run_deferred(s, true);
+		/* held-back requests are answered when their time comes */
+		for (;;) {
+			int next = run_deferred(s, true);
+
+			if (next < 0 || wait_input(s->fd, next))
+				break;
+		}
 		n = read(s->fd, req_buf, sizeof(req_buf));
 		if (n < 0) {
 			if (errno == EINTR || errno == ENOENT || errno == EAGAIN)

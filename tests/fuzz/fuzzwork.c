@@ -7,7 +7,9 @@
  * operation returned.  A watchdog process checks that every single
  * system call ends: one that takes longer than the limit is a hang.
  *
- *   fuzzwork [-d SECONDS] [-s SEED] [-t HANG_SECONDS] MOUNTPOINT
+ *   fuzzwork [-d SECONDS] [-s SEED] [-t HANG_SECONDS] [-j WORKERS] MOUNTPOINT
+ *
+ * WORKERS processes (default 2) run at once, on the same names.
  *
  * Output (stdout), after the run:
  *   fuzzwork: ops N, seconds S
@@ -61,7 +63,9 @@ static const char *const op_names[NR_OPS] = {
 	"fsync",
 };
 
-/* shared between the worker and the watchdog */
+#define MAX_WORKERS	8
+
+/* shared between a worker and the watchdog; one per worker */
 struct shared {
 	volatile uint64_t ops;
 	volatile int cur_op;		/* -1: between operations */
@@ -70,7 +74,7 @@ struct shared {
 	unsigned long result[NR_OPS][NR_RESULTS];
 };
 
-static struct shared *sh;
+static struct shared *shm, *sh;	/* all workers', this one's */
 static const char *mnt;
 static uint64_t rng = 1;
 static sigjmp_buf bus_jmp;
@@ -468,18 +472,20 @@ static const char *result_name(int r)
 	return buf;
 }
 
-static void report(void)
+static void report(int workers)
 {
-	unsigned long total[NR_RESULTS] = { 0 };
-	int op, r;
+	unsigned long total[NR_RESULTS] = { 0 }, n;
+	int op, r, w;
 
 	for (op = 0; op < NR_OPS; op++) {
 		printf("fuzzwork: op %s", op_names[op]);
 		for (r = 0; r < NR_RESULTS; r++) {
-			if (!sh->result[op][r])
+			for (n = 0, w = 0; w < workers; w++)
+				n += shm[w].result[op][r];
+			if (!n)
 				continue;
-			total[r] += sh->result[op][r];
-			printf(" %s %lu", result_name(r), sh->result[op][r]);
+			total[r] += n;
+			printf(" %s %lu", result_name(r), n);
 		}
 		printf("\n");
 	}
@@ -488,13 +494,13 @@ static void report(void)
 			printf("fuzzwork: errno %s %lu\n", result_name(r), total[r]);
 }
 
-static void dump_stuck(pid_t pid)
+static void dump_stuck(pid_t pid, const struct shared *w)
 {
 	char path[64], line[256];
 	FILE *f;
 
 	printf("fuzzwork: HANG op %s path %s for %ld s\n",
-	       op_names[sh->cur_op], sh->path, (long)(time(NULL) - sh->op_start));
+	       op_names[w->cur_op], w->path, (long)(time(NULL) - w->op_start));
 	snprintf(path, sizeof(path), "/proc/%d/stack", (int)pid);
 	f = fopen(path, "r");
 	while (f && fgets(line, sizeof(line), f))
@@ -503,66 +509,99 @@ static void dump_stuck(pid_t pid)
 		fclose(f);
 }
 
+/* Is worker @w stuck in one call for longer than @hang seconds? */
+static bool stuck(const struct shared *w, unsigned int hang)
+{
+	int cur = w->cur_op;
+
+	return cur >= 0 && time(NULL) - w->op_start > (time_t)hang &&
+	       w->cur_op == cur;
+}
+
+/* Kill every worker; true when all of them are gone within 10 s. */
+static bool kill_all(pid_t *pids, int workers)
+{
+	int w, tries, left = 0;
+
+	for (w = 0; w < workers; w++)
+		if (pids[w])
+			kill(pids[w], SIGKILL);
+	for (tries = 0; tries < 100; tries++) {
+		for (left = 0, w = 0; w < workers; w++) {
+			if (pids[w] && waitpid(pids[w], NULL, WNOHANG) == pids[w])
+				pids[w] = 0;
+			left += !!pids[w];
+		}
+		if (!left)
+			return true;
+		usleep(100000);
+	}
+	return false;
+}
+
 int main(int argc, char **argv)
 {
 	unsigned int seconds = 20, hang = 10;
-	int opt, status, rc = 0;
+	int opt, status, rc = 0, workers = 2, w, running;
+	pid_t pids[MAX_WORKERS] = { 0 };
+	uint64_t seed = 1, ops = 0;
 	time_t t0 = time(NULL);
-	pid_t pid;
 
-	while ((opt = getopt(argc, argv, "d:s:t:")) != -1) {
+	while ((opt = getopt(argc, argv, "d:s:t:j:")) != -1) {
 		switch (opt) {
 		case 'd': seconds = atoi(optarg); break;
-		case 's': rng = strtoull(optarg, NULL, 0) * 2654435761ULL + 1; break;
+		case 's': seed = strtoull(optarg, NULL, 0); break;
 		case 't': hang = atoi(optarg); break;
+		case 'j': workers = atoi(optarg); break;
 		default: goto usage;
 		}
 	}
-	if (optind != argc - 1)
+	if (optind != argc - 1 || workers < 1 || workers > MAX_WORKERS)
 		goto usage;
 	mnt = argv[optind];
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE,
-		  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (sh == MAP_FAILED)
+	shm = mmap(NULL, sizeof(*shm) * workers, PROT_READ | PROT_WRITE,
+		   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (shm == MAP_FAILED)
 		return perror("mmap"), 2;
-	sh->cur_op = -1;
-	pid = fork();
-	if (pid < 0)
-		return perror("fork"), 2;
-	if (!pid)
-		worker(seconds);
-	/* the watchdog: every call must end within @hang seconds */
-	for (;;) {
-		int cur = sh->cur_op;
-
-		if (waitpid(pid, &status, WNOHANG) == pid)
-			break;
-		if (cur >= 0 && time(NULL) - sh->op_start > (time_t)hang &&
-		    sh->cur_op == cur) {
-			dump_stuck(pid);
-			kill(pid, SIGKILL);
-			rc = 3;
-			for (cur = 0; cur < 100; cur++) {
-				if (waitpid(pid, &status, WNOHANG) == pid)
-					break;
-				usleep(100000);
-			}
-			if (cur == 100)
-				printf("fuzzwork: the worker survives SIGKILL\n");
-			break;
+	for (w = 0; w < workers; w++) {
+		shm[w].cur_op = -1;
+		pids[w] = fork();
+		if (pids[w] < 0)
+			return perror("fork"), 2;
+		if (!pids[w]) {
+			sh = &shm[w];
+			rng = (seed * 2654435761ULL + 1) ^ ((uint64_t)w << 32);
+			worker(seconds);
 		}
-		usleep(100000);
 	}
-	if (!rc && !(WIFEXITED(status) && WEXITSTATUS(status) == 0)) {
-		printf("fuzzwork: worker died: status %#x\n", status);
-		rc = 1;
+	/* the watchdog: every call must end within @hang seconds */
+	for (running = workers; running && !rc; usleep(100000)) {
+		for (w = 0; w < workers; w++) {
+			if (!pids[w])
+				continue;
+			if (waitpid(pids[w], &status, WNOHANG) == pids[w]) {
+				pids[w] = 0;
+				running--;
+				if (!WIFEXITED(status) || WEXITSTATUS(status)) {
+					printf("fuzzwork: worker %d died: status %#x\n", w, status);
+					rc = 1;
+				}
+			} else if (stuck(&shm[w], hang)) {
+				dump_stuck(pids[w], &shm[w]);
+				rc = 3;
+			}
+		}
 	}
-	printf("fuzzwork: ops %llu, seconds %ld\n", (unsigned long long)sh->ops,
+	if (!kill_all(pids, workers))
+		printf("fuzzwork: a worker survives SIGKILL\n");
+	for (w = 0; w < workers; w++)
+		ops += shm[w].ops;
+	printf("fuzzwork: ops %llu, seconds %ld\n", (unsigned long long)ops,
 	       (long)(time(NULL) - t0));
-	report();
+	report(workers);
 	return rc;
 usage:
-	fprintf(stderr, "usage: fuzzwork [-d SECONDS] [-s SEED] [-t HANG_SECONDS] MOUNTPOINT\n");
+	fprintf(stderr, "usage: fuzzwork [-d SECONDS] [-s SEED] [-t HANG_SECONDS] [-j WORKERS] MOUNTPOINT\n");
 	return 2;
 }

@@ -17,7 +17,7 @@
 # replies were sent.
 . /tests/lib.sh
 
-FUZZ_RATE=${FUZZ_RATE:-150}		# damaged replies per thousand
+FUZZ_JOBS=${FUZZ_JOBS:-3}		# fuzzwork processes
 FUZZ_HANG=12				# a system call this slow is a hang
 if [ -n "${FUSE2PT_LONG:-}" ]; then
 	FUZZ_SEEDS=${FUZZ_SEEDS:-$(seq 101 160)}
@@ -130,12 +130,14 @@ collect() {	# SERVER-LOG WORK-OUT
 
 fuzz_seed() {	# TYPE SEED
 	local type=$1 seed=$2 log wout=$T_WORK/work-$1-$2.out stop=$T_WORK/tools-run wpid tpid rc d
+	# damaged replies per thousand: 50 to 400, by seed
+	local rate=${FUZZ_RATE:-$((50 + seed * 131 % 351))}
 	t_start "$type-seed-$seed"
-	t_mount "$type" "$MNT" fuzzsrv -s "$seed" -r "$FUZZ_RATE" -g 40 -q || return 1
+	t_mount "$type" "$MNT" fuzzsrv -s "$seed" -r "$rate" -g 40 -q || return 1
 	log=${_t_srv_log[$MNT]}
 	touch "$stop"
 	tools_loop "$stop" & tpid=$!
-	"$T_BIN/fuzzwork" -d "$FUZZ_SECONDS" -s "$seed" -t "$FUZZ_HANG" "$MNT" > "$wout" 2>&1 & wpid=$!
+	"$T_BIN/fuzzwork" -d "$FUZZ_SECONDS" -s "$seed" -t "$FUZZ_HANG" -j "$FUZZ_JOBS" "$MNT" > "$wout" 2>&1 & wpid=$!
 	wait "$wpid"
 	rc=$?
 	rm -f "$stop"
@@ -148,7 +150,7 @@ fuzz_seed() {	# TYPE SEED
 	d=$(d_state)
 	[ -z "$d" ] || _t_mark_fail "processes in D state after umount: $(echo "$d" | tr '\n' ';')"
 	collect "$log" "$wout"
-	t_note "seed $seed: $(grep '^fuzzsrv: replies' "$log" | cut -d' ' -f2-); $(grep '^fuzzwork: ops' "$wout" | cut -d' ' -f2-)"
+	t_note "seed $seed, rate $rate: $(grep '^fuzzsrv: replies' "$log" | cut -d' ' -f2-); $(grep '^fuzzwork: ops' "$wout" | cut -d' ' -f2-)"
 	t_note "seed $seed: INIT $(grep -m1 '^fuzzsrv: INIT' "$log" | cut -d' ' -f3-)"
 	t_pass
 }
