@@ -621,20 +621,29 @@ static void damage_dirents(struct reply *r, enum kind k)
 	}
 }
 
-/* Which kinds make sense for this reply: a list to pick from. */
-static size_t applicable(const struct reply *r, enum kind *out)
+/*
+ * Which kinds make sense for this reply: a list to pick from.  Mostly
+ * (when @framing is false and the reply has a structure) only the kinds
+ * that damage its contents: the framing kinds are refused by the device
+ * and never reach the code that parses a reply.
+ */
+static size_t applicable(const struct reply *r, enum kind *out, bool framing)
 {
 	size_t n = 0;
 	enum kind k;
 
-	for (k = K_LEN_SHORT; k <= K_ERR_WITH_BODY; k++)
-		out[n++] = k;
+	if (r->error || r->body == B_NONE || r->body == B_DATA)
+		framing = true;
+	if (framing) {
+		for (k = K_LEN_SHORT; k <= K_ERR_WITH_BODY; k++)
+			out[n++] = k;
+		out[n++] = K_UNIQUE_WRONG;
+		out[n++] = K_UNIQUE_DUP;
+		out[n++] = K_UNIQUE_STALE;
+		out[n++] = K_UNIQUE_INTR;
+	}
 	if (r->len)
 		out[n++] = K_BODY_RANDOM;
-	out[n++] = K_UNIQUE_WRONG;
-	out[n++] = K_UNIQUE_DUP;
-	out[n++] = K_UNIQUE_STALE;
-	out[n++] = K_UNIQUE_INTR;
 	if (r->error)
 		return n;
 	if (has_attr(r->body) || r->body == B_DIRENTPLUS) {
@@ -785,7 +794,7 @@ static void send_reply(struct server *s, const struct request *q, struct reply *
 		return;
 	}
 	stats.damaged++;
-	n = applicable(r, list);
+	n = applicable(r, list, chance(300));
 	k = list[rnd_below(n)];
 	/*
 	 * The root's attributes stay valid (mostly): see some_nodeid().
