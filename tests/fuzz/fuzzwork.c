@@ -9,7 +9,9 @@
  *
  *   fuzzwork [-d SECONDS] [-s SEED] [-t HANG_SECONDS] [-j WORKERS] MOUNTPOINT
  *
- * WORKERS processes (default 2) run at once, on the same names.
+ * WORKERS processes (default 2) run at once, on the same names; now and
+ * then the watchdog kills one with SIGKILL (wherever it is: waiting for
+ * a reply, perhaps) and starts another in its place.
  *
  * Output (stdout), after the run:
  *   fuzzwork: ops N, seconds S
@@ -82,10 +84,12 @@ static volatile sig_atomic_t in_mmap;
 
 static uint32_t rnd(uint32_t n)
 {
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return n ? (uint32_t)(rng % n) : 0;
+	uint64_t z = (rng += 0x9e3779b97f4a7c15ULL);	/* splitmix64 */
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	z ^= z >> 31;
+	return n ? (uint32_t)(z % n) : 0;
 }
 
 static const char *const static_paths[] = {
@@ -438,11 +442,10 @@ static void on_alarm(int sig)
 	(void)sig;
 }
 
-static void worker(unsigned int seconds)
+static void worker(time_t stop)
 {
 	struct sigaction sa = { .sa_handler = on_alarm };
 	struct itimerval it = { { 0, 13000 }, { 0, 13000 } };
-	time_t stop = time(NULL) + seconds;
 
 	/* no SA_RESTART: a signal can end a request early (INTERRUPT) */
 	sigaction(SIGALRM, &sa, NULL);
@@ -509,6 +512,36 @@ static void dump_stuck(pid_t pid, const struct shared *w)
 		fclose(f);
 }
 
+/* Start worker @w (its slot of counts), to run until @stop. */
+static pid_t start_worker(int w, time_t stop)
+{
+	uint64_t r = rng + rnd(1000000);
+	pid_t pid;
+
+	shm[w].cur_op = -1;
+	pid = fork();
+	if (!pid) {
+		sh = &shm[w];
+		rng = r ^ ((uint64_t)w << 32);
+		worker(stop);
+	}
+	return pid;
+}
+
+/* SIGKILL one worker; false when it is not gone within 10 s. */
+static bool kill_worker(pid_t pid)
+{
+	int tries;
+
+	kill(pid, SIGKILL);
+	for (tries = 0; tries < 200; tries++) {
+		if (waitpid(pid, NULL, WNOHANG) == pid)
+			return true;
+		usleep(50000);
+	}
+	return false;
+}
+
 /* Is worker @w stuck in one call for longer than @hang seconds? */
 static bool stuck(const struct shared *w, unsigned int hang)
 {
@@ -545,7 +578,8 @@ int main(int argc, char **argv)
 	int opt, status, rc = 0, workers = 2, w, running;
 	pid_t pids[MAX_WORKERS] = { 0 };
 	uint64_t seed = 1, ops = 0;
-	time_t t0 = time(NULL);
+	time_t t0 = time(NULL), next_kill = t0 + 1;
+	unsigned int killed = 0;
 
 	while ((opt = getopt(argc, argv, "d:s:t:j:")) != -1) {
 		switch (opt) {
@@ -564,16 +598,11 @@ int main(int argc, char **argv)
 		   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (shm == MAP_FAILED)
 		return perror("mmap"), 2;
+	rng = seed * 2654435761ULL + 1;
 	for (w = 0; w < workers; w++) {
-		shm[w].cur_op = -1;
-		pids[w] = fork();
+		pids[w] = start_worker(w, t0 + seconds);
 		if (pids[w] < 0)
 			return perror("fork"), 2;
-		if (!pids[w]) {
-			sh = &shm[w];
-			rng = (seed * 2654435761ULL + 1) ^ ((uint64_t)w << 32);
-			worker(seconds);
-		}
 	}
 	/* the watchdog: every call must end within @hang seconds */
 	for (running = workers; running && !rc; usleep(100000)) {
@@ -592,13 +621,31 @@ int main(int argc, char **argv)
 				rc = 3;
 			}
 		}
+		/* every 1-3 s, one worker dies wherever it is, another starts */
+		w = rnd(workers);
+		if (rc || !pids[w] || time(NULL) < next_kill ||
+		    time(NULL) >= t0 + (time_t)seconds - 1)
+			continue;
+		next_kill = time(NULL) + 1 + rnd(3);
+		if (!kill_worker(pids[w])) {
+			dump_stuck(pids[w], &shm[w]);
+			printf("fuzzwork: worker %d survives SIGKILL\n", w);
+			rc = 3;
+			continue;
+		}
+		killed++;
+		pids[w] = start_worker(w, t0 + seconds);
+		if (pids[w] < 0) {
+			pids[w] = 0;
+			running--;
+		}
 	}
 	if (!kill_all(pids, workers))
 		printf("fuzzwork: a worker survives SIGKILL\n");
 	for (w = 0; w < workers; w++)
 		ops += shm[w].ops;
-	printf("fuzzwork: ops %llu, seconds %ld\n", (unsigned long long)ops,
-	       (long)(time(NULL) - t0));
+	printf("fuzzwork: ops %llu, seconds %ld, workers killed %u\n",
+	       (unsigned long long)ops, (long)(time(NULL) - t0), killed);
 	report(workers);
 	return rc;
 usage:
