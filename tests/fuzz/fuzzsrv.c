@@ -46,7 +46,8 @@
 #include <sys/stat.h>
 #include <sys/uio.h>
 
-#include "fuse2pt_wire.h"
+#define RAW_PROG	"fuzzsrv"
+#include "testlib.h"
 
 #define REQ_BUF_SIZE	(1024 * 1024 + 4096)
 #define OUT_BUF_SIZE	(256 * 1024)
@@ -65,17 +66,13 @@
 #define MAX_LFS		0x7fffffffffffffffULL
 #define USAGE		"usage: fuzzsrv [-s SEED] [-r PERMILLE] [-g N] [-q] /dev/fd/N\n"
 
-/* ---- the PRNG: splitmix64, so a seed names a run ---- */
+/* ---- the PRNG: a seed names a run ---- */
 
 static __thread uint64_t rng_state;	/* the notifier has its own */
 
 static uint64_t rnd(void)
 {
-	uint64_t z = (rng_state += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
+	return splitmix64(&rng_state);
 }
 
 static uint32_t rnd_below(uint32_t n)
@@ -182,19 +179,6 @@ static struct {
 } stats;
 
 static bool quiet;
-
-static void log_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static void log_msg(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("fuzzsrv: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
 
 static const char *const op_names[64] = {
 	[FUSE_LOOKUP] = "LOOKUP", [FUSE_FORGET] = "FORGET",
@@ -440,12 +424,7 @@ static struct reply rep;
 static int write_msg(struct server *s, const struct fuse_out_header *oh,
 		     const void *body, size_t len)
 {
-	struct iovec iov[2] = {
-		{ (void *)oh, sizeof(*oh) },
-		{ (void *)body, len },
-	};
-
-	return writev(s->fd, iov, len ? 2 : 1) < 0 ? errno : 0;
+	return raw_write(s->fd, oh, body, len);
 }
 
 static void remember(uint64_t *ring, unsigned int *pos, uint64_t unique)
@@ -813,7 +792,7 @@ static void send_reply(struct server *s, const struct request *q, struct reply *
 		err = write_msg(s, &oh, r->buf, len);
 		count(k, write_msg(s, &oh, r->buf, len));
 		if (err)
-			log_msg("true reply to unique %llu refused: %s",
+			raw_log("true reply to unique %llu refused: %s",
 				(unsigned long long)oh.unique, strerror(err));
 		return;
 	case K_UNIQUE_WRONG:
@@ -1030,7 +1009,7 @@ static void notify_soon(struct server *s)
 	char token = 0;
 
 	if (write(s->notify_pipe[1], &token, 1) < 0 && errno != EAGAIN)
-		log_msg("notify pipe: %s", strerror(errno));
+		raw_log("notify pipe: %s", strerror(errno));
 }
 
 /* ---- operations ---- */
@@ -1684,7 +1663,7 @@ static void do_init(struct server *s, const struct request *q)
 	o.max_pages = 1 + rnd_below(64);
 	s->init_flags = offered & want;
 	s->initialized = true;
-	log_msg("INIT: kernel %u.%u, flags %#llx, max_write %u", in->major,
+	raw_log("INIT: kernel %u.%u, flags %#llx, max_write %u", in->major,
 		in->minor, (unsigned long long)s->init_flags, o.max_write);
 	send_plain(s, q->h.unique, 0, &o, sizeof(o));
 }
@@ -1863,19 +1842,19 @@ static void print_stats(void)
 {
 	int i;
 
-	log_msg("replies %lu / damaged %lu / rejected %lu / notify %lu / interrupts %lu",
+	raw_log("replies %lu / damaged %lu / rejected %lu / notify %lu / interrupts %lu",
 		stats.replies, stats.damaged, stats.rejected, stats.notify,
 		stats.interrupts);
 	for (i = 0; i < NR_KINDS; i++)
-		log_msg("kind %s sent %lu rejected %lu", kind_names[i],
+		raw_log("kind %s sent %lu rejected %lu", kind_names[i],
 			stats.kind_sent[i], stats.kind_rejected[i]);
 	for (i = 0; i < NR_NOTIFY; i++)
-		log_msg("notify-code %s%d sent %lu rejected %lu",
+		raw_log("notify-code %s%d sent %lu rejected %lu",
 			i == NR_NOTIFY - 1 ? ">=" : "", i, stats.notify_sent[i],
 			stats.notify_rejected[i]);
 	for (i = 0; i < 64; i++)
 		if (stats.op[i])
-			log_msg("op %s %lu", op_names[i] ? op_names[i] : "other",
+			raw_log("op %s %lu", op_names[i] ? op_names[i] : "other",
 				stats.op[i]);
 }
 
@@ -1893,24 +1872,14 @@ static int serve(struct server *s)
 			if (next < 0 || wait_input(s->fd, next))
 				break;
 		}
-		n = read(s->fd, req_buf, sizeof(req_buf));
-		if (n < 0) {
-			if (errno == EINTR || errno == ENOENT || errno == EAGAIN)
-				continue;
-			if (errno == ENODEV)
-				return 0;
-			log_msg("read: %s", strerror(errno));
-			return 1;
-		}
-		if ((size_t)n < sizeof(*h) || h->len != (size_t)n) {
-			log_msg("malformed request: %zd bytes", n);
-			return 1;
-		}
+		n = raw_read(s->fd, req_buf, sizeof(req_buf));
+		if (n <= 0)
+			return n < 0;
 		q.h = *h;
 		q.arg = req_buf + sizeof(*h);
 		q.arglen = n - sizeof(*h);
 		if (!quiet)
-			log_msg("%s unique %llu nodeid %llu",
+			raw_log("%s unique %llu nodeid %llu",
 				h->opcode < 64 && op_names[h->opcode] ? op_names[h->opcode] : "other",
 				(unsigned long long)h->unique,
 				(unsigned long long)h->nodeid);
@@ -1925,20 +1894,6 @@ static int serve(struct server *s)
 		if (chance(100))
 			run_deferred(s, false);
 	}
-}
-
-static int parse_fd(const char *path)
-{
-	const char *prefix = "/dev/fd/";
-	char *end;
-	long fd;
-
-	if (strncmp(path, prefix, strlen(prefix)) != 0)
-		return -1;
-	fd = strtol(path + strlen(prefix), &end, 10);
-	if (*end || end == path + strlen(prefix) || fd < 0 || fd > 65535)
-		return -1;
-	return (int)fd;
 }
 
 int main(int argc, char **argv)
@@ -1960,7 +1915,7 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (optind != argc - 1 || (s.fd = parse_fd(argv[optind])) < 0) {
+	if (optind != argc - 1 || (s.fd = raw_parse_fd(argv[optind])) < 0) {
 		fprintf(stderr, USAGE);
 		return 2;
 	}
@@ -1971,10 +1926,10 @@ int main(int argc, char **argv)
 	if (pipe2(s.notify_pipe, O_NONBLOCK) < 0 ||
 	    fcntl(s.notify_pipe[0], F_SETFL, 0) < 0 ||
 	    pthread_create(&thread, NULL, notifier, &s)) {
-		log_msg("cannot start the notifier thread");
+		raw_log("cannot start the notifier thread");
 		return 1;
 	}
-	log_msg("seed %llu, %u damaged replies per thousand",
+	raw_log("seed %llu, %u damaged replies per thousand",
 		(unsigned long long)seed, s.rate);
 	rc = serve(&s);
 	pthread_mutex_lock(&stats_lock);

@@ -42,6 +42,8 @@
 #include <sys/wait.h>
 #include <sys/xattr.h>
 
+#include "testlib.h"
+
 #define NR_RESULTS	140	/* errno values, then the extra results */
 #define R_OK_		0
 #define R_SIGBUS	136
@@ -84,12 +86,7 @@ static volatile sig_atomic_t in_mmap;
 
 static uint32_t rnd(uint32_t n)
 {
-	uint64_t z = (rng += 0x9e3779b97f4a7c15ULL);	/* splitmix64 */
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	z ^= z >> 31;
-	return n ? (uint32_t)(z % n) : 0;
+	return n ? (uint32_t)(splitmix64(&rng) % n) : 0;
 }
 
 static const char *const static_paths[] = {

@@ -47,7 +47,8 @@
 #include <sys/stat.h>
 #include <sys/uio.h>
 
-#include "fuse2pt_wire.h"
+#define RAW_PROG	"rawbad"
+#include "testlib.h"
 
 #define MAX_WRITE	(128 * 1024)
 #define REQ_BUF_SIZE	(1024 * 1024 + 4096)
@@ -112,21 +113,6 @@ static bool is_mode(const char *m)
 	return strcmp(srv.mode, m) == 0;
 }
 
-static void log_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static void log_msg(const char *fmt, ...)
-{
-	va_list ap;
-
-	flockfile(stderr);
-	fputs("rawbad: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	funlockfile(stderr);
-}
-
 static const char *errno_name(int err)
 {
 	switch (err) {
@@ -183,14 +169,7 @@ static const char *opcode_name(uint32_t op)
 static int write_msg(const struct fuse_out_header *oh, const void *arg,
 		     size_t arglen)
 {
-	struct iovec iov[2] = {
-		{ (void *)oh, sizeof(*oh) },
-		{ (void *)arg, arglen },
-	};
-
-	if (writev(srv.fd, iov, arglen ? 2 : 1) < 0)
-		return errno;
-	return 0;
+	return raw_write(srv.fd, oh, arg, arglen);
 }
 
 static void reply(const struct request *r, int error, const void *arg,
@@ -204,7 +183,7 @@ static void reply(const struct request *r, int error, const void *arg,
 	int err = write_msg(&oh, arg, arglen);
 
 	if (err)
-		log_msg("reply to %s unique %llu failed: %s",
+		raw_log("reply to %s unique %llu failed: %s",
 			opcode_name(r->h->opcode),
 			(unsigned long long)r->h->unique, errno_name(err));
 }
@@ -224,7 +203,7 @@ static void bad_reply(const char *label, const struct request *r,
 	};
 	int err = write_msg(&oh, arg, arglen);
 
-	log_msg("bad-write %s: %s%s", label, err ? "rejected " : "accepted",
+	raw_log("bad-write %s: %s%s", label, err ? "rejected " : "accepted",
 		err ? errno_name(err) : "");
 }
 
@@ -244,15 +223,15 @@ static void forget_one(uint64_t nodeid, uint64_t nlookup)
 {
 	pthread_mutex_lock(&state_lock);
 	if (nodeid > MAX_NODEID || !handed[nodeid]) {
-		log_msg("forget-unknown %llu", (unsigned long long)nodeid);
+		raw_log("forget-unknown %llu", (unsigned long long)nodeid);
 	} else {
 		forgotten[nodeid] += nlookup;
 		if (forgotten[nodeid] > handed[nodeid])
-			log_msg("forget-over %llu", (unsigned long long)nodeid);
+			raw_log("forget-over %llu", (unsigned long long)nodeid);
 	}
 	pthread_mutex_unlock(&state_lock);
 	if (srv.verbose)
-		log_msg("forget %llu %llu", (unsigned long long)nodeid,
+		raw_log("forget %llu %llu", (unsigned long long)nodeid,
 			(unsigned long long)nlookup);
 }
 
@@ -400,7 +379,7 @@ static void do_init(const struct request *r)
 	size_t len;
 
 	if (r->arglen < 2 * sizeof(uint32_t) || in->major != 7) {
-		log_msg("INIT: unexpected request (len %zu)", r->arglen);
+		raw_log("INIT: unexpected request (len %zu)", r->arglen);
 		reply_err(r, EPROTO);
 		return;
 	}
@@ -411,7 +390,7 @@ static void do_init(const struct request *r)
 		out.max_readahead = in->max_readahead;
 		out.flags = in->flags & FUSE_DO_READDIRPLUS;
 		if (!(in->flags & FUSE_DO_READDIRPLUS))
-			log_msg("INIT: kernel does not offer FUSE_DO_READDIRPLUS");
+			raw_log("INIT: kernel does not offer FUSE_DO_READDIRPLUS");
 	}
 	out.max_write = MAX_WRITE;
 	out.time_gran = 1;
@@ -729,7 +708,7 @@ static void notify(const char *label, int code, const void *arg, size_t len)
 	};
 	int err = write_msg(&oh, arg, len);
 
-	log_msg("notify %s: %s%s", label, err ? "rejected " : "accepted",
+	raw_log("notify %s: %s%s", label, err ? "rejected " : "accepted",
 		err ? errno_name(err) : "");
 }
 
@@ -772,12 +751,12 @@ static void ctl_command(const char *cmd)
 		pthread_mutex_lock(&state_lock);
 		bumped = true;
 		pthread_mutex_unlock(&state_lock);
-		log_msg("ctl bump: done");
+		raw_log("ctl bump: done");
 	} else if (!strcmp(cmd, "rename")) {
 		pthread_mutex_lock(&state_lock);
 		renamed = true;
 		pthread_mutex_unlock(&state_lock);
-		log_msg("ctl rename: done");
+		raw_log("ctl rename: done");
 	} else if (!strcmp(cmd, "inval-inode-good")) {
 		notify(cmd, FUSE_NOTIFY_INVAL_INODE, &ii, sizeof(ii));
 	} else if (!strcmp(cmd, "inval-inode-short")) {
@@ -802,7 +781,7 @@ static void ctl_command(const char *cmd)
 			code = FUSE_NOTIFY_DELETE;
 			what = cmd + 7;
 		} else {
-			log_msg("ctl %s: unknown command", cmd);
+			raw_log("ctl %s: unknown command", cmd);
 			return;
 		}
 		/* the target is "old" (cached) unless the command says otherwise */
@@ -834,7 +813,7 @@ static void ctl_command(const char *cmd)
 		} else if (!strcmp(what, "parent-not-dir")) {
 			n = entry_msg(buf, code, FILE_ID, OLD_ID, "old", 3, 3, true);
 		} else {
-			log_msg("ctl %s: unknown command", cmd);
+			raw_log("ctl %s: unknown command", cmd);
 			return;
 		}
 		notify(cmd, code, buf, n);
@@ -851,7 +830,7 @@ static void *ctl_thread(void *arg)
 		FILE *f = fopen(path, "r");
 
 		if (!f) {
-			log_msg("ctl: cannot open %s: %s", path, strerror(errno));
+			raw_log("ctl: cannot open %s: %s", path, strerror(errno));
 			return NULL;
 		}
 		while (fgets(line, sizeof(line), f)) {
@@ -914,11 +893,11 @@ static void summary(void)
 	size_t i;
 
 	for (i = 0; i < sizeof(counted) / sizeof(counted[0]); i++)
-		log_msg("count %s %lu", opcode_name(counted[i]), op_count[counted[i]]);
+		raw_log("count %s %lu", opcode_name(counted[i]), op_count[counted[i]]);
 	pthread_mutex_lock(&state_lock);
 	for (i = 0; i <= MAX_NODEID; i++)
 		if (handed[i])
-			log_msg("balance %zu %lu %lu", i, handed[i], forgotten[i]);
+			raw_log("balance %zu %lu %lu", i, handed[i], forgotten[i]);
 	pthread_mutex_unlock(&state_lock);
 }
 
@@ -927,25 +906,15 @@ static int serve(void)
 	for (;;) {
 		const struct fuse_in_header *h = (const void *)req_buf;
 		struct request r;
-		ssize_t n = read(srv.fd, req_buf, sizeof(req_buf));
+		ssize_t n = raw_read(srv.fd, req_buf, sizeof(req_buf));
 
-		if (n < 0) {
-			if (errno == EINTR || errno == ENOENT || errno == EAGAIN)
-				continue;
-			if (errno == ENODEV)
-				return 0;
-			log_msg("read: %s", strerror(errno));
-			return 1;
-		}
-		if ((size_t)n < sizeof(*h) || h->len != (size_t)n) {
-			log_msg("malformed request: read %zd bytes", n);
-			return 1;
-		}
+		if (n <= 0)
+			return n < 0;
 		r.h = h;
 		r.arg = req_buf + sizeof(*h);
 		r.arglen = n - sizeof(*h);
 		if (srv.verbose)
-			log_msg("%s(%u) unique %llu nodeid %llu len %u",
+			raw_log("%s(%u) unique %llu nodeid %llu len %u",
 				opcode_name(h->opcode), h->opcode,
 				(unsigned long long)h->unique,
 				(unsigned long long)h->nodeid, h->len);
@@ -957,9 +926,7 @@ static int serve(void)
 int main(int argc, char **argv)
 {
 	const char *ctl = getenv("RAWBAD_CTL");
-	char *end;
 	size_t i;
-	long fd;
 	int rc;
 
 	if (argc == 2 && strcmp(argv[1], "--list") == 0) {
@@ -975,26 +942,22 @@ int main(int argc, char **argv)
 		if (strcmp(argv[1], mode_names[i]) == 0)
 			break;
 	if (i == NR_MODES) {
-		log_msg("unknown mode '%s'", argv[1]);
+		raw_log("unknown mode '%s'", argv[1]);
 		return 2;
 	}
 	srv.mode = mode_names[i];
 	srv.verbose = getenv("RAWBAD_VERBOSE") != NULL;
-	if (strncmp(argv[2], "/dev/fd/", 8) != 0)
-		return 2;
-	errno = 0;
-	fd = strtol(argv[2] + 8, &end, 10);
-	if (errno || *end || end == argv[2] + 8 || fd < 0 || fd > 65535) {
-		log_msg("last argument must be /dev/fd/N, not '%s'", argv[2]);
+	srv.fd = raw_parse_fd(argv[2]);
+	if (srv.fd < 0) {
+		raw_log("last argument must be /dev/fd/N, not '%s'", argv[2]);
 		return 2;
 	}
-	srv.fd = fd;
 	setvbuf(stderr, NULL, _IOLBF, 0);
 	if (ctl) {
 		pthread_t t;
 
 		if (pthread_create(&t, NULL, ctl_thread, (void *)ctl) != 0) {
-			log_msg("cannot start the control thread");
+			raw_log("cannot start the control thread");
 			return 1;
 		}
 		pthread_detach(t);
