@@ -892,7 +892,7 @@ static void reply_ok(struct server *s, const struct request *q, enum body b,
 static size_t notify_body(unsigned int code, unsigned char *buf, size_t max)
 {
 	size_t len = rnd_below(chance(800) ? 64 : (uint32_t)max);
-	const char *names[] = { "hello", "big", "sub", "w", "a", "x", "" };
+	const char *names[] = { "hello", "big", "sub", "w", "a", "deep", "f1", "d0", "" };
 	const char *name = names[rnd_below(sizeof(names) / sizeof(names[0]))];
 
 	rnd_fill(buf, max < 512 ? max : 512);
@@ -914,7 +914,10 @@ static size_t notify_body(unsigned int code, unsigned char *buf, size_t max)
 			sizeof(struct fuse_notify_delete_out) :
 			sizeof(struct fuse_notify_inval_entry_out);
 		uint32_t nl = (uint32_t)strlen(name);
-		uint64_t parent = chance(700) ? some_nodeid() : rnd_evil64();
+		/* the tree's directories: /, /sub, /sub/deep, /w */
+		static const uint64_t dirs[] = { 1, 7, 9, 12 };
+		uint64_t parent = chance(600) ? dirs[rnd_below(4)] :
+				  chance(500) ? some_nodeid() : rnd_evil64();
 
 		if (code == FUSE_NOTIFY_DELETE) {
 			struct fuse_notify_delete_out *o = (void *)buf;
