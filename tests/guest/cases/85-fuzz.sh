@@ -96,15 +96,19 @@ bounded() {
 	return 1
 }
 
-# The shell tools, over and over until the file $1 disappears.
+# The shell tools, over and over until the file $1 disappears.  Runs in
+# the background: a hang is reported in the file $2 (this subshell's
+# failures do not reach the test).
 tools_loop() {
-	local stop=$1
+	local stop=$1 out=$2
 	while [ -e "$stop" ]; do
-		bounded 30 ls -lR "$MNT" || return
-		bounded 30 find "$MNT" -type f -exec cat {} + || return
-		bounded 30 stat "$MNT/hello" "$MNT/sub/up" "$MNT/w" || return
-		bounded 30 readlink "$MNT/link" "$MNT/sub/up" || return
-		bounded 30 md5sum "$MNT/big" || return
+		bounded 30 ls -lR "$MNT" &&
+		bounded 30 find "$MNT" -type f -exec cat {} + &&
+		bounded 30 stat "$MNT/hello" "$MNT/sub/up" "$MNT/w" &&
+		bounded 30 readlink "$MNT/link" "$MNT/sub/up" &&
+		bounded 30 md5sum "$MNT/big" && continue
+		echo "$_t_reason" > "$out"
+		return
 	done
 }
 
@@ -136,12 +140,14 @@ fuzz_seed() {	# TYPE SEED
 	t_mount "$type" "$MNT" fuzzsrv -s "$seed" -r "$rate" -g 40 -q || return 1
 	log=${_t_srv_log[$MNT]}
 	touch "$stop"
-	tools_loop "$stop" & tpid=$!
+	rm -f "$T_WORK/tools-hang"
+	tools_loop "$stop" "$T_WORK/tools-hang" & tpid=$!
 	"$T_BIN/fuzzwork" -d "$FUZZ_SECONDS" -s "$seed" -t "$FUZZ_HANG" -j "$FUZZ_JOBS" "$MNT" > "$wout" 2>&1 & wpid=$!
 	wait "$wpid"
 	rc=$?
 	rm -f "$stop"
 	wait "$tpid"
+	[ ! -s "$T_WORK/tools-hang" ] || _t_mark_fail "shell tools: $(cat "$T_WORK/tools-hang")"
 	if [ "$rc" != 0 ]; then
 		_t_mark_fail "fuzzwork exited $rc: $(grep -E 'HANG|died|survives' "$wout" | head -n 3 | tr '\n' ' ')"
 		grep '^fuzzwork:   ' "$wout"
