@@ -64,6 +64,12 @@
 #define DEFER_MAX	8		/* requests held back at a time */
 #define DEFER_ARG	4096
 #define MAX_LFS		0x7fffffffffffffffULL
+/*
+ * Per thousand: how often the root's type may go wrong or an entry may
+ * name the root.  Either makes the root bad for good (in stock fuse too),
+ * after which the rest of the run only sees EIO.
+ */
+#define ROOT_DAMAGE	2
 #define USAGE		"usage: fuzzsrv [-s SEED] [-r PERMILLE] [-g N] [-q] /dev/fd/N\n"
 
 /* ---- the PRNG: a seed names a run ---- */
@@ -490,7 +496,7 @@ static uint64_t entry_nodeid(void)
 {
 	uint64_t id = chance(400) ? some_nodeid() : rnd_evil64();
 
-	return id == FUSE_ROOT_ID && !chance(20) ? 2 : id;
+	return id == FUSE_ROOT_ID && !chance(ROOT_DAMAGE) ? 2 : id;
 }
 
 static void damage_attr(struct fuse_attr *a, enum kind k)
@@ -780,7 +786,7 @@ static void send_reply(struct server *s, const struct request *q, struct reply *
 	 * Also in stock fuse, one invalid type or size makes it bad for good.
 	 */
 	if ((k == K_ATTR_MODE || k == K_ATTR_SIZE || k == K_BODY_RANDOM) &&
-	    q->h.nodeid == FUSE_ROOT_ID && r->body == B_ATTR && !chance(20))
+	    q->h.nodeid == FUSE_ROOT_ID && r->body == B_ATTR && !chance(ROOT_DAMAGE))
 		k = K_ATTR_MISC;
 	len = r->error ? 0 : r->len;
 	oh.unique = q->h.unique;
