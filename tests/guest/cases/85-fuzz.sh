@@ -80,19 +80,24 @@ slab_report() {	# BEFORE AFTER
 # ---- bounded commands ----
 
 # bounded SECS CMD...: CMD must end within SECS; otherwise it is a hang
-# (its state and kernel stack are shown, the test fails).
+# (the state and kernel stack of each of its processes are shown, the
+# test fails).  CMD runs in a session of its own, killed as a whole.
 bounded() {
-	local secs=$1 pid n
+	local secs=$1 pid n p
 	shift
-	"$@" > /dev/null 2>&1 &
+	setsid "$@" > /dev/null 2>&1 &
 	pid=$!
 	for ((n = secs * 10; n > 0; n--)); do
 		_t_gone "$pid" && { wait "$pid" 2>/dev/null; return 0; }
 		sleep 0.1
 	done
-	_t_mark_fail "hang: '$*' still running after ${secs}s ($(awk '/^State:/ { print $2 }' /proc/$pid/status 2>/dev/null))"
-	cat "/proc/$pid/stack" 2>/dev/null | sed 's/^/  | /'
-	kill -KILL "$pid" 2>/dev/null
+	_t_mark_fail "hang: '$*' still running after ${secs}s: $(ps -o pid=,stat=,wchan:24=,args= -s "$pid" | tr -s ' ' | tr '\n' ';')"
+	for p in $(ps -o pid= -s "$pid"); do
+		echo "  | stack of $p:"
+		sed 's/^/  |   /' "/proc/$p/stack" 2>/dev/null
+	done
+	kill -KILL -- "-$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
 	return 1
 }
 
@@ -103,14 +108,18 @@ tools_loop() {
 	local stop=$1 out=$2
 	while [ -e "$stop" ]; do
 		bounded 30 ls -lR "$MNT" &&
-		bounded 30 find "$MNT" -type f -exec cat {} + &&
+		bounded 30 find "$MNT" -type f -exec sh -c "$READ_ALL" - {} + &&
 		bounded 30 stat "$MNT/hello" "$MNT/sub/up" "$MNT/w" &&
 		bounded 30 readlink "$MNT/link" "$MNT/sub/up" &&
-		bounded 30 md5sum "$MNT/big" && continue
+		bounded 30 sh -c "$READ_ALL" - "$MNT/big" "$MNT/hello" && continue
 		echo "$_t_reason" > "$out"
 		return
 	done
 }
+
+# Read each file named.  Damaged attributes may turn a file into a FIFO,
+# whose open would wait for a writer: O_NONBLOCK (no effect on files).
+READ_ALL='for f; do dd if="$f" of=/dev/null iflag=nonblock bs=64k status=none; done'
 
 d_state() {
 	ps -eo stat=,pid=,comm= | awk '$1 ~ /^D/'
