@@ -9,6 +9,8 @@
 #
 # Environment:
 #   FUSE2PT_ONLY=GLOB             run only guest cases whose name matches
+#   FUSE2PT_LONG=1                long runs of the cases that have them (85-fuzz:
+#                                 >= 100,000 replies); raise FUSE2PT_KERNEL_TIMEOUT
 #   FUSE2PT_ACCEL=kvm|tcg         skip the accelerator probe
 #   FUSE2PT_KERNEL_TIMEOUT=SECS   host-side limit per kernel (2700)
 #   FUSE2PT_CACHE, FUSE2PT_WORK   cache and build directories
@@ -132,7 +134,8 @@ for t in "${TAGS[@]}"; do
 	log "booting $t ($(kver_of "$t")) with the test cases${FUSE2PT_ONLY:+ matching '$FUSE2PT_ONLY'}"
 	BOOT_RC=0
 	stage "boot-$t" vm_boot "$(vmlinuz_of "$t")" "$WORK/$t/run.img" "$WORK/$t/vm" "$KERNEL_TIMEOUT" \
-		"fuse2pt.tag=$t" ${FUSE2PT_ONLY:+"fuse2pt.only=$FUSE2PT_ONLY"} || BOOT_RC=$?
+		"fuse2pt.tag=$t" ${FUSE2PT_ONLY:+"fuse2pt.only=$FUSE2PT_ONLY"} \
+		${FUSE2PT_LONG:+"fuse2pt.long=$FUSE2PT_LONG"} || BOOT_RC=$?
 	parse_kernel "$t"
 done
 

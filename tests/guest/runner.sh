@@ -7,7 +7,8 @@
 # removed, and (as CASE:dmesg) that the kernel logged nothing bad.
 # fuse2pt is loaded again before the next case.
 #
-# A case may set its timeout with a line "# timeout: SECONDS".
+# A case may set its timeout with a line "# timeout: SECONDS", and the
+# one of its long run (FUSE2PT_LONG set) with "# timeout-long: SECONDS".
 
 T_RESULTS=${T_RESULTS:-/dev/ttyS1}
 MOD=/opt/fuse2pt/mod/fuse2pt.ko
@@ -92,6 +93,9 @@ kill_session() {
 run_case() {
 	local file=$1 name=$2 tmo pid waited=0 limit rc
 	tmo=$(sed -n 's/^# *timeout: *\([0-9]\+\).*/\1/p' "$file" | head -n1)
+	if [ -n "${FUSE2PT_LONG:-}" ]; then
+		tmo=$(sed -n 's/^# *timeout-long: *\([0-9]\+\).*/\1/p' "$file" | head -n1 | grep . || echo "$tmo")
+	fi
 	tmo=${tmo:-$CASE_TIMEOUT}
 	limit=$((tmo * 10))
 	T_CASE=$name setsid bash "$file" &

@@ -131,7 +131,8 @@ build_progs() {
 	local d=$CHROOT$CBUILD/progs f n rc=0 want dir
 	rm -rf "${d:?}" "${WORK:?}/bin" "${WORK:?}/lib"
 	mkdir -p "$d/src/progs" "$d/src/include" "$WORK/bin" "$WORK/lib"
-	cp "$TOP"/include/*.h "$d/src/include/" 2>/dev/null || true
+	# the module's wire header, and what the test programs share
+	cp "$TOP"/include/*.h "$TOP"/tests/include/*.h "$d/src/include/" 2>/dev/null || true
 	for want in tests/servers tools; do
 		if ! ls "$TOP/$want"/*.c >/dev/null 2>&1; then
 			log "!!!!!!!! no $want/*.c yet: those programs are not built (cases needing them will fail) !!!!!!!!"

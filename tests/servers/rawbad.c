@@ -60,7 +60,8 @@
 #include <sys/uio.h>
 #include <poll.h>
 
-#include "fuse2pt_wire.h"
+#define RAW_PROG	"rawbad"
+#include "testlib.h"
 
 #define MAX_WRITE	(128 * 1024)
 #define REQ_BUF_SIZE	(1024 * 1024 + 4096)
@@ -131,21 +132,6 @@ static bool is_mode(const char *m)
 	return strcmp(srv.mode, m) == 0;
 }
 
-static void log_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static void log_msg(const char *fmt, ...)
-{
-	va_list ap;
-
-	flockfile(stderr);
-	fputs("rawbad: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	funlockfile(stderr);
-}
-
 static const char *errno_name(int err)
 {
 	switch (err) {
@@ -205,14 +191,7 @@ static const char *opcode_name(uint32_t op)
 static int write_msg(const struct fuse_out_header *oh, const void *arg,
 		     size_t arglen)
 {
-	struct iovec iov[2] = {
-		{ (void *)oh, sizeof(*oh) },
-		{ (void *)arg, arglen },
-	};
-
-	if (writev(srv.fd, iov, arglen ? 2 : 1) < 0)
-		return errno;
-	return 0;
+	return raw_write(srv.fd, oh, arg, arglen);
 }
 
 static void reply(const struct request *r, int error, const void *arg,
@@ -226,7 +205,7 @@ static void reply(const struct request *r, int error, const void *arg,
 	int err = write_msg(&oh, arg, arglen);
 
 	if (err)
-		log_msg("reply to %s unique %llu failed: %s",
+		raw_log("reply to %s unique %llu failed: %s",
 			opcode_name(r->h->opcode),
 			(unsigned long long)r->h->unique, errno_name(err));
 }
@@ -246,7 +225,7 @@ static void bad_reply(const char *label, const struct request *r,
 	};
 	int err = write_msg(&oh, arg, arglen);
 
-	log_msg("bad-write %s: %s%s", label, err ? "rejected " : "accepted",
+	raw_log("bad-write %s: %s%s", label, err ? "rejected " : "accepted",
 		err ? errno_name(err) : "");
 }
 
@@ -266,15 +245,15 @@ static void forget_one(uint64_t nodeid, uint64_t nlookup)
 {
 	pthread_mutex_lock(&state_lock);
 	if (nodeid > MAX_NODEID || !handed[nodeid]) {
-		log_msg("forget-unknown %llu", (unsigned long long)nodeid);
+		raw_log("forget-unknown %llu", (unsigned long long)nodeid);
 	} else {
 		forgotten[nodeid] += nlookup;
 		if (forgotten[nodeid] > handed[nodeid])
-			log_msg("forget-over %llu", (unsigned long long)nodeid);
+			raw_log("forget-over %llu", (unsigned long long)nodeid);
 	}
 	pthread_mutex_unlock(&state_lock);
 	if (srv.verbose)
-		log_msg("forget %llu %llu", (unsigned long long)nodeid,
+		raw_log("forget %llu %llu", (unsigned long long)nodeid,
 			(unsigned long long)nlookup);
 }
 
@@ -422,7 +401,7 @@ static void do_init(const struct request *r)
 	size_t len;
 
 	if (r->arglen < 2 * sizeof(uint32_t) || in->major != 7) {
-		log_msg("INIT: unexpected request (len %zu)", r->arglen);
+		raw_log("INIT: unexpected request (len %zu)", r->arglen);
 		reply_err(r, EPROTO);
 		return;
 	}
@@ -433,7 +412,7 @@ static void do_init(const struct request *r)
 		out.max_readahead = in->max_readahead;
 		out.flags = in->flags & FUSE_DO_READDIRPLUS;
 		if (!(in->flags & FUSE_DO_READDIRPLUS))
-			log_msg("INIT: kernel does not offer FUSE_DO_READDIRPLUS");
+			raw_log("INIT: kernel does not offer FUSE_DO_READDIRPLUS");
 	}
 	out.max_write = MAX_WRITE;
 	out.time_gran = 1;
@@ -777,7 +756,7 @@ static int do_ioctl(const struct request *r)
 		return ENOSYS;
 	if (r->arglen < sizeof(*in) || r->arglen != sizeof(*in) + in->in_size)
 		return EINVAL;
-	log_msg("ioctl %u in=%u out=%u flags=%#x", _IOC_NR(in->cmd),
+	raw_log("ioctl %u in=%u out=%u flags=%#x", _IOC_NR(in->cmd),
 		in->in_size, in->out_size, in->flags);
 	if (_IOC_TYPE(in->cmd) != 'T')
 		return EINVAL;
@@ -816,7 +795,7 @@ static int do_ioctl(const struct request *r)
 	case IOC_ERROR_RANGE:
 		oh.len = sizeof(oh);
 		oh.error = -600;
-		log_msg("bad-write ioctl-error-600: %s",
+		raw_log("bad-write ioctl-error-600: %s",
 			write_msg(&oh, NULL, 0) ? "rejected" : "accepted");
 		reply_err(r, EPERM);
 		return 0;
@@ -843,7 +822,7 @@ static int do_poll(const struct request *r)
 		return ENOSYS;
 	if (r->arglen != sizeof(*in))
 		return EINVAL;
-	log_msg("poll flags=%#x events=%#x", in->flags, in->events);
+	raw_log("poll flags=%#x events=%#x", in->flags, in->events);
 	pthread_mutex_lock(&state_lock);
 	if (in->flags & FUSE_POLL_SCHEDULE_NOTIFY)
 		poll_kh = in->kh;
@@ -866,7 +845,7 @@ static void notify(const char *label, int code, const void *arg, size_t len)
 	};
 	int err = write_msg(&oh, arg, len);
 
-	log_msg("notify %s: %s%s", label, err ? "rejected " : "accepted",
+	raw_log("notify %s: %s%s", label, err ? "rejected " : "accepted",
 		err ? errno_name(err) : "");
 }
 
@@ -914,7 +893,7 @@ static void ctl_poll(const char *cmd)
 	pthread_mutex_unlock(&state_lock);
 	if (!strcmp(cmd, "poll-ready") || !strcmp(cmd, "poll-stale")) {
 		if (!w.kh)
-			log_msg("notify %s: no handle to wake (no POLL asked for one)", cmd);
+			raw_log("notify %s: no handle to wake (no POLL asked for one)", cmd);
 		notify(cmd, FUSE_NOTIFY_POLL, &w, sizeof(w));
 	} else if (!strcmp(cmd, "poll-garbage")) {
 		w.kh ^= 0xdeadbeef00000000ULL | 0x5a5a;
@@ -925,7 +904,7 @@ static void ctl_poll(const char *cmd)
 	} else if (!strcmp(cmd, "poll-short")) {
 		notify(cmd, FUSE_NOTIFY_POLL, &w, 4);
 	} else {
-		log_msg("ctl %s: unknown command", cmd);
+		raw_log("ctl %s: unknown command", cmd);
 	}
 }
 
@@ -1036,7 +1015,7 @@ static void do_notify_reply(const struct request *r)
 	size_t i, n;
 
 	if (r->arglen < sizeof(*in) || r->arglen - sizeof(*in) != in->size) {
-		log_msg("notify-reply unique %llu malformed: %zu bytes",
+		raw_log("notify-reply unique %llu malformed: %zu bytes",
 			(unsigned long long)r->h->unique, r->arglen);
 		return;
 	}
@@ -1047,7 +1026,7 @@ static void do_notify_reply(const struct request *r)
 		text[i] = c == '\n' ? '|' : (c >= ' ' && c < 127 ? c : '?');
 	}
 	text[n] = '\0';
-	log_msg("notify-reply unique %llu nodeid %llu offset %llu size %u data %s",
+	raw_log("notify-reply unique %llu nodeid %llu offset %llu size %u data %s",
 		(unsigned long long)r->h->unique,
 		(unsigned long long)r->h->nodeid,
 		(unsigned long long)in->offset, in->size, text);
@@ -1069,12 +1048,12 @@ static void ctl_command(const char *cmd)
 		pthread_mutex_lock(&state_lock);
 		bumped = true;
 		pthread_mutex_unlock(&state_lock);
-		log_msg("ctl bump: done");
+		raw_log("ctl bump: done");
 	} else if (!strcmp(cmd, "rename")) {
 		pthread_mutex_lock(&state_lock);
 		renamed = true;
 		pthread_mutex_unlock(&state_lock);
-		log_msg("ctl rename: done");
+		raw_log("ctl rename: done");
 	} else if (!strcmp(cmd, "inval-inode-good")) {
 		notify(cmd, FUSE_NOTIFY_INVAL_INODE, &ii, sizeof(ii));
 	} else if (!strcmp(cmd, "inval-inode-short")) {
@@ -1099,7 +1078,7 @@ static void ctl_command(const char *cmd)
 			code = FUSE_NOTIFY_DELETE;
 			what = cmd + 7;
 		} else {
-			log_msg("ctl %s: unknown command", cmd);
+			raw_log("ctl %s: unknown command", cmd);
 			return;
 		}
 		/* the target is "old" (cached) unless the command says otherwise */
@@ -1131,7 +1110,7 @@ static void ctl_command(const char *cmd)
 		} else if (!strcmp(what, "parent-not-dir")) {
 			n = entry_msg(buf, code, FILE_ID, OLD_ID, "old", 3, 3, true);
 		} else {
-			log_msg("ctl %s: unknown command", cmd);
+			raw_log("ctl %s: unknown command", cmd);
 			return;
 		}
 		notify(cmd, code, buf, n);
@@ -1148,7 +1127,7 @@ static void *ctl_thread(void *arg)
 		FILE *f = fopen(path, "r");
 
 		if (!f) {
-			log_msg("ctl: cannot open %s: %s", path, strerror(errno));
+			raw_log("ctl: cannot open %s: %s", path, strerror(errno));
 			return NULL;
 		}
 		while (fgets(line, sizeof(line), f)) {
@@ -1216,11 +1195,11 @@ static void summary(void)
 	size_t i;
 
 	for (i = 0; i < sizeof(counted) / sizeof(counted[0]); i++)
-		log_msg("count %s %lu", opcode_name(counted[i]), op_count[counted[i]]);
+		raw_log("count %s %lu", opcode_name(counted[i]), op_count[counted[i]]);
 	pthread_mutex_lock(&state_lock);
 	for (i = 0; i <= MAX_NODEID; i++)
 		if (handed[i])
-			log_msg("balance %zu %lu %lu", i, handed[i], forgotten[i]);
+			raw_log("balance %zu %lu %lu", i, handed[i], forgotten[i]);
 	pthread_mutex_unlock(&state_lock);
 }
 
@@ -1229,25 +1208,15 @@ static int serve(void)
 	for (;;) {
 		const struct fuse_in_header *h = (const void *)req_buf;
 		struct request r;
-		ssize_t n = read(srv.fd, req_buf, sizeof(req_buf));
+		ssize_t n = raw_read(srv.fd, req_buf, sizeof(req_buf));
 
-		if (n < 0) {
-			if (errno == EINTR || errno == ENOENT || errno == EAGAIN)
-				continue;
-			if (errno == ENODEV)
-				return 0;
-			log_msg("read: %s", strerror(errno));
-			return 1;
-		}
-		if ((size_t)n < sizeof(*h) || h->len != (size_t)n) {
-			log_msg("malformed request: read %zd bytes", n);
-			return 1;
-		}
+		if (n <= 0)
+			return n < 0;
 		r.h = h;
 		r.arg = req_buf + sizeof(*h);
 		r.arglen = n - sizeof(*h);
 		if (srv.verbose)
-			log_msg("%s(%u) unique %llu nodeid %llu len %u",
+			raw_log("%s(%u) unique %llu nodeid %llu len %u",
 				opcode_name(h->opcode), h->opcode,
 				(unsigned long long)h->unique,
 				(unsigned long long)h->nodeid, h->len);
@@ -1259,9 +1228,7 @@ static int serve(void)
 int main(int argc, char **argv)
 {
 	const char *ctl = getenv("RAWBAD_CTL");
-	char *end;
 	size_t i;
-	long fd;
 	int rc;
 
 	if (argc == 2 && strcmp(argv[1], "--list") == 0) {
@@ -1280,25 +1247,21 @@ int main(int argc, char **argv)
 		if (strcmp(argv[1], hidden_modes[i]) == 0)
 			srv.mode = hidden_modes[i];
 	if (!srv.mode) {
-		log_msg("unknown mode '%s'", argv[1]);
+		raw_log("unknown mode '%s'", argv[1]);
 		return 2;
 	}
 	srv.verbose = getenv("RAWBAD_VERBOSE") != NULL;
-	if (strncmp(argv[2], "/dev/fd/", 8) != 0)
-		return 2;
-	errno = 0;
-	fd = strtol(argv[2] + 8, &end, 10);
-	if (errno || *end || end == argv[2] + 8 || fd < 0 || fd > 65535) {
-		log_msg("last argument must be /dev/fd/N, not '%s'", argv[2]);
+	srv.fd = raw_parse_fd(argv[2]);
+	if (srv.fd < 0) {
+		raw_log("last argument must be /dev/fd/N, not '%s'", argv[2]);
 		return 2;
 	}
-	srv.fd = fd;
 	setvbuf(stderr, NULL, _IOLBF, 0);
 	if (ctl) {
 		pthread_t t;
 
 		if (pthread_create(&t, NULL, ctl_thread, (void *)ctl) != 0) {
-			log_msg("cannot start the control thread");
+			raw_log("cannot start the control thread");
 			return 1;
 		}
 		pthread_detach(t);

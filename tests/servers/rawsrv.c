@@ -31,7 +31,8 @@
 #include <sys/stat.h>
 #include <sys/uio.h>
 
-#include "fuse2pt_wire.h"
+#define RAW_PROG	"rawsrv"
+#include "testlib.h"
 
 /* The kernel wants room for a whole WRITE of max_write bytes. */
 #define MAX_WRITE	(128 * 1024)
@@ -120,19 +121,6 @@ struct request {
 
 static unsigned char req_buf[REQ_BUF_SIZE] __attribute__((aligned(8)));
 
-static void log_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static void log_msg(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("rawsrv: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-
 /* Symbolic names, so test logs compare equal across libc versions. */
 static const char *errno_name(int err)
 {
@@ -206,14 +194,7 @@ static const struct node *find_child(uint64_t parent, const char *name)
 static int write_reply(struct server *s, const struct fuse_out_header *oh,
 		       const void *arg, size_t arglen)
 {
-	struct iovec iov[2] = {
-		{ (void *)oh, sizeof(*oh) },
-		{ (void *)arg, arglen },
-	};
-
-	if (writev(s->fd, iov, arglen ? 2 : 1) < 0)
-		return errno;
-	return 0;
+	return raw_write(s->fd, oh, arg, arglen);
 }
 
 static void reply(struct server *s, const struct request *r, int error,
@@ -228,7 +209,7 @@ static void reply(struct server *s, const struct request *r, int error,
 
 	/* ENOENT: the request was interrupted or aborted meanwhile. */
 	if (err)
-		log_msg("reply to %s unique %llu failed: %s",
+		raw_log("reply to %s unique %llu failed: %s",
 			opcode_name(r->h->opcode),
 			(unsigned long long)r->h->unique, errno_name(err));
 }
@@ -249,9 +230,9 @@ static void bad_write(struct server *s, const char *label,
 	int err = write_reply(s, oh, arg, arglen);
 
 	if (err)
-		log_msg("bad-write %s: rejected %s", label, errno_name(err));
+		raw_log("bad-write %s: rejected %s", label, errno_name(err));
 	else
-		log_msg("bad-write %s: accepted", label);
+		raw_log("bad-write %s: accepted", label);
 }
 
 /* ---- attributes ---- */
@@ -304,7 +285,7 @@ static void do_init(struct server *s, const struct request *r)
 	size_t len;
 
 	if (r->arglen < 2 * sizeof(uint32_t) || in->major != 7) {
-		log_msg("INIT: unexpected request (len %zu)", r->arglen);
+		raw_log("INIT: unexpected request (len %zu)", r->arglen);
 		reply_err(s, r, EPROTO);
 		return;
 	}
@@ -323,7 +304,7 @@ static void do_init(struct server *s, const struct request *r)
 		len = sizeof(out.major);
 
 	if (s->verbose)
-		log_msg("INIT: kernel %u.%u, replying %u.%u with %zu bytes",
+		raw_log("INIT: kernel %u.%u, replying %u.%u with %zu bytes",
 			in->major, in->minor, out.major, out.minor, len);
 	reply(s, r, 0, &out, len);
 }
@@ -395,7 +376,7 @@ static bool getattr_misbehaves(struct server *s, const struct request *r)
 		bad_write(s, "error-with-payload", &oh, &out, sizeof(out));
 		return true;
 	case MODE_NO_REPLY:
-		log_msg("not replying to GETATTR unique %llu",
+		raw_log("not replying to GETATTR unique %llu",
 			(unsigned long long)r->h->unique);
 		return true;
 	default:
@@ -602,9 +583,9 @@ static void log_interrupt(const struct request *r)
 	const struct fuse_interrupt_in *in = r->arg;
 
 	if (r->arglen < sizeof(*in))
-		log_msg("INTERRUPT: short request (%zu bytes)", r->arglen);
+		raw_log("INTERRUPT: short request (%zu bytes)", r->arglen);
 	else
-		log_msg("INTERRUPT for unique %llu",
+		raw_log("INTERRUPT for unique %llu",
 			(unsigned long long)in->unique);
 }
 
@@ -659,30 +640,15 @@ static int serve(struct server *s)
 	for (;;) {
 		const struct fuse_in_header *h = (const void *)req_buf;
 		struct request r;
-		ssize_t n = read(s->fd, req_buf, sizeof(req_buf));
+		ssize_t n = raw_read(s->fd, req_buf, sizeof(req_buf));
 
-		if (n < 0) {
-			if (errno == EINTR || errno == ENOENT || errno == EAGAIN)
-				continue;
-			if (errno == ENODEV)
-				return 0;
-			log_msg("read: %s", strerror(errno));
-			return 1;
-		}
-		if (n == 0) {
-			log_msg("end of file on fd %d: not a FUSE device?", s->fd);
-			return 1;
-		}
-		if ((size_t)n < sizeof(*h) || h->len != (size_t)n) {
-			log_msg("malformed request: read %zd bytes, header says %u",
-				n, (size_t)n >= sizeof(*h) ? h->len : 0);
-			return 1;
-		}
+		if (n <= 0)
+			return n < 0;
 		r.h = h;
 		r.arg = req_buf + sizeof(*h);
 		r.arglen = n - sizeof(*h);
 		if (s->verbose)
-			log_msg("%s(%u) unique %llu nodeid %llu len %u",
+			raw_log("%s(%u) unique %llu nodeid %llu len %u",
 				opcode_name(h->opcode), h->opcode,
 				(unsigned long long)h->unique,
 				(unsigned long long)h->nodeid, h->len);
@@ -701,21 +667,6 @@ static void usage(void)
 	exit(2);
 }
 
-static int parse_fd(const char *path)
-{
-	const char *prefix = "/dev/fd/";
-	char *end;
-	long fd;
-
-	if (strncmp(path, prefix, strlen(prefix)) != 0)
-		return -1;
-	errno = 0;
-	fd = strtol(path + strlen(prefix), &end, 10);
-	if (errno || *end || end == path + strlen(prefix) || fd < 0 || fd > 65535)
-		return -1;
-	return fd;
-}
-
 int main(int argc, char **argv)
 {
 	struct server s = { .verbose = getenv("RAWSRV_VERBOSE") != NULL };
@@ -732,17 +683,17 @@ int main(int argc, char **argv)
 		if (strcmp(argv[1], modes[i].name) == 0)
 			break;
 	if (i == NR_MODES) {
-		log_msg("unknown mode '%s'", argv[1]);
+		raw_log("unknown mode '%s'", argv[1]);
 		usage();
 	}
 	s.mode = i;
-	s.fd = parse_fd(argv[2]);
+	s.fd = raw_parse_fd(argv[2]);
 	if (s.fd < 0) {
-		log_msg("last argument must be /dev/fd/N, not '%s'", argv[2]);
+		raw_log("last argument must be /dev/fd/N, not '%s'", argv[2]);
 		return 2;
 	}
 	setvbuf(stderr, NULL, _IOLBF, 0);
 	if (s.verbose)
-		log_msg("mode %s, device fd %d", modes[s.mode].name, s.fd);
+		raw_log("mode %s, device fd %d", modes[s.mode].name, s.fd);
 	return serve(&s);
 }
