@@ -959,50 +959,44 @@ static void pt_xpath(fuse_ino_t ino, char *path, size_t len)
 	snprintf(path, len, "/proc/self/fd/%d", pt_inode(ino)->fd);
 }
 
-/* getxattr and listxattr answer alike: the size, or the bytes */
-static void pt_xreply(fuse_req_t req, char *buf, size_t size, ssize_t n)
+/*
+ * getxattr (@name) and listxattr (@name NULL) answer alike: the size
+ * asked for with size 0, else the bytes.
+ */
+static void pt_xget(fuse_req_t req, fuse_ino_t ino, const char *name,
+		    size_t size)
 {
+	char path[64], *buf = NULL;
+	ssize_t n;
+
+	if (!opt.acl) {
+		fuse_reply_err(req, ENOSYS);
+		return;
+	}
+	if (size && !(buf = malloc(size))) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	pt_xpath(ino, path, sizeof(path));
+	n = name ? getxattr(path, name, buf, size) : listxattr(path, buf, size);
 	if (n < 0)
 		fuse_reply_err(req, errno);
 	else if (!size)
 		fuse_reply_xattr(req, n);
 	else
 		fuse_reply_buf(req, buf, n);
+	free(buf);
 }
 
 static void pt_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
 			size_t size)
 {
-	char path[64], *buf = NULL;
-
-	if (!opt.acl) {
-		fuse_reply_err(req, ENOSYS);
-		return;
-	}
-	if (size && !(buf = malloc(size))) {
-		fuse_reply_err(req, ENOMEM);
-		return;
-	}
-	pt_xpath(ino, path, sizeof(path));
-	pt_xreply(req, buf, size, getxattr(path, name, buf, size));
-	free(buf);
+	pt_xget(req, ino, name, size);
 }
 
 static void pt_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
 {
-	char path[64], *buf = NULL;
-
-	if (!opt.acl) {
-		fuse_reply_err(req, ENOSYS);
-		return;
-	}
-	if (size && !(buf = malloc(size))) {
-		fuse_reply_err(req, ENOMEM);
-		return;
-	}
-	pt_xpath(ino, path, sizeof(path));
-	pt_xreply(req, buf, size, listxattr(path, buf, size));
-	free(buf);
+	pt_xget(req, ino, NULL, size);
 }
 
 static void pt_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
