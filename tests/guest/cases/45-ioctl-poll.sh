@@ -162,8 +162,11 @@ ip_raw() {	# KIND
 	ip_op "$res" enosys "$T_BIN/iopoll" ioctl "$f" 10 none 0
 	ip_op "$res" after-enosys "$T_BIN/iopoll" ioctl "$f" 1 rw 8
 	t_umount "$mnt"
+	# sorted: a notification's verdict is logged by rawbad's notify
+	# thread after write() returns, and the poller it woke may get its
+	# next POLL logged first (seen on 6.12)
 	grep -E '^rawbad: (ioctl|poll|bad-write|notify|count IOCTL|count POLL)' "$log" |
-		sed 's/^rawbad: /server: /' >> "$res"
+		sed 's/^rawbad: /server: /' | LC_ALL=C sort >> "$res"
 	rm -f "$ctl"
 }
 
