@@ -10,6 +10,7 @@
  */
 #include <linux/miscdevice.h>
 #include <linux/module.h>
+#include <linux/pipe_fs_i.h>
 #include <linux/poll.h>
 #include <linux/slab.h>
 #include <linux/uio.h>
@@ -93,12 +94,85 @@ static bool f2p_dev_has_work(struct f2p_conn *fc)
 }
 
 /*
+ * Where a request goes.  read() gives us the server's buffer; splice()
+ * gives us a pipe, and the pages for it are allocated only once the
+ * request is chosen and its size known (a server may splice with a
+ * megabyte of room for every 80-byte LOOKUP).
+ */
+struct f2p_sink {
+	size_t room;			/* bytes the reader can take */
+	struct iov_iter *to;		/* read: the reader's buffer */
+	struct iov_iter iter;		/* splice: over the pages below */
+	struct bio_vec *bv;
+	unsigned int npages;
+	struct bio_vec inline_bv[2];
+};
+
+/* The iterator to copy @len bytes into, or NULL without memory. */
+static struct iov_iter *f2p_sink_open(struct f2p_sink *s, size_t len)
+{
+	unsigned int i, n = DIV_ROUND_UP(len, PAGE_SIZE);
+
+	if (s->to)
+		return s->to;
+	s->bv = n <= ARRAY_SIZE(s->inline_bv) ? s->inline_bv :
+		kmalloc_array(n, sizeof(*s->bv), GFP_KERNEL);
+	if (!s->bv)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		struct page *page = alloc_page(GFP_KERNEL);
+
+		if (!page)
+			break;
+		bvec_set_page(&s->bv[i], page,
+			      min_t(size_t, PAGE_SIZE, len - i * PAGE_SIZE), 0);
+	}
+	s->npages = i;
+	if (i < n)
+		return NULL;
+	iov_iter_bvec(&s->iter, ITER_DEST, s->bv, n, len);
+	return &s->iter;
+}
+
+/* splice: hand @len filled bytes to @pipe; free what is not handed. */
+static ssize_t f2p_sink_to_pipe(struct f2p_sink *s,
+				struct pipe_inode_info *pipe, ssize_t len)
+{
+	ssize_t done = 0, ret;
+	unsigned int i;
+
+	for (i = 0; i < s->npages; i++) {
+		struct pipe_buffer buf = {
+			.ops	= &nosteal_pipe_buf_ops,
+			.page	= s->bv[i].bv_page,
+			.len	= min_t(size_t, PAGE_SIZE, len - done),
+		};
+
+		if (done >= len) {
+			__free_page(buf.page);
+			continue;
+		}
+		/* add_to_pipe() releases the page when it fails */
+		ret = add_to_pipe(pipe, &buf);
+		if (ret < 0) {
+			len = done = ret;
+			continue;
+		}
+		done += ret;
+	}
+	if (s->bv != s->inline_bv)
+		kfree(s->bv);
+	return len;
+}
+
+/*
  * INTERRUPT names the request by its unique; its own unique is that with
  * the low bit set.  Formatted under the lock, copied after.
  */
-static ssize_t f2p_read_interrupt(struct f2p_conn *fc, struct iov_iter *to)
+static ssize_t f2p_read_interrupt(struct f2p_conn *fc, struct f2p_sink *s)
 	__releases(&fc->lock)
 {
+	struct iov_iter *to;
 	struct f2p_req *req;
 	struct {
 		struct fuse_in_header h;
@@ -113,6 +187,9 @@ static ssize_t f2p_read_interrupt(struct f2p_conn *fc, struct iov_iter *to)
 	msg.in.unique = req->in_h.unique;
 	spin_unlock(&fc->lock);
 
+	to = f2p_sink_open(s, sizeof(msg));
+	if (!to)
+		return -ENOMEM;
 	if (copy_to_iter(&msg, sizeof(msg), to) != sizeof(msg))
 		return -EFAULT;
 	return sizeof(msg);
@@ -120,7 +197,7 @@ static ssize_t f2p_read_interrupt(struct f2p_conn *fc, struct iov_iter *to)
 
 /* FORGET needs no request: format it straight from the forget record. */
 static ssize_t f2p_read_forget(struct f2p_forget *forget, u64 unique,
-			       struct iov_iter *to)
+			       struct f2p_sink *s)
 {
 	struct fuse_in_header h = {
 		.len = sizeof(h) + sizeof(struct fuse_forget_in),
@@ -129,8 +206,11 @@ static ssize_t f2p_read_forget(struct f2p_forget *forget, u64 unique,
 		.nodeid = forget->nodeid,
 	};
 	struct fuse_forget_in in = { .nlookup = forget->nlookup };
+	struct iov_iter *to = f2p_sink_open(s, h.len);
 
 	kfree(forget);
+	if (!to)
+		return -ENOMEM;
 	if (copy_to_iter(&h, sizeof(h), to) != sizeof(h) ||
 	    copy_to_iter(&in, sizeof(in), to) != sizeof(in))
 		return -EFAULT;
@@ -142,14 +222,15 @@ static ssize_t f2p_read_forget(struct f2p_forget *forget, u64 unique,
  * (protocol 7.16): one message carries as many as the reader's buffer
  * takes.  Called with fc->lock held, which it drops.
  */
-static ssize_t f2p_read_forget_batch(struct f2p_conn *fc, struct iov_iter *to)
+static ssize_t f2p_read_forget_batch(struct f2p_conn *fc, struct f2p_sink *s)
 	__releases(&fc->lock)
 {
 	struct fuse_in_header h = { .opcode = FUSE_BATCH_FORGET };
 	struct fuse_batch_forget_in in = {};
-	size_t room = (iov_iter_count(to) - sizeof(h) - sizeof(in)) /
+	size_t room = (s->room - sizeof(h) - sizeof(in)) /
 		      sizeof(struct fuse_forget_one);
 	struct f2p_forget *forget, *next;
+	struct iov_iter *to;
 	LIST_HEAD(batch);
 	ssize_t ret;
 
@@ -163,7 +244,10 @@ static ssize_t f2p_read_forget_batch(struct f2p_conn *fc, struct iov_iter *to)
 
 	h.len = sizeof(h) + sizeof(in) + in.count * sizeof(struct fuse_forget_one);
 	ret = h.len;
-	if (copy_to_iter(&h, sizeof(h), to) != sizeof(h) ||
+	to = f2p_sink_open(s, h.len);
+	if (!to)
+		ret = -ENOMEM;
+	else if (copy_to_iter(&h, sizeof(h), to) != sizeof(h) ||
 	    copy_to_iter(&in, sizeof(in), to) != sizeof(in))
 		ret = -EFAULT;
 	list_for_each_entry_safe(forget, next, &batch, list) {
@@ -179,11 +263,14 @@ static ssize_t f2p_read_forget_batch(struct f2p_conn *fc, struct iov_iter *to)
 	return ret;
 }
 
-static int f2p_copy_in_args(struct f2p_req *req, struct iov_iter *to)
+static int f2p_copy_in_args(struct f2p_req *req, struct f2p_sink *s)
 {
+	struct iov_iter *to = f2p_sink_open(s, req->in_h.len);
 	struct f2p_args *args = req->args;
 	unsigned int i;
 
+	if (!to)
+		return -ENOMEM;
 	if (copy_to_iter(&req->in_h, sizeof(req->in_h), to) != sizeof(req->in_h))
 		return -EFAULT;
 	for (i = 0; i < args->in_numargs; i++) {
@@ -196,9 +283,9 @@ static int f2p_copy_in_args(struct f2p_req *req, struct iov_iter *to)
 }
 
 static ssize_t f2p_dev_do_read(struct f2p_conn *fc, struct file *file,
-			       struct iov_iter *to)
+			       struct f2p_sink *s)
 {
-	size_t nbytes = iov_iter_count(to);
+	size_t nbytes = s->room;
 	struct f2p_req *req;
 	u64 unique;
 	ssize_t ret;
@@ -232,7 +319,7 @@ restart:
 	}
 
 	if (!list_empty(&fc->interrupts))
-		return f2p_read_interrupt(fc, to);
+		return f2p_read_interrupt(fc, s);
 
 	/* forgets go first, but never starve real requests for long */
 	if (!list_empty(&fc->forgets) &&
@@ -240,13 +327,13 @@ restart:
 		struct f2p_forget *forget;
 
 		if (fc->minor >= 16 && !list_is_singular(&fc->forgets))
-			return f2p_read_forget_batch(fc, to);
+			return f2p_read_forget_batch(fc, s);
 		forget = list_first_entry(&fc->forgets, struct f2p_forget, list);
 		list_del(&forget->list);
 		fc->reqctr += 2;
 		unique = fc->reqctr;
 		spin_unlock(&fc->lock);
-		return f2p_read_forget(forget, unique, to);
+		return f2p_read_forget(forget, unique, s);
 	}
 	fc->forget_streak = 0;
 
@@ -265,7 +352,7 @@ restart:
 	list_move_tail(&req->list, &fc->processing);
 	spin_unlock(&fc->lock);
 
-	err = f2p_copy_in_args(req, to);
+	err = f2p_copy_in_args(req, s);
 	ret = err ? err : req->in_h.len;
 
 	spin_lock(&fc->lock);
@@ -295,9 +382,30 @@ static ssize_t f2p_dev_read_iter(struct kiocb *iocb, struct iov_iter *to)
 {
 	struct f2p_conn *fc = f2p_dev_conn(iocb->ki_filp);
 
+	struct f2p_sink s = { .room = iov_iter_count(to), .to = to };
+
 	if (!fc)
 		return -EPERM;
-	return f2p_dev_do_read(fc, iocb->ki_filp, to);
+	return f2p_dev_do_read(fc, iocb->ki_filp, &s);
+}
+
+/*
+ * A server (libfuse does by default) may splice requests into a pipe.
+ * The splice core has made @len fit the pipe's free room; each request
+ * gets pages of its own size, handed to the pipe whole.
+ */
+static ssize_t f2p_dev_splice_read(struct file *in, loff_t *ppos,
+				   struct pipe_inode_info *pipe, size_t len,
+				   unsigned int flags)
+{
+	struct f2p_conn *fc = f2p_dev_conn(in);
+	struct f2p_sink s = { .room = len };
+	ssize_t ret;
+
+	if (!fc)
+		return -EPERM;
+	ret = f2p_dev_do_read(fc, in, &s);
+	return f2p_sink_to_pipe(&s, pipe, ret);
 }
 
 static struct f2p_req *f2p_find_req(struct f2p_conn *fc, u64 unique)
@@ -530,7 +638,7 @@ const struct file_operations f2p_dev_fops = {
 	.release	= f2p_dev_release,
 	.fasync		= f2p_dev_fasync,
 	.unlocked_ioctl	= f2p_dev_ioctl,
-	.splice_read	= f2p_copy_splice_read,
+	.splice_read	= f2p_dev_splice_read,
 	.splice_write	= iter_file_splice_write,
 	.compat_ioctl	= compat_ptr_ioctl,
 };
