@@ -288,6 +288,25 @@ static void f2p_read_args(struct f2p_args *args, struct fuse_read_in *in,
 	args->out_args[0].size = count;
 }
 
+/*
+ * A READ answered short ends the file there: what the server holds is
+ * smaller than our i_size says.  Unless newer attributes (or a write)
+ * arrived since @version, the size follows, so readers stop at the
+ * server's end of file instead of reading zeros up to a stale size.
+ */
+static void f2p_read_eof(struct inode *inode, loff_t end, u64 version)
+{
+	struct f2p_inode *fi = F2P_I(inode);
+
+	spin_lock(&fi->lock);
+	if (fi->attr_version <= version && end < i_size_read(inode)) {
+		fi->attr_version =
+			atomic64_inc_return(&f2p_inode_conn(inode)->attr_version);
+		i_size_write(inode, end);
+	}
+	spin_unlock(&fi->lock);
+}
+
 static int f2p_read_folio(struct file *file, struct folio *folio)
 {
 	struct inode *inode = folio->mapping->host;
@@ -296,6 +315,7 @@ static int f2p_read_folio(struct file *file, struct folio *folio)
 	size_t size = folio_size(folio);
 	struct fuse_read_in in = {};
 	struct f2p_args args = {};
+	u64 version;
 	ssize_t n;
 
 	if (!ff || f2p_is_bad(inode)) {
@@ -304,13 +324,16 @@ static int f2p_read_folio(struct file *file, struct folio *folio)
 	}
 	f2p_read_args(&args, &in, ff, folio_pos(folio), size, file->f_flags);
 	args.out_folio = folio;
+	version = atomic64_read(&fc->attr_version);
 	n = f2p_request(fc, &args);
 	if (n < 0)
 		goto out;
 	f2p_invalidate_atime(inode);
 	/* a short read is end of file: the rest of the folio is zeros */
-	if (n < size)
+	if (n < size) {
 		folio_zero_segment(folio, n, size);
+		f2p_read_eof(inode, folio_pos(folio) + n, version);
+	}
 	folio_mark_uptodate(folio);
 	n = 0;
 out:
@@ -366,6 +389,7 @@ static void f2p_readahead(struct readahead_control *rac)
 		struct folio *folio;
 		unsigned int nr = 0, i;
 		size_t bytes = 0, off = 0;
+		u64 version;
 		ssize_t n;
 
 		while (nr < nr_max && bytes + PAGE_SIZE <= batch_max &&
@@ -378,9 +402,12 @@ static void f2p_readahead(struct readahead_control *rac)
 		f2p_read_args(&args, &in, ff, folio_pos(folios[0]), bytes,
 			      rac->file->f_flags);
 		args.out_args[0].value = buf;
+		version = atomic64_read(&fc->attr_version);
 		n = f2p_request(fc, &args);
 		if (n >= 0)
 			f2p_invalidate_atime(inode);
+		if (n >= 0 && n < bytes)
+			f2p_read_eof(inode, folio_pos(folios[0]) + n, version);
 		for (i = 0; i < nr; i++) {
 			size_t fs = folio_size(folios[i]);
 
