@@ -327,6 +327,7 @@ void f2p_queue_forget(struct f2p_conn *fc, struct f2p_forget *forget,
 void f2p_req_end(struct f2p_conn *fc, struct f2p_req *req);
 void f2p_req_put(struct f2p_req *req);
 void f2p_queue_interrupt_locked(struct f2p_conn *fc, struct f2p_req *req);
+int f2p_resend(struct f2p_conn *fc);
 int f2p_request_cache_init(void);
 void f2p_request_cache_exit(void);
 

@@ -258,6 +258,9 @@ enum fuse_notify_code {
 	FUSE_NOTIFY_CODE_MAX,
 };
 
+/* set in the unique of a request sent again after NOTIFY_RESEND */
+#define FUSE_UNIQUE_RESEND		(1ULL << 63)
+
 #define FUSE_COMPAT_ENTRY_OUT_SIZE	120
 #define FUSE_COMPAT_ATTR_OUT_SIZE	96
 #define FUSE_COMPAT_MKNOD_IN_SIZE	8

@@ -359,6 +359,9 @@ int f2p_notify(struct f2p_conn *fc, int code, struct iov_iter *from)
 	/* its data can be large: it goes from the writer to the pages */
 	if (code == FUSE_NOTIFY_STORE)
 		return f2p_notify_store(fc, from);
+	/* a bare header: it names nothing */
+	if (code == FUSE_NOTIFY_RESEND)
+		return size ? -EINVAL : f2p_resend(fc);
 	if (size > F2P_NOTIFY_MAX)
 		return -EINVAL;
 	buf = kmalloc(size ?: 1, GFP_KERNEL);

@@ -268,6 +268,36 @@ void f2p_queue_interrupt_locked(struct f2p_conn *fc, struct f2p_req *req)
 }
 
 /*
+ * NOTIFY_RESEND: the server has lost requests it read (a worker thread
+ * died, say).  Everything it holds goes back to the front of the queue,
+ * its unique marked with FUSE_UNIQUE_RESEND so the server can tell, and
+ * is read again.  A request being copied out right now is not touched:
+ * the server gets it in any case.
+ */
+int f2p_resend(struct f2p_conn *fc)
+{
+	struct f2p_req *req, *next;
+	LIST_HEAD(again);
+
+	spin_lock(&fc->lock);
+	if (!fc->connected || fc->aborted) {
+		spin_unlock(&fc->lock);
+		return -ENOTCONN;
+	}
+	list_for_each_entry_safe(req, next, &fc->processing, list) {
+		if (test_bit(F2P_R_LOCKED, &req->flags))
+			continue;
+		clear_bit(F2P_R_SENT, &req->flags);
+		req->in_h.unique |= FUSE_UNIQUE_RESEND;
+		list_move_tail(&req->list, &again);
+	}
+	list_splice(&again, &fc->pending);
+	spin_unlock(&fc->lock);
+	f2p_wake_readers(fc);
+	return 0;
+}
+
+/*
  * Wait for the answer.  A signal is passed on to the server as INTERRUPT
  * (if it takes them), and the wait goes on: the server decides whether
  * the operation ends early.  A caller killed before the server has seen

@@ -27,6 +27,9 @@
  *                 good or a broken reply (see do_ioctl()); POLL answers
  *                 POLLIN once "poll-ready" was sent
  *   ioctl-enosys  IOCTL and POLL answered with ENOSYS
+ *   resend        the first READ goes unanswered: NOTIFY_RESEND asks the
+ *                 kernel to send it again (86-resend.sh); a kernel that
+ *                 refuses the notification gets its answer late instead
  *
  * Notifications are sent on command: with RAWBAD_CTL=PATH set, a thread
  * reads command lines from the FIFO at PATH (see ctl_command()).
@@ -43,6 +46,7 @@
  *   rawbad: ioctl NR in=N out=N flags=X     (each IOCTL, ioctl modes)
  *   rawbad: poll flags=X events=X           (each POLL, ioctl modes)
  *   rawbad: balance NODEID HANDED FORGOTTEN (at exit)
+ *   rawbad: resend: ...                     (resend mode, see resend_hold())
  * RAWBAD_VERBOSE=1 also logs every request.
  */
 #include <errno.h>
@@ -100,7 +104,7 @@ static const char *const mode_names[] = {
 
 #define NR_MODES	(sizeof(mode_names) / sizeof(mode_names[0]))
 
-static const char *const hidden_modes[] = { "ioctl", "ioctl-enosys" };
+static const char *const hidden_modes[] = { "ioctl", "ioctl-enosys", "resend" };
 
 #define NR_HIDDEN	(sizeof(hidden_modes) / sizeof(hidden_modes[0]))
 
@@ -1140,6 +1144,41 @@ static void *ctl_thread(void *arg)
 	return NULL;
 }
 
+/* ---- resend mode ---- */
+
+/*
+ * True when @r is held back: the first READ is not answered, and
+ * NOTIFY_RESEND should bring it back with FUSE_UNIQUE_RESEND set.
+ */
+static bool resend_hold(const struct request *r)
+{
+	static bool held;
+	struct fuse_out_header oh = {
+		.len = sizeof(oh),
+		.error = FUSE_NOTIFY_RESEND,
+	};
+	int err;
+
+	if (!is_mode("resend") || r->h->opcode != FUSE_READ)
+		return false;
+	if (r->h->unique & FUSE_UNIQUE_RESEND) {
+		raw_log("resend: READ again, unique marked");
+		return false;
+	}
+	if (held) {
+		raw_log("resend: READ again, unique not marked");
+		return false;
+	}
+	held = true;
+	raw_log("resend: holding a READ");
+	err = write_msg(&oh, NULL, 0);
+	raw_log("notify resend: %s%s", err ? "rejected " : "accepted",
+		err ? errno_name(err) : "");
+	if (err)
+		raw_log("resend: answering the held READ late");
+	return !err;
+}
+
 /* ---- the loop ---- */
 
 static bool dispatch(const struct request *r)
@@ -1220,6 +1259,8 @@ static int serve(void)
 				opcode_name(h->opcode), h->opcode,
 				(unsigned long long)h->unique,
 				(unsigned long long)h->nodeid, h->len);
+		if (resend_hold(&r))
+			continue;
 		if (!dispatch(&r))
 			return 0;
 	}
