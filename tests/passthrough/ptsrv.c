@@ -710,6 +710,19 @@ static void pt_symlink(fuse_req_t req, const char *link, fuse_ino_t parent,
 	pt_entry_reply(req, parent, name, r);
 }
 
+static void pt_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent,
+		    const char *newname)
+{
+	char path[64];
+	int r;
+
+	/* the inode's O_PATH fd names it; follow that magic link */
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", pt_inode(ino)->fd);
+	r = linkat(AT_FDCWD, path, pt_inode(newparent)->fd, newname,
+		   AT_SYMLINK_FOLLOW);
+	pt_entry_reply(req, newparent, newname, r);
+}
+
 static void pt_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
 	fuse_reply_err(req, unlinkat(pt_inode(parent)->fd, name, 0) ? errno : 0);
@@ -743,8 +756,12 @@ static void pt_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		fuse_reply_err(req, ENOMEM);
 		return;
 	}
-	/* O_APPEND is the kernel's business; our writes carry offsets */
-	pf->fd = pt_reopen(in, fi->flags & ~(O_APPEND | O_TRUNC | O_CREAT | O_EXCL));
+	/*
+	 * O_APPEND is the kernel's business; our writes carry offsets.
+	 * O_TRUNC is ours: libfuse takes ATOMIC_O_TRUNC, so the kernel
+	 * leaves truncating at open to the server.
+	 */
+	pf->fd = pt_reopen(in, fi->flags & ~(O_APPEND | O_CREAT | O_EXCL));
 	if (pf->fd < 0) {
 		err = errno;
 		goto fail;
@@ -1035,6 +1052,7 @@ static const struct fuse_lowlevel_ops pt_ops = {
 	.mknod		= pt_mknod,
 	.mkdir		= pt_mkdir,
 	.symlink	= pt_symlink,
+	.link		= pt_link,
 	.unlink		= pt_unlink,
 	.rmdir		= pt_rmdir,
 	.rename		= pt_rename,
