@@ -196,6 +196,12 @@ static int f2p_open(struct inode *inode, struct file *file)
 	err = generic_file_open(inode, file);
 	if (err)
 		return err;
+	/* the server truncates at OPEN: our dirty pages must not land after */
+	if ((file->f_flags & O_TRUNC) && f2p_inode_conn(inode)->writeback_cache) {
+		err = filemap_write_and_wait(inode->i_mapping);
+		if (err)
+			return err;
+	}
 	ff = f2p_file_open(inode, file, false);
 	if (IS_ERR(ff))
 		return PTR_ERR(ff);
@@ -217,7 +223,7 @@ static void f2p_write_file_remove(struct inode *inode, struct f2p_file *ff)
 	last = list_is_singular(&fi->write_files);
 	spin_unlock(&fi->lock);
 	if (last)
-		filemap_write_and_wait(inode->i_mapping);
+		f2p_wb_sync(inode);
 	spin_lock(&fi->lock);
 	list_del_init(&ff->write_entry);
 	spin_unlock(&fi->lock);
@@ -248,8 +254,8 @@ static int f2p_flush(struct file *file, fl_owner_t id)
 
 	if (f2p_is_bad(inode))
 		return -EIO;
-	/* close(2) reports what writing back a shared mapping ran into */
-	err = filemap_write_and_wait(inode->i_mapping);
+	/* close(2) reports what writing back dirty pages ran into */
+	err = f2p_wb_sync(inode);
 	if (err)
 		return err;
 	if (fc->no_flush || (ff->open_flags & FOPEN_NOFLUSH))
@@ -288,7 +294,8 @@ static void f2p_read_args(struct f2p_args *args, struct fuse_read_in *in,
 	args->out_args[0].size = count;
 }
 
-static int f2p_read_folio(struct file *file, struct folio *folio)
+/* Fill the locked @folio from the server; it stays locked. */
+int f2p_read_folio_locked(struct file *file, struct folio *folio)
 {
 	struct inode *inode = folio->mapping->host;
 	struct f2p_conn *fc = f2p_inode_conn(inode);
@@ -298,24 +305,27 @@ static int f2p_read_folio(struct file *file, struct folio *folio)
 	struct f2p_args args = {};
 	ssize_t n;
 
-	if (!ff || f2p_is_bad(inode)) {
-		n = -EIO;
-		goto out;
-	}
+	if (!ff || f2p_is_bad(inode))
+		return -EIO;
 	f2p_read_args(&args, &in, ff, folio_pos(folio), size, file->f_flags);
 	args.out_folio = folio;
 	n = f2p_request(fc, &args);
 	if (n < 0)
-		goto out;
+		return n;
 	f2p_invalidate_atime(inode);
 	/* a short read is end of file: the rest of the folio is zeros */
 	if (n < size)
 		folio_zero_segment(folio, n, size);
 	folio_mark_uptodate(folio);
-	n = 0;
-out:
+	return 0;
+}
+
+static int f2p_read_folio(struct file *file, struct folio *folio)
+{
+	int err = f2p_read_folio_locked(file, folio);
+
 	folio_unlock(folio);
-	return n;
+	return err;
 }
 
 /* copy @len bytes into the start of @folio, a page at a time */
@@ -482,13 +492,14 @@ static ssize_t f2p_read_iter(struct kiocb *iocb, struct iov_iter *to)
 
 static ssize_t f2p_send_write(struct f2p_file *ff, loff_t pos,
 			      const void *buf, size_t len,
-			      unsigned int f_flags)
+			      unsigned int f_flags, u32 write_flags)
 {
 	struct f2p_conn *fc = ff->fc;
 	struct fuse_write_in in = {
 		.fh = ff->fh,
 		.offset = pos,
 		.size = len,
+		.write_flags = write_flags,
 		.flags = f_flags,
 	};
 	struct fuse_write_out out = {};
@@ -539,7 +550,7 @@ static ssize_t f2p_write_chunks(struct kiocb *iocb, struct iov_iter *from)
 				total = -EFAULT;
 			break;
 		}
-		n = f2p_send_write(ff, iocb->ki_pos, buf, got, file->f_flags);
+		n = f2p_send_write(ff, iocb->ki_pos, buf, got, file->f_flags, 0);
 		if (n < 0) {
 			iov_iter_revert(from, got);
 			if (!total)
@@ -571,6 +582,10 @@ static ssize_t f2p_write_iter(struct kiocb *iocb, struct iov_iter *from)
 	/* PASSTHROUGH|DIRECT_IO: data to the server, only mmap passes through */
 	if (ff->backing_file && !(ff->open_flags & FOPEN_DIRECT_IO))
 		return f2p_pt_write_iter(iocb, from);
+	/* writeback cache: the page cache takes it, O_APPEND at our size */
+	if (ff->fc->writeback_cache && !(ff->open_flags & FOPEN_DIRECT_IO) &&
+	    !(iocb->ki_flags & IOCB_DIRECT))
+		return f2p_wb_write_iter(iocb, from);
 	if (iocb->ki_flags & IOCB_APPEND) {
 		/* the end of file is the server's, not our cached idea of it */
 		ret = f2p_update_attr(inode, file, false);
@@ -582,6 +597,8 @@ static ssize_t f2p_write_iter(struct kiocb *iocb, struct iov_iter *from)
 	if (ret <= 0)
 		goto out;
 	ret = file_remove_privs(file);
+	if (!ret)
+		ret = file_update_time(file);	/* writeback cache: ours */
 	if (ret)
 		goto out;
 	start = iocb->ki_pos;
@@ -635,6 +652,9 @@ static int f2p_fsync(struct file *file, loff_t start, loff_t end,
 	if (f2p_is_bad(inode))
 		return -EIO;
 	err = file_write_and_wait_range(file, start, end);
+	/* writeback cache: the times we keep go to the server too */
+	if (!err && fc->writeback_cache)
+		err = sync_inode_metadata(inode, 1);
 	if (err || fc->no_fsync)
 		return err;
 	err = f2p_request(fc, &args);
@@ -779,6 +799,8 @@ static long f2p_fallocate(struct file *file, int mode, loff_t offset,
 	}
 	if (err)
 		goto out;
+	if (!(mode & FALLOC_FL_KEEP_SIZE))
+		file_update_time(file);
 	if (!(mode & FALLOC_FL_KEEP_SIZE) && end > i_size_read(inode))
 		i_size_write(inode, end);
 	if (clears)
@@ -852,6 +874,7 @@ static ssize_t f2p_copy_on_server(struct file *file_in, loff_t pos_in,
 		goto out;
 	}
 	if (out.size) {
+		file_update_time(file_out);
 		truncate_inode_pages_range(out_inode->i_mapping, pos_out,
 					   pos_out + out.size - 1);
 		if (pos_out + (loff_t)out.size > i_size_read(out_inode))
@@ -879,7 +902,7 @@ static ssize_t f2p_copy_file_range(struct file *file_in, loff_t pos_in,
 
 /* ---- shared writable mappings: dirty folios go out as WRITE ---- */
 
-static struct f2p_file *f2p_write_file_get(struct inode *inode)
+struct f2p_file *f2p_write_file_get(struct inode *inode)
 {
 	struct f2p_inode *fi = F2P_I(inode);
 	struct f2p_file *ff = NULL;
@@ -894,7 +917,7 @@ static struct f2p_file *f2p_write_file_get(struct inode *inode)
 	return ff;
 }
 
-static void f2p_write_file_put(struct f2p_file *ff)
+void f2p_write_file_put(struct f2p_file *ff)
 {
 	if (atomic_dec_and_test(&ff->wb_users))
 		wake_up_var(&ff->wb_users);
@@ -917,7 +940,8 @@ static int f2p_write_folio_data(struct inode *inode, struct folio *folio)
 		return -EIO;
 	/* we never ask for large folios, so one mapping covers it */
 	buf = kmap_local_folio(folio, 0);
-	n = f2p_send_write(ff, pos, buf, len, 0);
+	/* from the cache, not from a caller: the server may tell them apart */
+	n = f2p_send_write(ff, pos, buf, len, 0, FUSE_WRITE_CACHE);
 	kunmap_local(buf);
 	f2p_write_file_put(ff);
 	if (n >= 0 && n < len)
@@ -963,6 +987,8 @@ static vm_fault_t f2p_page_mkwrite(struct vm_fault *vmf)
 	struct folio *folio = page_folio(vmf->page);
 	struct inode *inode = file_inode(vmf->vma->vm_file);
 
+	/* writeback cache: the mtime is ours to move (else a no-op) */
+	file_update_time(vmf->vma->vm_file);
 	folio_lock(folio);
 	if (folio->mapping != inode->i_mapping) {
 		/* truncated under us: let the fault retry */
@@ -1027,6 +1053,8 @@ const struct address_space_operations f2p_file_aops = {
 	.read_folio	= f2p_read_folio,
 	.readahead	= f2p_readahead,
 	.writepages	= f2p_writepages,
+	.write_begin	= f2p_write_begin,
+	.write_end	= f2p_write_end,
 	.dirty_folio	= filemap_dirty_folio,
 	.launder_folio	= f2p_launder_folio,
 };
