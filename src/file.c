@@ -951,27 +951,116 @@ static int f2p_write_folio_data(struct inode *inode, struct folio *folio)
 	return n < 0 ? n : 0;
 }
 
+/*
+ * Writeback gathers contiguous dirty folios, each under writeback and
+ * unlocked, and sends them as one WRITE of up to max_write bytes (and
+ * max_pages pages) through one bounce buffer.
+ */
+struct f2p_wb_batch {
+	struct inode *inode;
+	struct folio **folios;
+	unsigned int nr, max;
+	size_t bytes, max_bytes;
+	void *buf;
+};
+
+/* Send the batch's part below i_size, and end writeback of every folio. */
+static int f2p_wb_batch_send(struct f2p_wb_batch *b)
+{
+	struct inode *inode = b->inode;
+	loff_t pos, size = i_size_read(inode);
+	struct f2p_file *ff;
+	size_t len, off;
+	unsigned int i;
+	ssize_t n = 0;
+
+	if (!b->nr)
+		return 0;
+	pos = folio_pos(b->folios[0]);
+	/* past the end (truncated meanwhile): nothing to keep */
+	if (pos < size) {
+		len = min_t(loff_t, b->bytes, size - pos);
+		for (off = 0; off < len; off += PAGE_SIZE) {
+			/* we never ask for large folios: a folio is a page */
+			void *src = kmap_local_folio(b->folios[off >> PAGE_SHIFT], 0);
+
+			memcpy(b->buf + off, src, min_t(size_t, len - off, PAGE_SIZE));
+			kunmap_local(src);
+		}
+		ff = f2p_write_file_get(inode);
+		if (ff) {
+			n = f2p_send_write(ff, pos, b->buf, len, 0,
+					   FUSE_WRITE_CACHE);
+			f2p_write_file_put(ff);
+			if (n >= 0 && n < len)
+				n = -EIO;
+		} else {
+			n = -EIO;
+		}
+		/* mtime moved on the server */
+		F2P_I(inode)->attr_expire = 0;
+	}
+	for (i = 0; i < b->nr; i++) {
+		if (n < 0)
+			mapping_set_error(b->folios[i]->mapping, n);
+		folio_end_writeback(b->folios[i]);
+	}
+	b->nr = 0;
+	b->bytes = 0;
+	return n < 0 ? n : 0;
+}
+
 static int f2p_writeback_folio(struct folio *folio,
 			       struct writeback_control *wbc, void *data)
 {
-	struct inode *inode = folio->mapping->host;
-	int err;
+	struct f2p_wb_batch *b = data;
+	struct folio *last = b->nr ? b->folios[b->nr - 1] : NULL;
+	int err = 0;
 
+	/* not next to the batch, or no room left: send the batch first */
+	if (last && (b->nr == b->max ||
+		     b->bytes + folio_size(folio) > b->max_bytes ||
+		     folio_pos(last) + folio_size(last) != folio_pos(folio)))
+		err = f2p_wb_batch_send(b);
 	folio_start_writeback(folio);
 	folio_unlock(folio);
-	err = f2p_write_folio_data(inode, folio);
-	if (err)
-		mapping_set_error(folio->mapping, err);
-	folio_end_writeback(folio);
+	b->folios[b->nr++] = folio;
+	b->bytes += folio_size(folio);
 	return err;
 }
 
 static int f2p_writepages(struct address_space *mapping,
 			  struct writeback_control *wbc)
 {
-	if (f2p_is_bad(mapping->host))
+	struct inode *inode = mapping->host;
+	struct f2p_conn *fc = f2p_inode_conn(inode);
+	struct f2p_wb_batch b = { .inode = inode };
+	int err, err2;
+
+	if (f2p_is_bad(inode))
 		return -EIO;
-	return f2p_write_cache_folios(mapping, wbc, f2p_writeback_folio, NULL);
+	b.max_bytes = min_t(size_t, fc->max_write,
+			    (size_t)fc->max_pages << PAGE_SHIFT);
+	b.max_bytes = max_t(size_t, b.max_bytes, PAGE_SIZE);
+	b.buf = kvmalloc(b.max_bytes, GFP_KERNEL);
+	if (!b.buf) {
+		/* short of memory: a page at a time */
+		b.max_bytes = PAGE_SIZE;
+		b.buf = kvmalloc(PAGE_SIZE, GFP_KERNEL);
+	}
+	b.max = b.max_bytes >> PAGE_SHIFT;
+	b.folios = kmalloc_array(b.max, sizeof(*b.folios), GFP_KERNEL);
+	/* nothing started yet: the folios stay dirty for a later try */
+	if (!b.buf || !b.folios) {
+		kvfree(b.buf);
+		kfree(b.folios);
+		return -ENOMEM;
+	}
+	err = f2p_write_cache_folios(mapping, wbc, f2p_writeback_folio, &b);
+	err2 = f2p_wb_batch_send(&b);
+	kvfree(b.buf);
+	kfree(b.folios);
+	return err ?: err2;
 }
 
 /* invalidate_inode_pages2() met a dirty folio: write it out first */
