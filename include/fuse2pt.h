@@ -152,6 +152,7 @@ struct f2p_conn {
 	bool dont_mask;		/* the server applies the umask of creates */
 	bool posix_acl;		/* we enforce and cache the server's ACLs */
 	bool cache_symlinks;	/* READLINK answers kept in the page cache */
+	bool writeback_cache;	/* buffered writes stay in the page cache */
 
 	bool passthrough;	/* negotiated: BACKING_OPEN and FOPEN_PASSTHROUGH allowed */
 	u32 max_stack_depth;
@@ -420,6 +421,7 @@ int f2p_getattr(F2P_IDMAP_T *idmap, const struct path *path,
 int f2p_permission(F2P_IDMAP_T *idmap, struct inode *inode, int mask);
 int f2p_setattr(F2P_IDMAP_T *idmap, struct dentry *dentry, struct iattr *attr);
 int f2p_setattr_mode(struct inode *inode, umode_t mode);
+int f2p_send_setattr(struct inode *inode, struct fuse_setattr_in *in);
 extern const struct inode_operations f2p_file_iops;
 extern const struct inode_operations f2p_special_iops;
 
@@ -463,6 +465,21 @@ struct f2p_file *f2p_file_open(struct inode *inode, struct file *file,
 void f2p_file_put_release(struct f2p_file *ff, unsigned int f_flags,
 			  bool isdir);
 int f2p_file_opened(struct inode *inode, struct file *file);
+int f2p_read_folio_locked(struct file *file, struct folio *folio);
+struct f2p_file *f2p_write_file_get(struct inode *inode);
+void f2p_write_file_put(struct f2p_file *ff);
+
+/* writeback.c */
+struct writeback_control;
+int f2p_write_begin(f2p_wb_ctx_t ctx, struct address_space *mapping,
+		    loff_t pos, unsigned int len, f2p_wpage_t **pagep,
+		    void **fsdata);
+int f2p_write_end(f2p_wb_ctx_t ctx, struct address_space *mapping,
+		  loff_t pos, unsigned int len, unsigned int copied,
+		  f2p_wpage_t *page, void *fsdata);
+ssize_t f2p_wb_write_iter(struct kiocb *iocb, struct iov_iter *from);
+int f2p_write_inode(struct inode *inode, struct writeback_control *wbc);
+int f2p_wb_sync(struct inode *inode);
 
 /* ioctl.c */
 long f2p_file_ioctl(struct file *file, unsigned int cmd, unsigned long arg);

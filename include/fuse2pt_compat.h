@@ -544,4 +544,64 @@ static inline void *f2p_acl_to_xattr(struct user_namespace *ns,
 #endif
 }
 
+/*
+ * Buffered writes into the page cache (writeback cache): ->write_begin()
+ * and ->write_end() took the file and a page, then a folio (6.12), then
+ * the kiocb instead of the file (6.17).  f2p_wb_ctx_t is what comes first,
+ * f2p_wpage_t what they hand over; the helpers turn both into ours.
+ */
+#include <linux/pagemap.h>
+#if defined(F2P_HAVE_WRITE_BEGIN_KIOCB)
+typedef const struct kiocb *f2p_wb_ctx_t;
+static inline struct file *f2p_wb_file(f2p_wb_ctx_t ctx)
+{
+	return ctx ? ctx->ki_filp : NULL;
+}
+#else
+typedef struct file *f2p_wb_ctx_t;
+static inline struct file *f2p_wb_file(f2p_wb_ctx_t ctx)
+{
+	return ctx;
+}
+#endif
+#if defined(F2P_HAVE_WRITE_BEGIN_KIOCB) || defined(F2P_HAVE_WRITE_BEGIN_FOLIO)
+typedef struct folio f2p_wpage_t;
+static inline struct folio *f2p_wpage_folio(f2p_wpage_t *p)
+{
+	return p;
+}
+
+static inline f2p_wpage_t *f2p_folio_wpage(struct folio *folio)
+{
+	return folio;
+}
+
+/* a locked folio to write into, or an ERR_PTR */
+static inline struct folio *f2p_grab_write_folio(struct address_space *mapping,
+						 pgoff_t index)
+{
+	return __filemap_get_folio(mapping, index, FGP_WRITEBEGIN,
+				   mapping_gfp_mask(mapping));
+}
+#else
+typedef struct page f2p_wpage_t;
+static inline struct folio *f2p_wpage_folio(f2p_wpage_t *p)
+{
+	return page_folio(p);
+}
+
+static inline f2p_wpage_t *f2p_folio_wpage(struct folio *folio)
+{
+	return &folio->page;
+}
+
+static inline struct folio *f2p_grab_write_folio(struct address_space *mapping,
+						 pgoff_t index)
+{
+	struct page *page = grab_cache_page_write_begin(mapping, index);
+
+	return page ? page_folio(page) : ERR_PTR(-ENOMEM);
+}
+#endif
+
 #endif /* FUSE2PT_COMPAT_H */

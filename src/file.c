@@ -196,6 +196,12 @@ static int f2p_open(struct inode *inode, struct file *file)
 	err = generic_file_open(inode, file);
 	if (err)
 		return err;
+	/* the server truncates at OPEN: our dirty pages must not land after */
+	if ((file->f_flags & O_TRUNC) && f2p_inode_conn(inode)->writeback_cache) {
+		err = filemap_write_and_wait(inode->i_mapping);
+		if (err)
+			return err;
+	}
 	ff = f2p_file_open(inode, file, false);
 	if (IS_ERR(ff))
 		return PTR_ERR(ff);
@@ -217,7 +223,7 @@ static void f2p_write_file_remove(struct inode *inode, struct f2p_file *ff)
 	last = list_is_singular(&fi->write_files);
 	spin_unlock(&fi->lock);
 	if (last)
-		filemap_write_and_wait(inode->i_mapping);
+		f2p_wb_sync(inode);
 	spin_lock(&fi->lock);
 	list_del_init(&ff->write_entry);
 	spin_unlock(&fi->lock);
@@ -248,8 +254,8 @@ static int f2p_flush(struct file *file, fl_owner_t id)
 
 	if (f2p_is_bad(inode))
 		return -EIO;
-	/* close(2) reports what writing back a shared mapping ran into */
-	err = filemap_write_and_wait(inode->i_mapping);
+	/* close(2) reports what writing back dirty pages ran into */
+	err = f2p_wb_sync(inode);
 	if (err)
 		return err;
 	if (fc->no_flush || (ff->open_flags & FOPEN_NOFLUSH))
@@ -293,11 +299,15 @@ static void f2p_read_args(struct f2p_args *args, struct fuse_read_in *in,
  * smaller than our i_size says.  Unless newer attributes (or a write)
  * arrived since @version, the size follows, so readers stop at the
  * server's end of file instead of reading zeros up to a stale size.
+ * With the writeback cache the size is ours: data past the server's end
+ * may be waiting in dirty pages.
  */
 static void f2p_read_eof(struct inode *inode, loff_t end, u64 version)
 {
 	struct f2p_inode *fi = F2P_I(inode);
 
+	if (f2p_inode_conn(inode)->writeback_cache)
+		return;
 	spin_lock(&fi->lock);
 	if (fi->attr_version <= version && end < i_size_read(inode)) {
 		fi->attr_version =
@@ -307,7 +317,8 @@ static void f2p_read_eof(struct inode *inode, loff_t end, u64 version)
 	spin_unlock(&fi->lock);
 }
 
-static int f2p_read_folio(struct file *file, struct folio *folio)
+/* Fill the locked @folio from the server; it stays locked. */
+int f2p_read_folio_locked(struct file *file, struct folio *folio)
 {
 	struct inode *inode = folio->mapping->host;
 	struct f2p_conn *fc = f2p_inode_conn(inode);
@@ -318,16 +329,14 @@ static int f2p_read_folio(struct file *file, struct folio *folio)
 	u64 version;
 	ssize_t n;
 
-	if (!ff || f2p_is_bad(inode)) {
-		n = -EIO;
-		goto out;
-	}
+	if (!ff || f2p_is_bad(inode))
+		return -EIO;
 	f2p_read_args(&args, &in, ff, folio_pos(folio), size, file->f_flags);
 	args.out_folio = folio;
 	version = atomic64_read(&fc->attr_version);
 	n = f2p_request(fc, &args);
 	if (n < 0)
-		goto out;
+		return n;
 	f2p_invalidate_atime(inode);
 	/* a short read is end of file: the rest of the folio is zeros */
 	if (n < size) {
@@ -335,10 +344,15 @@ static int f2p_read_folio(struct file *file, struct folio *folio)
 		f2p_read_eof(inode, folio_pos(folio) + n, version);
 	}
 	folio_mark_uptodate(folio);
-	n = 0;
-out:
+	return 0;
+}
+
+static int f2p_read_folio(struct file *file, struct folio *folio)
+{
+	int err = f2p_read_folio_locked(file, folio);
+
 	folio_unlock(folio);
-	return n;
+	return err;
 }
 
 /* copy @len bytes into the start of @folio, a page at a time */
@@ -509,13 +523,14 @@ static ssize_t f2p_read_iter(struct kiocb *iocb, struct iov_iter *to)
 
 static ssize_t f2p_send_write(struct f2p_file *ff, loff_t pos,
 			      const void *buf, size_t len,
-			      unsigned int f_flags)
+			      unsigned int f_flags, u32 write_flags)
 {
 	struct f2p_conn *fc = ff->fc;
 	struct fuse_write_in in = {
 		.fh = ff->fh,
 		.offset = pos,
 		.size = len,
+		.write_flags = write_flags,
 		.flags = f_flags,
 	};
 	struct fuse_write_out out = {};
@@ -566,7 +581,7 @@ static ssize_t f2p_write_chunks(struct kiocb *iocb, struct iov_iter *from)
 				total = -EFAULT;
 			break;
 		}
-		n = f2p_send_write(ff, iocb->ki_pos, buf, got, file->f_flags);
+		n = f2p_send_write(ff, iocb->ki_pos, buf, got, file->f_flags, 0);
 		if (n < 0) {
 			iov_iter_revert(from, got);
 			if (!total)
@@ -598,6 +613,10 @@ static ssize_t f2p_write_iter(struct kiocb *iocb, struct iov_iter *from)
 	/* PASSTHROUGH|DIRECT_IO: data to the server, only mmap passes through */
 	if (ff->backing_file && !(ff->open_flags & FOPEN_DIRECT_IO))
 		return f2p_pt_write_iter(iocb, from);
+	/* writeback cache: the page cache takes it, O_APPEND at our size */
+	if (ff->fc->writeback_cache && !(ff->open_flags & FOPEN_DIRECT_IO) &&
+	    !(iocb->ki_flags & IOCB_DIRECT))
+		return f2p_wb_write_iter(iocb, from);
 	if (iocb->ki_flags & IOCB_APPEND) {
 		/* the end of file is the server's, not our cached idea of it */
 		ret = f2p_update_attr(inode, file, false);
@@ -609,6 +628,8 @@ static ssize_t f2p_write_iter(struct kiocb *iocb, struct iov_iter *from)
 	if (ret <= 0)
 		goto out;
 	ret = file_remove_privs(file);
+	if (!ret)
+		ret = file_update_time(file);	/* writeback cache: ours */
 	if (ret)
 		goto out;
 	start = iocb->ki_pos;
@@ -662,6 +683,9 @@ static int f2p_fsync(struct file *file, loff_t start, loff_t end,
 	if (f2p_is_bad(inode))
 		return -EIO;
 	err = file_write_and_wait_range(file, start, end);
+	/* writeback cache: the times we keep go to the server too */
+	if (!err && fc->writeback_cache)
+		err = sync_inode_metadata(inode, 1);
 	if (err || fc->no_fsync)
 		return err;
 	err = f2p_request(fc, &args);
@@ -806,6 +830,8 @@ static long f2p_fallocate(struct file *file, int mode, loff_t offset,
 	}
 	if (err)
 		goto out;
+	if (!(mode & FALLOC_FL_KEEP_SIZE))
+		file_update_time(file);
 	if (!(mode & FALLOC_FL_KEEP_SIZE) && end > i_size_read(inode))
 		i_size_write(inode, end);
 	if (clears)
@@ -879,6 +905,7 @@ static ssize_t f2p_copy_on_server(struct file *file_in, loff_t pos_in,
 		goto out;
 	}
 	if (out.size) {
+		file_update_time(file_out);
 		truncate_inode_pages_range(out_inode->i_mapping, pos_out,
 					   pos_out + out.size - 1);
 		if (pos_out + (loff_t)out.size > i_size_read(out_inode))
@@ -906,7 +933,7 @@ static ssize_t f2p_copy_file_range(struct file *file_in, loff_t pos_in,
 
 /* ---- shared writable mappings: dirty folios go out as WRITE ---- */
 
-static struct f2p_file *f2p_write_file_get(struct inode *inode)
+struct f2p_file *f2p_write_file_get(struct inode *inode)
 {
 	struct f2p_inode *fi = F2P_I(inode);
 	struct f2p_file *ff = NULL;
@@ -921,7 +948,7 @@ static struct f2p_file *f2p_write_file_get(struct inode *inode)
 	return ff;
 }
 
-static void f2p_write_file_put(struct f2p_file *ff)
+void f2p_write_file_put(struct f2p_file *ff)
 {
 	if (atomic_dec_and_test(&ff->wb_users))
 		wake_up_var(&ff->wb_users);
@@ -944,7 +971,8 @@ static int f2p_write_folio_data(struct inode *inode, struct folio *folio)
 		return -EIO;
 	/* we never ask for large folios, so one mapping covers it */
 	buf = kmap_local_folio(folio, 0);
-	n = f2p_send_write(ff, pos, buf, len, 0);
+	/* from the cache, not from a caller: the server may tell them apart */
+	n = f2p_send_write(ff, pos, buf, len, 0, FUSE_WRITE_CACHE);
 	kunmap_local(buf);
 	f2p_write_file_put(ff);
 	if (n >= 0 && n < len)
@@ -954,27 +982,116 @@ static int f2p_write_folio_data(struct inode *inode, struct folio *folio)
 	return n < 0 ? n : 0;
 }
 
+/*
+ * Writeback gathers contiguous dirty folios, each under writeback and
+ * unlocked, and sends them as one WRITE of up to max_write bytes (and
+ * max_pages pages) through one bounce buffer.
+ */
+struct f2p_wb_batch {
+	struct inode *inode;
+	struct folio **folios;
+	unsigned int nr, max;
+	size_t bytes, max_bytes;
+	void *buf;
+};
+
+/* Send the batch's part below i_size, and end writeback of every folio. */
+static int f2p_wb_batch_send(struct f2p_wb_batch *b)
+{
+	struct inode *inode = b->inode;
+	loff_t pos, size = i_size_read(inode);
+	struct f2p_file *ff;
+	size_t len, off;
+	unsigned int i;
+	ssize_t n = 0;
+
+	if (!b->nr)
+		return 0;
+	pos = folio_pos(b->folios[0]);
+	/* past the end (truncated meanwhile): nothing to keep */
+	if (pos < size) {
+		len = min_t(loff_t, b->bytes, size - pos);
+		for (off = 0; off < len; off += PAGE_SIZE) {
+			/* we never ask for large folios: a folio is a page */
+			void *src = kmap_local_folio(b->folios[off >> PAGE_SHIFT], 0);
+
+			memcpy(b->buf + off, src, min_t(size_t, len - off, PAGE_SIZE));
+			kunmap_local(src);
+		}
+		ff = f2p_write_file_get(inode);
+		if (ff) {
+			n = f2p_send_write(ff, pos, b->buf, len, 0,
+					   FUSE_WRITE_CACHE);
+			f2p_write_file_put(ff);
+			if (n >= 0 && n < len)
+				n = -EIO;
+		} else {
+			n = -EIO;
+		}
+		/* mtime moved on the server */
+		F2P_I(inode)->attr_expire = 0;
+	}
+	for (i = 0; i < b->nr; i++) {
+		if (n < 0)
+			mapping_set_error(b->folios[i]->mapping, n);
+		folio_end_writeback(b->folios[i]);
+	}
+	b->nr = 0;
+	b->bytes = 0;
+	return n < 0 ? n : 0;
+}
+
 static int f2p_writeback_folio(struct folio *folio,
 			       struct writeback_control *wbc, void *data)
 {
-	struct inode *inode = folio->mapping->host;
-	int err;
+	struct f2p_wb_batch *b = data;
+	struct folio *last = b->nr ? b->folios[b->nr - 1] : NULL;
+	int err = 0;
 
+	/* not next to the batch, or no room left: send the batch first */
+	if (last && (b->nr == b->max ||
+		     b->bytes + folio_size(folio) > b->max_bytes ||
+		     folio_pos(last) + folio_size(last) != folio_pos(folio)))
+		err = f2p_wb_batch_send(b);
 	folio_start_writeback(folio);
 	folio_unlock(folio);
-	err = f2p_write_folio_data(inode, folio);
-	if (err)
-		mapping_set_error(folio->mapping, err);
-	folio_end_writeback(folio);
+	b->folios[b->nr++] = folio;
+	b->bytes += folio_size(folio);
 	return err;
 }
 
 static int f2p_writepages(struct address_space *mapping,
 			  struct writeback_control *wbc)
 {
-	if (f2p_is_bad(mapping->host))
+	struct inode *inode = mapping->host;
+	struct f2p_conn *fc = f2p_inode_conn(inode);
+	struct f2p_wb_batch b = { .inode = inode };
+	int err, err2;
+
+	if (f2p_is_bad(inode))
 		return -EIO;
-	return f2p_write_cache_folios(mapping, wbc, f2p_writeback_folio, NULL);
+	b.max_bytes = min_t(size_t, fc->max_write,
+			    (size_t)fc->max_pages << PAGE_SHIFT);
+	b.max_bytes = max_t(size_t, b.max_bytes, PAGE_SIZE);
+	b.buf = kvmalloc(b.max_bytes, GFP_KERNEL);
+	if (!b.buf) {
+		/* short of memory: a page at a time */
+		b.max_bytes = PAGE_SIZE;
+		b.buf = kvmalloc(PAGE_SIZE, GFP_KERNEL);
+	}
+	b.max = b.max_bytes >> PAGE_SHIFT;
+	b.folios = kmalloc_array(b.max, sizeof(*b.folios), GFP_KERNEL);
+	/* nothing started yet: the folios stay dirty for a later try */
+	if (!b.buf || !b.folios) {
+		kvfree(b.buf);
+		kfree(b.folios);
+		return -ENOMEM;
+	}
+	err = f2p_write_cache_folios(mapping, wbc, f2p_writeback_folio, &b);
+	err2 = f2p_wb_batch_send(&b);
+	kvfree(b.buf);
+	kfree(b.folios);
+	return err ?: err2;
 }
 
 /* invalidate_inode_pages2() met a dirty folio: write it out first */
@@ -990,6 +1107,8 @@ static vm_fault_t f2p_page_mkwrite(struct vm_fault *vmf)
 	struct folio *folio = page_folio(vmf->page);
 	struct inode *inode = file_inode(vmf->vma->vm_file);
 
+	/* writeback cache: the mtime is ours to move (else a no-op) */
+	file_update_time(vmf->vma->vm_file);
 	folio_lock(folio);
 	if (folio->mapping != inode->i_mapping) {
 		/* truncated under us: let the fault retry */
@@ -1054,6 +1173,8 @@ const struct address_space_operations f2p_file_aops = {
 	.read_folio	= f2p_read_folio,
 	.readahead	= f2p_readahead,
 	.writepages	= f2p_writepages,
+	.write_begin	= f2p_write_begin,
+	.write_end	= f2p_write_end,
 	.dirty_folio	= filemap_dirty_folio,
 	.launder_folio	= f2p_launder_folio,
 };

@@ -144,11 +144,22 @@ static void f2p_attr_inval_data(struct inode *inode, loff_t oldsize,
 		invalidate_inode_pages2(inode->i_mapping);
 }
 
+/* how f2p_apply_attr() got its attributes */
+#define F2P_ATTR_OURS	1	/* the answer to our SETATTR ... */
+#define F2P_ATTR_SIZE	2	/* ... which set the size */
+
 static void f2p_apply_attr(struct inode *inode, const struct fuse_attr *attr,
-			   u64 attr_valid, u64 attr_version, bool ours)
+			   u64 attr_valid, u64 attr_version, unsigned int how)
 {
 	struct f2p_conn *fc = f2p_inode_conn(inode);
 	struct f2p_inode *fi = F2P_I(inode);
+	bool ours = how & F2P_ATTR_OURS;
+	/*
+	 * Writeback cache: a regular file's size, mtime and ctime are the
+	 * kernel's (it may hold data the server has not seen), except what
+	 * our own SETATTR just set.
+	 */
+	bool wb = fc->writeback_cache && S_ISREG(inode->i_mode);
 	struct timespec64 mtime, old_mtime;
 	bool link_changed;
 	loff_t oldsize;
@@ -183,14 +194,17 @@ static void f2p_apply_attr(struct inode *inode, const struct fuse_attr *attr,
 	link_changed = S_ISLNK(inode->i_mode) &&
 		       (attr->size != i_size_read(inode) ||
 			!timespec64_equal(&mtime, &old_mtime));
-	f2p_inode_set_mtime(inode, mtime);
-	f2p_inode_set_ctime(inode, f2p_ts(attr->ctime, attr->ctimensec));
+	if (!wb || ours) {
+		f2p_inode_set_mtime(inode, mtime);
+		f2p_inode_set_ctime(inode, f2p_ts(attr->ctime, attr->ctimensec));
+	}
 	if (attr->blksize && attr->blksize <= (1U << 30))
 		inode->i_blkbits = ilog2(attr->blksize);
 	else
 		inode->i_blkbits = inode->i_sb->s_blocksize_bits;
 	oldsize = i_size_read(inode);
-	i_size_write(inode, attr->size);
+	if (!wb || (how & F2P_ATTR_SIZE))
+		i_size_write(inode, attr->size);
 	spin_unlock(&fi->lock);
 
 	/* ACLs are as fresh as the attributes they came with */
@@ -209,7 +223,7 @@ static void f2p_apply_attr(struct inode *inode, const struct fuse_attr *attr,
 void f2p_change_attr(struct inode *inode, const struct fuse_attr *attr,
 		     u64 attr_valid, u64 attr_version)
 {
-	f2p_apply_attr(inode, attr, attr_valid, attr_version, false);
+	f2p_apply_attr(inode, attr, attr_valid, attr_version, 0);
 }
 
 static void f2p_init_inode(struct inode *inode, const struct fuse_attr *attr,
@@ -219,8 +233,17 @@ static void f2p_init_inode(struct inode *inode, const struct fuse_attr *attr,
 	if (!f2p_inode_conn(inode)->posix_acl)
 		f2p_acl_dont_cache(inode);
 	inode->i_generation = generation;
-	/* times are the server's: the VFS must not stamp its own */
-	inode->i_flags |= S_NOATIME | S_NOCMTIME;
+	/* where the kernel keeps size and times later, it starts from these */
+	i_size_write(inode, attr->size);
+	f2p_inode_set_mtime(inode, f2p_ts(attr->mtime, attr->mtimensec));
+	f2p_inode_set_ctime(inode, f2p_ts(attr->ctime, attr->ctimensec));
+	/*
+	 * Times are the server's: the VFS must not stamp its own, except
+	 * the mtime and ctime of a regular file under the writeback cache.
+	 */
+	inode->i_flags |= S_NOATIME;
+	if (!f2p_inode_conn(inode)->writeback_cache || !S_ISREG(inode->i_mode))
+		inode->i_flags |= S_NOCMTIME;
 	switch (inode->i_mode) {
 	case S_IFREG:
 		inode->i_op = &f2p_file_iops;
@@ -505,8 +528,6 @@ static void f2p_setattr_in(struct f2p_conn *fc, const struct iattr *attr,
 	}
 }
 
-static int f2p_send_setattr(struct inode *inode, struct fuse_setattr_in *in);
-
 int f2p_setattr(F2P_IDMAP_T *idmap, struct dentry *dentry, struct iattr *attr)
 {
 	struct inode *inode = d_inode(dentry);
@@ -530,6 +551,12 @@ int f2p_setattr(F2P_IDMAP_T *idmap, struct dentry *dentry, struct iattr *attr)
 			i_size_write(inode, 0);
 			truncate_pagecache(inode, 0);
 			F2P_I(inode)->attr_expire = 0;
+			/* writeback cache: the new times are ours to keep */
+			if (fc->writeback_cache) {
+				f2p_inode_set_mtime(inode, attr->ia_mtime);
+				f2p_inode_set_ctime(inode, attr->ia_ctime);
+				mark_inode_dirty_sync(inode);
+			}
 			return 0;
 		}
 		/* the file may be open read-only: truncate by node, not by fh */
@@ -538,8 +565,14 @@ int f2p_setattr(F2P_IDMAP_T *idmap, struct dentry *dentry, struct iattr *attr)
 	f2p_setattr_in(fc, attr, &in);
 	if (!in.valid)
 		return 0;
-	if ((attr->ia_valid & ATTR_SIZE) && S_ISREG(inode->i_mode)) {
-		err = filemap_write_and_wait(inode->i_mapping);
+	/*
+	 * Our dirty pages go first (a truncate must not meet them later);
+	 * with the writeback cache our times too, so that the answer's
+	 * size and times are the file's.
+	 */
+	if (S_ISREG(inode->i_mode) &&
+	    ((attr->ia_valid & ATTR_SIZE) || fc->writeback_cache)) {
+		err = f2p_wb_sync(inode);
 		if (err)
 			return err;
 	}
@@ -562,7 +595,7 @@ int f2p_setattr_mode(struct inode *inode, umode_t mode)
 	return f2p_send_setattr(inode, &in);
 }
 
-static int f2p_send_setattr(struct inode *inode, struct fuse_setattr_in *in)
+int f2p_send_setattr(struct inode *inode, struct fuse_setattr_in *in)
 {
 	struct f2p_conn *fc = f2p_inode_conn(inode);
 	struct fuse_attr_out out = {};
@@ -588,7 +621,9 @@ static int f2p_send_setattr(struct inode *inode, struct fuse_setattr_in *in)
 	}
 	/* this answer is the newest there is: no version check */
 	f2p_apply_attr(inode, &out.attr,
-		       f2p_expiry(out.attr_valid, out.attr_valid_nsec), 0, true);
+		       f2p_expiry(out.attr_valid, out.attr_valid_nsec), 0,
+		       F2P_ATTR_OURS |
+		       ((in->valid & FATTR_SIZE) ? F2P_ATTR_SIZE : 0));
 	return 0;
 }
 

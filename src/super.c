@@ -219,6 +219,7 @@ static const struct super_operations f2p_super_ops = {
 	.alloc_inode	= f2p_alloc_inode,
 	.free_inode	= f2p_free_inode,
 	.evict_inode	= f2p_evict_inode,
+	.write_inode	= f2p_write_inode,
 	.statfs		= f2p_statfs,
 	.show_options	= f2p_show_options,
 	.umount_begin	= f2p_umount_begin,

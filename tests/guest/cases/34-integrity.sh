@@ -6,9 +6,11 @@
 # fallocate, copy_file_range, splice, sendfile, fsync, reopen, checked
 # against an in-memory model) on libfuse's passthrough_ll with
 # cache=auto, cache=always and cache=never, each on stock fuse and on
-# fuse2pt over a fresh tmpfs.  The exerciser must find every byte as its
-# model says; the ops the server or kernel does not offer are dropped
-# with a line on stderr, and the two kernels must drop the same ones.
+# fuse2pt over a fresh tmpfs, and with -o writeback,cache=auto (the
+# writeback cache: configuration "wb").  The exerciser must find every
+# byte as its model says; the ops the server or kernel does not offer are
+# dropped with a line on stderr, and the two kernels must drop the same
+# ones.
 #
 #   EX_OPS  operations per run (3000 here; 100000 for the long run)
 #
@@ -20,13 +22,15 @@ EX_OPS=${EX_OPS:-3000}
 # ix_run TYPE CACHE SEED: one exerciser run; its dropped-op lines are left
 # in $T_WORK/ix-TYPE-CACHE.dropped
 ix_run() {
-	local type=$1 cache=$2 seed=$3 back mnt out rc=0
+	local type=$1 cache=$2 seed=$3 back mnt out opts rc=0
 	back=$T_WORK/ixback-$type
 	mnt=$T_WORK/mnt/ix-$type
 	out=$T_WORK/ix-$type-$cache
 	mkdir -p "$back"
 	t_check "tmpfs for $type" mount -t tmpfs -o size=256m ixback "$back" || return 1
-	if ! t_mount "$type" "$mnt" passthrough_ll -f -o "source=$back,cache=$cache"; then
+	opts="source=$back,cache=$cache"
+	[ "$cache" != wb ] || opts="source=$back,cache=auto,writeback"
+	if ! t_mount "$type" "$mnt" passthrough_ll -f -o "$opts"; then
 		umount "$back"
 		return 1
 	fi
@@ -40,7 +44,7 @@ ix_run() {
 	t_check "umount tmpfs of $type" umount "$back"
 }
 
-for cache in auto always never; do
+for cache in auto always never wb; do
 	t_start "passthrough_ll-cache-$cache"
 	t_need_bin exercise || { t_pass; continue; }
 	t_need_bin passthrough_ll || { t_pass; continue; }
