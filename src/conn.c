@@ -15,7 +15,8 @@
  * INIT flags we implement and therefore offer.  DONT_MASK: create modes
  * arrive unmasked with the umask alongside, for the server to apply (or
  * not, in a directory with a default ACL); without it we apply the umask.
- * POSIX_ACL: we enforce the server's ACLs (acl.c).
+ * POSIX_ACL: we enforce the server's ACLs (acl.c).  EXPORT_SUPPORT: file
+ * handles of objects we forgot are looked up by nodeid (export.c).
  */
 #define F2P_INIT_OFFER	(FUSE_ASYNC_READ | FUSE_PARALLEL_DIROPS | \
 			 FUSE_ABORT_ERROR | FUSE_MAX_PAGES | FUSE_INIT_EXT | \
@@ -24,7 +25,8 @@
 			 FUSE_READDIRPLUS_AUTO | FUSE_POSIX_LOCKS | \
 			 FUSE_FLOCK_LOCKS | FUSE_DONT_MASK | FUSE_POSIX_ACL | \
 			 FUSE_CACHE_SYMLINKS | FUSE_HAS_IOCTL_DIR | \
-			 FUSE_AUTO_INVAL_DATA | FUSE_EXPLICIT_INVAL_DATA)
+			 FUSE_AUTO_INVAL_DATA | FUSE_EXPLICIT_INVAL_DATA | \
+			 FUSE_EXPORT_SUPPORT)
 
 struct f2p_init_args {
 	struct f2p_args args;
@@ -207,6 +209,7 @@ static void f2p_apply_init(struct f2p_conn *fc, const struct fuse_init_out *o)
 				  (flags & FUSE_EXPLICIT_INVAL_DATA);
 	fc->dont_mask = !!(flags & FUSE_DONT_MASK);
 	fc->cache_symlinks = !!(flags & FUSE_CACHE_SYMLINKS);
+	fc->export_support = !!(flags & FUSE_EXPORT_SUPPORT);
 	/* the kernel judges with ACLs what it judges with modes */
 	if (flags & FUSE_POSIX_ACL) {
 		fc->posix_acl = true;
