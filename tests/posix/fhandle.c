@@ -12,9 +12,12 @@
  *   encode.*      name_to_handle_at: the size asked for, the type, and
  *                 EOVERFLOW for a buffer too small
  *   cached.*      open_by_handle_at while the object is in the caches
- *   dropped.*     the same after "echo 2 > drop_caches" (three times):
+ *   dropped.*     the same after "echo 3 > drop_caches" (three times):
  *                 the object is forgotten, so only a server with
- *                 EXPORT_SUPPORT can bring it back
+ *                 EXPORT_SUPPORT can bring it back.  Not "echo 2": the
+ *                 VFS keeps an inode that still has page cache off its
+ *                 LRU, so whether it is forgotten would depend on what
+ *                 the last read left cached
  *   root.*        the root's handle, after the drops (never forgotten)
  *   deleted.*     a handle of a file since unlinked
  *   corrupt.*     a damaged handle: generation, nodeid, type, length
@@ -78,7 +81,7 @@ static void drop_caches(void)
 	sync();
 	for (i = 0; i < 3; i++) {
 		fd = open("/proc/sys/vm/drop_caches", O_WRONLY);
-		if (fd < 0 || write(fd, "2", 1) != 1)
+		if (fd < 0 || write(fd, "3", 1) != 1)
 			die("drop_caches");
 		close(fd);
 		usleep(200 * 1000);

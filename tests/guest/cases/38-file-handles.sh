@@ -53,7 +53,7 @@ fh_run() {
 # fh_expect FILE CHECK RESULT: a check that must come out so on any server
 fh_expect() {
 	t_expect_eq "$2 on $(basename "$1")" \
-		"$(sed -n "s/^$2: //p" "$1")" "$3"
+		"$(sed -n "s/^$2: //p" "$1" | sort -u)" "$3"
 }
 
 fh_test() {	# SERVER MODE
@@ -74,7 +74,6 @@ fh_test() {	# SERVER MODE
 		fh_expect "$base.$t" encode.too-small "EOVERFLOW bytes-wanted=12"
 		fh_expect "$base.$t" cached.file "ok same-inode=yes read=same"
 		fh_expect "$base.$t" root.dropped "ok same-inode=yes dir-entries=$root_entries"
-		fh_expect "$base.$t" relooked.file "ok same-inode=yes read=same"
 		fh_expect "$base.$t" corrupt.zero-length "errno=EINVAL"
 		t_expect_eq "damaged generations refused on $t" \
 			"$(grep -c '^corrupt.generation: errno=ESTALE$' "$base.$t")" \
@@ -83,6 +82,9 @@ fh_test() {	# SERVER MODE
 			fh_expect "$base.$t" cached.dir "ok same-inode=yes dir-entries=3"
 			fh_expect "$base.$t" deleted.cached "errno=ESTALE"
 			fh_expect "$base.$t" dropped.deleted "errno=ESTALE"
+		else
+			# hello_ll's nodeids never change: found again by path
+			fh_expect "$base.$t" relooked.file "ok same-inode=yes read=same"
 		fi
 	done
 	t_note "fuse2pt: $(grep '^dropped' "$base.fuse2pt" | tr '\n' ' ')"
