@@ -247,11 +247,10 @@ static void run_rw(void)
 	decode("root.dropped", &root, O_RDONLY | O_DIRECTORY, &rst, NULL);
 	/* the generation check must hold for a re-found object too */
 	check_corrupt(&file, &fst, CONTENT);
-
-	/* back through a path: the handle works again from the caches */
-	if (stat("fh.file", &fst))
-		die("stat fh.file");
-	decode("relooked.file", &file, O_RDONLY, &fst, CONTENT);
+	/*
+	 * No "relooked" check here: found again by path, the file may have
+	 * a new nodeid (passthrough_ll's are addresses of its own memory).
+	 */
 
 	unlink("fh.file");
 	unlink("fh.dir/inner");
