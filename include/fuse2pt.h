@@ -153,6 +153,7 @@ struct f2p_conn {
 	bool posix_acl;		/* we enforce and cache the server's ACLs */
 	bool cache_symlinks;	/* READLINK answers kept in the page cache */
 	bool writeback_cache;	/* buffered writes stay in the page cache */
+	bool export_support;	/* LOOKUP of "." and ".." by nodeid (export.c) */
 
 	bool passthrough;	/* negotiated: BACKING_OPEN and FOPEN_PASSTHROUGH allowed */
 	u32 max_stack_depth;
@@ -444,6 +445,9 @@ extern const struct dentry_operations f2p_dentry_ops;
 int f2p_lookup_name(struct super_block *sb, u64 nodeid,
 		    const struct qstr *name, struct fuse_entry_out *out,
 		    struct inode **inodep);
+
+/* export.c */
+extern const struct export_operations f2p_export_ops;
 
 /* xattr.c */
 extern const struct xattr_handler *f2p_xattr_handlers[];

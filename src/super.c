@@ -281,6 +281,8 @@ static int f2p_fill_super(struct super_block *sb, struct fs_context *fsc)
 	sb->s_magic = F2P_SUPER_MAGIC;
 	sb->s_op = &f2p_super_ops;
 	sb->s_xattr = f2p_xattr_handlers;
+	/* handles work for every server; uncached objects need EXPORT_SUPPORT */
+	sb->s_export_op = &f2p_export_ops;
 	f2p_set_default_d_op(sb, &f2p_dentry_ops);
 	sb->s_blocksize = PAGE_SIZE;
 	sb->s_blocksize_bits = PAGE_SHIFT;

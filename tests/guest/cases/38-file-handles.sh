@@ -1,0 +1,98 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# File handles (name_to_handle_at, open_by_handle_at: what NFS export
+# uses) through libfuse's passthrough_ll, passthrough (high-level) and
+# hello_ll, fuse2pt against stock fuse.  tests/posix/fhandle.c encodes
+# handles, opens them while the objects are cached, drops the caches
+# (the kernel FORGETs the objects), opens them again, and tries a deleted
+# file and damaged handles; its output on fuse2pt must equal stock fuse's
+# line for line, errno for errno.
+#
+# An object the kernel forgot comes back only if the server accepted
+# FUSE_EXPORT_SUPPORT (LOOKUP of "." by nodeid); the servers run with -d,
+# and the note says what each one accepted.  Whatever they accept, some
+# results do not depend on it and are checked on their own as well: the
+# cached objects and the root open, a deleted file and a damaged
+# generation are ESTALE, an empty handle EINVAL.
+#
+# timeout: 900
+. /tests/lib.sh
+
+FH_OUT=$T_WORK/fhandle
+mkdir -p "$FH_OUT"
+
+# fh_args SERVER BACK: the server's arguments (-d: the INIT reply is logged)
+fh_args() {
+	case $1 in
+	passthrough_ll)	FH_ARGS=(-d -o "source=$2") ;;
+	passthrough)	FH_ARGS=(-d -o "modules=subdir,subdir=$2") ;;
+	*)		FH_ARGS=(-d) ;;
+	esac
+}
+
+# fh_run TYPE SERVER OUT FHANDLE-ARGS...: mount, run fhandle inside, umount
+fh_run() {
+	local type=$1 srv=$2 out=$3 back=$T_WORK/back-$1-$2 mnt=$T_WORK/mnt/fh-$1 rc=0 log
+	shift 3
+	rm -rf "$back"
+	mkdir -p "$back"
+	fh_args "$srv" "$back"
+	t_mount "$type" "$mnt" "$srv" "${FH_ARGS[@]}" || return 1
+	log=${_t_srv_log[$mnt]}
+	timeout -k 10 300 "$T_BIN/fhandle" "$@" "$mnt" "${FH_FILE[@]}" \
+		> "$out" 2> "$out.err" || rc=$?
+	t_expect_eq "fhandle exit status on $type ($srv)" "$rc" 0
+	[ -s "$out.err" ] && sed 's/^/  | stderr: /' "$out.err" | head -n 10
+	t_umount "$mnt"
+	# the server's INIT reply (libfuse -d prints it indented)
+	t_note "$type: $srv's INIT reply: $(grep -A1 '^   INIT:' "$log" | grep -o 'flags=0x[0-9a-f]*' | head -n 1)"
+	rm -rf "$back"
+}
+
+# fh_expect FILE CHECK RESULT: a check that must come out so on any server
+fh_expect() {
+	t_expect_eq "$2 on $(basename "$1")" \
+		"$(sed -n "s/^$2: //p" "$1" | sort -u)" "$3"
+}
+
+fh_test() {	# SERVER MODE
+	local srv=$1 mode=$2 base=$FH_OUT/$1 t root_entries=4
+	t_start "$srv"
+	t_need_bin fhandle || { t_pass; return; }
+	t_need_bin "$srv" || { t_pass; return; }
+	t_need_module || { t_pass; return; }
+	FH_FILE=()
+	# the root when it is opened: . .. fh.dir fh.file, or . .. hello
+	[ "$mode" = ro ] && FH_FILE=(hello) root_entries=3
+	for t in fuse fuse2pt; do
+		fh_run "$t" "$srv" "$base.$t" "$mode" || { t_pass; return; }
+	done
+	for t in fuse fuse2pt; do
+		t_check "fhandle ran to the end on $t" grep -qx 'fhandle: done' "$base.$t"
+		fh_expect "$base.$t" encode.file "ok bytes=12 type=0x81"
+		fh_expect "$base.$t" encode.too-small "EOVERFLOW bytes-wanted=12"
+		fh_expect "$base.$t" cached.file "ok same-inode=yes read=same"
+		fh_expect "$base.$t" root.dropped "ok same-inode=yes dir-entries=$root_entries"
+		fh_expect "$base.$t" corrupt.zero-length "errno=EINVAL"
+		t_expect_eq "damaged generations refused on $t" \
+			"$(grep -c '^corrupt.generation: errno=ESTALE$' "$base.$t")" \
+			"$(grep -c '^corrupt.generation: ' "$base.$t")"
+		if [ "$mode" = rw ]; then
+			fh_expect "$base.$t" cached.dir "ok same-inode=yes dir-entries=3"
+			fh_expect "$base.$t" deleted.cached "errno=ESTALE"
+			fh_expect "$base.$t" dropped.deleted "errno=ESTALE"
+		else
+			# hello_ll's nodeids never change: found again by path
+			fh_expect "$base.$t" relooked.file "ok same-inode=yes read=same"
+		fi
+	done
+	t_note "fuse2pt: $(grep '^dropped' "$base.fuse2pt" | tr '\n' ' ')"
+	t_expect_files_eq "fhandle output, stock fuse (-) vs fuse2pt (+)" \
+		"$base.fuse" "$base.fuse2pt"
+	t_pass
+}
+
+fh_test passthrough_ll rw
+fh_test passthrough rw
+fh_test hello_ll ro
