@@ -94,10 +94,11 @@ bool f2p_attr_ok(const struct fuse_attr *attr)
 	return attr->size <= LLONG_MAX;
 }
 
+/* i_generation holds 32 bits: the server's 64 are compared as kept */
 bool f2p_inode_stale(struct inode *inode, u64 generation,
 		     const struct fuse_attr *attr)
 {
-	return inode->i_generation != generation ||
+	return inode->i_generation != (u32)generation ||
 	       inode_wrong_type(inode, attr->mode);
 }
 
