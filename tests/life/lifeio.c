@@ -5,7 +5,8 @@
  *   lifeio sigread FILE    read 4096 bytes with a SIGUSR1 handler installed
  *                          (no SA_RESTART), so a SIGUSR1 interrupts the read
  *                          rather than killing us
- *   lifeio mmap FILE       map FILE shared and touch every page
+ *   lifeio mmap FILE       map FILE shared and touch every page (with
+ *                          LIFEIO_PAGE_DELAY_MS=N, N ms between pages)
  *   lifeio clone DEV FILE  open DEV and FUSE_DEV_IOC_CLONE it from FILE's fd
  *
  * Either prints "ready" before the operation and then "ok N" (bytes or
@@ -16,6 +17,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <stdint.h>
@@ -77,6 +79,8 @@ static int do_sigread(const char *path)
 
 static int do_mmap(const char *path)
 {
+	const char *delay = getenv("LIFEIO_PAGE_DELAY_MS");
+	useconds_t pause = delay ? (useconds_t)atoi(delay) * 1000 : 0;
 	struct stat st;
 	unsigned long sum = 0;
 	volatile unsigned char *p;
@@ -96,8 +100,11 @@ static int do_mmap(const char *path)
 	printf("ready\n");
 	fflush(stdout);
 	/* a fault the server never answers ends in SIGBUS once it dies */
-	for (off = 0; off < st.st_size; off += 4096)
+	for (off = 0; off < st.st_size; off += 4096) {
 		sum += p[off];
+		if (pause)
+			usleep(pause);
+	}
 	printf("ok %lld pages (sum %lu)\n", (long long)(st.st_size / 4096), sum);
 	return 0;
 }
