@@ -12,7 +12,6 @@
 # umount, the server's exit and an unchanged dmesg (the harness checks).
 # CI: 30 s per fuse2pt server (1 minute in all) and 15 s on stock;
 # FUSE2PT_LONG: 5 minutes per fuse2pt server (10 minutes), 1 on stock.
-# per fuse2pt server.
 . /tests/lib.sh
 
 CLIENTS=8
