@@ -180,6 +180,7 @@ struct f2p_conn {
 	/* ---- lifecycle: control files, background limits, cloned fds ---- */
 	dev_t dev;			/* the superblock's s_dev: the control dir's name */
 	atomic_t num_waiting;		/* requests a caller (or the bg queue) waits on */
+	atomic_t retrieves;		/* NOTIFY_REPLYs queued for the server */
 	unsigned int dev_count;		/* device files attached, under lock */
 	/* background requests, under lock: at most max_background are queued */
 	struct list_head bg_queue;	/* over the limit: not yet on pending */

@@ -230,10 +230,20 @@ struct f2p_retrieve {
 	u8 data[];
 };
 
+/*
+ * A NOTIFY_REPLY has no caller to hold it back: a server that sends
+ * RETRIEVEs and reads no requests would have us queue data without end
+ * (the likely cause of a long 7.3 fuzz run that ran out of memory, its
+ * unreclaimable slab at 1.7 GB).  Beyond this many unread, RETRIEVE is
+ * refused with EAGAIN.
+ */
+#define F2P_MAX_RETRIEVES	32
+
 static void f2p_retrieve_end(struct f2p_conn *fc, struct f2p_args *args,
 			     int error)
 {
 	kvfree(container_of(args, struct f2p_retrieve, args));
+	atomic_dec(&fc->retrieves);
 }
 
 /*
@@ -282,9 +292,15 @@ static int f2p_retrieve(struct f2p_conn *fc, struct inode *inode,
 	max = ((size_t)fc->max_pages << PAGE_SHIFT) - offset_in_page(o->offset);
 	num = min(num, max);
 
+	if (atomic_inc_return(&fc->retrieves) > F2P_MAX_RETRIEVES) {
+		atomic_dec(&fc->retrieves);
+		return -EAGAIN;
+	}
 	rr = kvzalloc(struct_size(rr, data, num), GFP_KERNEL);
-	if (!rr)
+	if (!rr) {
+		atomic_dec(&fc->retrieves);
 		return -ENOMEM;
+	}
 	num = f2p_retrieve_copy(inode, o->offset, num, rr->data);
 	rr->in.offset = o->offset;
 	rr->in.size = num;
