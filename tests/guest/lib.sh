@@ -145,6 +145,11 @@ t_expect_files_eq() {
 
 t_module_loaded() { grep -q '^fuse2pt ' /proc/modules; }
 
+# t_kernel_at_least VER: the running kernel is VER (e.g. 6.9) or newer
+t_kernel_at_least() {
+	[ "$(printf '%s\n%s\n' "$(uname -r | cut -d- -f1)" "$1" | sort -V | head -n1)" = "$1" ]
+}
+
 t_need_module() {
 	_t_need_open
 	t_module_loaded && [ -c /dev/fuse2pt ] && return 0

@@ -10,10 +10,6 @@
 # it refuses it (EINVAL) and rawbad answers the held READ late.
 . /tests/lib.sh
 
-rs_kernel_has_resend() {	# stock fuse knows NOTIFY_RESEND from 6.9
-	[ "$(printf '%s\n6.9\n' "$(uname -r | cut -d- -f1)" | sort -V | head -n1)" = 6.9 ]
-}
-
 rs_test() {	# TYPE -> $T_WORK/rs-TYPE.res
 	local type=$1 mnt=$T_WORK/mnt/resend-$1 res=$T_WORK/rs-$1.res log
 	: > "$res"
@@ -37,7 +33,7 @@ t_pass
 t_start resend-stock-reference
 if ! { [ -c /dev/fuse ] || modprobe fuse 2>/dev/null; } || ! grep -qw fuse /proc/filesystems; then
 	t_fail "stock fuse is missing: nothing to compare with"
-elif ! rs_kernel_has_resend; then
+elif ! t_kernel_at_least 6.9; then	# stock's NOTIFY_RESEND came in 6.9
 	rs_test fuse
 	t_expect_eq "stock fuse on $(uname -r) refuses NOTIFY_RESEND" \
 		"$(grep 'notify resend' "$T_WORK/rs-fuse.res")" "server: notify resend: rejected EINVAL"

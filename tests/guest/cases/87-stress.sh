@@ -46,7 +46,7 @@ st_run fuse2pt-passthrough_ll fuse2pt "$SECS" passthrough_ll -f -o source="$BACK
 st_run fuse2pt-ptsrv-passthrough fuse2pt "$SECS" ptsrv --mode pt "$BACK"
 if { [ -c /dev/fuse ] || modprobe fuse 2>/dev/null; } && grep -qw fuse /proc/filesystems; then
 	st_run fuse-passthrough_ll fuse "$REF_SECS" passthrough_ll -f -o source="$BACK"
-	if [ "$(printf '%s\n6.9\n' "$(uname -r | cut -d- -f1)" | sort -V | head -n1)" = 6.9 ]; then
+	if t_kernel_at_least 6.9; then
 		st_run fuse-ptsrv-passthrough fuse "$REF_SECS" ptsrv --mode pt "$BACK"
 	else
 		t_start fuse-ptsrv-passthrough

@@ -15,10 +15,6 @@
 BACK=$T_WORK/ptk-back
 STEPS=60	# 4 KiB steps, 50 ms apart: the kill lands in the middle
 
-stock_has_pt() {
-	[ "$(printf '%s\n6.9\n' "$(uname -r | cut -d- -f1)" | sort -V | head -n1)" = 6.9 ]
-}
-
 # ptk_reader FILE: read STEPS blocks through one open fd, slowly
 ptk_reader() {
 	( exec 3< "$1" || { echo "open failed"; exit; }
@@ -82,7 +78,7 @@ t_note "fuse2pt saw: $(tr '\n' '|' < "$T_WORK/transcript-fuse2pt")"
 t_pass
 
 t_start stock-reference
-if [ -c /dev/fuse ] && stock_has_pt; then
+if [ -c /dev/fuse ] && t_kernel_at_least 6.9; then	# stock passthrough came in 6.9
 	ptk_test fuse
 	life_compare killed-during-passthrough-io
 	t_pass
