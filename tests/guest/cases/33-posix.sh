@@ -123,12 +123,12 @@ ps_test() {
 }
 
 # The dir group's big directory, made, listed and emptied through the
-# mount: 2,000 entries (10,000 cost minutes per kernel under emulation);
+# mount: 1,000 entries (10,000 cost minutes per kernel under emulation);
 # 37-big-dir lists a directory of 10,000 completely.
 ps_nfiles() {
 	case $1 in
-	passthrough_ll*) echo "${PS_NFILES:-2000}" ;;
-	*) echo "${PS_NFILES_HL:-2000}" ;;
+	passthrough_ll*) echo "${PS_NFILES:-1000}" ;;
+	*) echo "${PS_NFILES_HL:-1000}" ;;
 	esac
 }
 

@@ -12,12 +12,15 @@
 # dropped with a line on stderr, and the two kernels must drop the same
 # ones.
 #
-#   EX_OPS  operations per run (3000 here; 100000 for the long run)
+#   EX_OPS  operations per run (2000 here; 100000 in the long run,
+#           FUSE2PT_LONG=1)
 #
 # timeout: 1500
+# timeout-long: 7200
 . /tests/lib.sh
 
-EX_OPS=${EX_OPS:-3000}
+EX_OPS=${EX_OPS:-${FUSE2PT_LONG:+100000}}
+EX_OPS=${EX_OPS:-2000}
 
 # ix_run TYPE CACHE SEED: one exerciser run; its dropped-op lines are left
 # in $T_WORK/ix-TYPE-CACHE.dropped

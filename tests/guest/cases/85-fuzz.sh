@@ -49,9 +49,13 @@ slab_settle() {
 # "NAME ACTIVE" for fuse2pt's caches and the kmalloc ones.  A cache of
 # ours that SLUB merged into another does not show in slabinfo; its
 # sysfs entry counts the objects of the merged cache, as "merged:NAME".
+# Allocations too large for a kmalloc cache come from the page allocator
+# and show in no cache, only in /proc/meminfo's SUnreclaim (kB), which
+# is read as "meminfo:SUnreclaim KB".
 slab_read() {
 	local c
 	awk '$1 ~ /^(fuse2pt|kmalloc-)/ && $1 !~ /dma/ { print $1, $2 }' /proc/slabinfo
+	awk '$1 == "SUnreclaim:" { print "meminfo:SUnreclaim", $2 }' /proc/meminfo
 	for c in /sys/kernel/slab/fuse2pt_*; do
 		[ -L "$c" ] && echo "merged:${c##*/} $(cut -d' ' -f1 "$c/objects")"
 	done
@@ -59,11 +63,13 @@ slab_read() {
 
 # slab_compare BEFORE AFTER: growth past the tolerance, one line a cache
 # (own caches: none allowed; kmalloc caches together, and a merged own
-# cache, which others share, may grow by FUZZ_SLAB_SLACK).
+# cache, which others share, may grow by FUZZ_SLAB_SLACK objects; all
+# unreclaimable slab by FUZZ_SUNRECLAIM_SLACK kB).
 slab_compare() {
-	awk -v slack="${FUZZ_SLAB_SLACK:-400}" '
+	awk -v slack="${FUZZ_SLAB_SLACK:-400}" -v kslack="${FUZZ_SUNRECLAIM_SLACK:-16384}" '
 		NR == FNR { before[$1] = $2; next }
 		{ d = $2 - before[$1]
+		  if ($1 == "meminfo:SUnreclaim" && d > kslack) print "unreclaimable slab +" d " kB (" before[$1] " -> " $2 " kB, over " kslack ")"
 		  if ($1 ~ /^fuse2pt/ && d > 0) print "own cache " $1 " +" d " (" before[$1] " -> " $2 ")"
 		  if ($1 ~ /^merged:/ && d > slack) print "merged cache " $1 " +" d " (" before[$1] " -> " $2 ")"
 		  if ($1 ~ /^kmalloc-/) { sum += d; if (d > 50) grow = grow " " $1 " +" d } }
@@ -74,6 +80,7 @@ slab_compare() {
 slab_report() {	# BEFORE AFTER
 	t_note "slab: $(awk 'NR == FNR { b[$1] = $2; next } $1 ~ /^fuse2pt/ { printf "%s %s->%s ", $1, b[$1], $2 }
 		$1 ~ /^merged:/ { printf "%s %s->%s ", $1, b[$1], $2 }
+		$1 == "meminfo:SUnreclaim" { printf "SUnreclaim %s->%s kB ", b[$1], $2 }
 		$1 ~ /^kmalloc-/ { x += b[$1]; y += $2 } END { printf "kmalloc-* %d->%d", x, y }' "$1" "$2")"
 }
 

@@ -10,12 +10,12 @@
 # reference (no client may see an error there either), and over ptsrv
 # too where it has passthrough (6.9 and later).  A run ends with
 # umount, the server's exit and an unchanged dmesg (the harness checks).
-# CI: 30 s per fuse2pt server (1 minute in all) and 15 s on stock;
+# CI: 30 s per fuse2pt server (1 minute in all) and 10 s on stock;
 # FUSE2PT_LONG: 5 minutes per fuse2pt server (10 minutes), 1 on stock.
 . /tests/lib.sh
 
 CLIENTS=8
-if [ -n "${FUSE2PT_LONG:-}" ]; then SECS=300 REF_SECS=60; else SECS=30 REF_SECS=15; fi
+if [ -n "${FUSE2PT_LONG:-}" ]; then SECS=300 REF_SECS=60; else SECS=30 REF_SECS=10; fi
 BACK=$T_WORK/stress-back
 
 st_run() {	# NAME TYPE SECONDS PROG ARGS...
