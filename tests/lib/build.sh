@@ -200,6 +200,7 @@ make_image() {
 	rm -rf "$st"
 	mkdir -p "$st/tests" "$st$GUEST_OPT/bin" "$st$GUEST_OPT/lib" "$st$GUEST_OPT/mod"
 	install -m 755 "$TOP/tests/guest/init" "$st/init"
+	install -D -m 644 "$TOP/packaging/udev/60-fuse2pt.rules" "$st$GUEST_OPT/udev/60-fuse2pt.rules"
 	cp -a "$TOP/tests/guest/." "$st/tests/"
 	rm -f "$st/tests/init"
 	cp -a "$WORK/bin/." "$st$GUEST_OPT/bin/" 2>/dev/null || true

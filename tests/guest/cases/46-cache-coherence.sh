@@ -162,6 +162,7 @@ cc_expect() {	# TYPE
 	t_pass
 }
 
+t_start setup
 for b in notify_inval_inode notify_store_retrieve invalidate_path passthrough_ll ptsrv; do
 	t_need_bin "$b" || t_die "test program $b missing"
 done
