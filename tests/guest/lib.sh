@@ -168,6 +168,14 @@ t_need_bin() {
 	return 1
 }
 
+# Under emulation every exec costs ~45 ms of guest CPU, and the polling
+# below runs thousands of times a kernel, beside the servers it waits
+# for: it uses bash alone.  t_nap SECONDS sleeps without an exec, in a
+# read with a timeout on a pipe that never has data (this shell holds
+# both of its ends, so it never reaches end of file either).
+exec {_t_nap_fd}<> <(:)
+t_nap() { read -r -t "$1" -u "$_t_nap_fd" _ 2> /dev/null; return 0; }
+
 # t_wait_for SECONDS CMD...: poll CMD every 0.1 s until it succeeds.
 t_wait_for() {
 	local n=$(( $1 * 10 ))
@@ -175,15 +183,24 @@ t_wait_for() {
 	while ! "$@"; do
 		n=$((n - 1))
 		[ $n -gt 0 ] || return 1
-		sleep 0.1
+		t_nap 0.1
 	done
 }
 
-t_mount_type() {	# MNT -> fstype of the mount at MNT (last one wins)
-	awk -v m="$1" '$2 == m { t = $3 } END { print t }' /proc/mounts
+# _t_fstype MNT: T_FSTYPE is the type of the mount at MNT (the last one
+# there wins), empty when nothing is mounted there
+_t_fstype() {
+	local dev m t rest
+	T_FSTYPE=""
+	while read -r dev m t rest; do
+		[ "$m" = "$1" ] && T_FSTYPE=$t
+	done < /proc/mounts
+	return 0
 }
 
-t_is_mounted() { [ -n "$(t_mount_type "$1")" ]; }
+t_mount_type() { _t_fstype "$1"; echo "$T_FSTYPE"; }	# MNT -> fstype
+
+t_is_mounted() { _t_fstype "$1"; [ -n "$T_FSTYPE" ]; }
 
 t_mount() {
 	local type=$1 mnt=$2 prog=$3 log name pid err
@@ -238,9 +255,8 @@ _t_mount_failed() {
 }
 
 _t_mounted_as() {	# MNT TYPE PID
-	local t
-	t=$(t_mount_type "$1")
-	case $t in "$2"|"$2".*) return 0 ;; esac
+	_t_fstype "$1"
+	case $T_FSTYPE in "$2"|"$2".*) return 0 ;; esac
 	kill -0 "$3" 2>/dev/null || return 1
 	return 1
 }
@@ -269,11 +285,12 @@ t_umount() {
 	return $rc
 }
 
-_t_gone() {
-	local s
-	[ -e "/proc/$1" ] || return 0
-	s=$(awk '/^State:/ { print $2 }' "/proc/$1/status" 2>/dev/null)
-	[ "$s" = Z ] || [ -z "$s" ]
+_t_gone() {	# PID: exited (a zombie counts)
+	local k v rest
+	while read -r k v rest; do
+		if [ "$k" = State: ]; then [ "$v" = Z ]; return; fi
+	done 2> /dev/null < "/proc/$1/status" || return 0
+	return 0
 }
 
 # Leave nothing behind when a case ends early: lazy umount of our mounts,

@@ -64,7 +64,7 @@ raw_wait_gone() {
 		while kill -0 "$pid"; do
 			[ "$ticks" -gt 0 ] || return 1
 			ticks=$((ticks - 1))
-			sleep 0.1
+			t_nap 0.1
 		done
 	} 2>/dev/null
 	return 0
@@ -78,13 +78,11 @@ raw_wait_for() {
 	until "$@"; do
 		[ "$ticks" -gt 0 ] || return 1
 		ticks=$((ticks - 1))
-		sleep 0.1
+		t_nap 0.1
 	done
 }
 
-raw_mounted() {
-	awk -v m="$RAW_MNT" '$2 == m { found = 1 } END { exit !found }' /proc/self/mounts
-}
+raw_mounted() { t_is_mounted "$RAW_MNT"; }
 
 raw_log_has() {		# PATTERN: grep the current server log
 	grep -q -- "$1" "$RAW_DIR/srv.log" 2>/dev/null

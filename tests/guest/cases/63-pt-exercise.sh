@@ -24,7 +24,7 @@ flip_modes() {
 	while :; do
 		echo "${modes[$((i % ${#modes[@]}))]}" > "$PTC_MODE"
 		i=$((i + 1))
-		sleep 0.1
+		t_nap 0.1
 	done
 }
 

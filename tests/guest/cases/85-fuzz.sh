@@ -96,7 +96,7 @@ bounded() {
 	pid=$!
 	for ((n = secs * 10; n > 0; n--)); do
 		_t_gone "$pid" && { wait "$pid" 2>/dev/null; return 0; }
-		sleep 0.1
+		t_nap 0.1
 	done
 	_t_mark_fail "hang: '$*' still running after ${secs}s: $(ps -o pid=,stat=,wchan:24=,args= -s "$pid" | tr -s ' ' | tr '\n' ';')"
 	for p in $(ps -o pid= -s "$pid"); do

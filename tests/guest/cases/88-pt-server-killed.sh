@@ -21,7 +21,7 @@ ptk_reader() {
 	  for ((i = 0; i < STEPS; i++)); do
 		dd bs=4k count=1 <&3 > /dev/null 2> "$T_WORK/ptk-rerr" ||
 			{ echo "read: stopped: $(tail -n1 "$T_WORK/ptk-rerr")"; exit; }
-		sleep 0.05
+		t_nap 0.05
 	  done
 	  echo "read: all $STEPS blocks" )
 }
@@ -31,7 +31,7 @@ ptk_writer() {
 	  for ((i = 0; i < STEPS; i++)); do
 		dd if=/dev/zero bs=4k count=1 >&4 2> "$T_WORK/ptk-werr" ||
 			{ echo "write: stopped: $(tail -n1 "$T_WORK/ptk-werr")"; exit; }
-		sleep 0.05
+		t_nap 0.05
 	  done
 	  echo "write: all $STEPS blocks" )
 }
