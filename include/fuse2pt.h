@@ -449,6 +449,7 @@ int f2p_lookup_name(struct super_block *sb, u64 nodeid,
 
 /* export.c */
 extern const struct export_operations f2p_export_ops;
+extern const struct export_operations f2p_export_fid_ops;
 
 /* xattr.c */
 extern const struct xattr_handler *f2p_xattr_handlers[];

@@ -17,7 +17,8 @@
  * not, in a directory with a default ACL); without it we apply the umask.
  * POSIX_ACL: we enforce the server's ACLs (acl.c).  WRITEBACK_CACHE:
  * buffered writes stay in the page cache (writeback.c).  EXPORT_SUPPORT:
- * file handles of objects we forgot are looked up by nodeid (export.c).
+ * file handles of objects we forgot are looked up by nodeid (export.c);
+ * NO_EXPORT_SUPPORT: the server wants no handles that open (export.c).
  */
 #define F2P_INIT_OFFER	(FUSE_ASYNC_READ | FUSE_PARALLEL_DIROPS | \
 			 FUSE_ABORT_ERROR | FUSE_MAX_PAGES | FUSE_INIT_EXT | \
@@ -28,7 +29,7 @@
 			 FUSE_CACHE_SYMLINKS | FUSE_HAS_IOCTL_DIR | \
 			 FUSE_AUTO_INVAL_DATA | FUSE_EXPLICIT_INVAL_DATA | \
 			 FUSE_HAS_RESEND | FUSE_WRITEBACK_CACHE | \
-			 FUSE_EXPORT_SUPPORT)
+			 FUSE_EXPORT_SUPPORT | FUSE_NO_EXPORT_SUPPORT)
 
 struct f2p_init_args {
 	struct f2p_args args;
@@ -214,6 +215,10 @@ static void f2p_apply_init(struct f2p_conn *fc, const struct fuse_init_out *o)
 	/* passthrough was dropped above if the server asked for both */
 	fc->writeback_cache = !!(flags & FUSE_WRITEBACK_CACHE);
 	fc->export_support = !!(flags & FUSE_EXPORT_SUPPORT);
+	if ((flags & FUSE_NO_EXPORT_SUPPORT) && fc->sb) {
+		fc->export_support = false;
+		fc->sb->s_export_op = &f2p_export_fid_ops;
+	}
 	/* the kernel judges with ACLs what it judges with modes */
 	if (flags & FUSE_POSIX_ACL) {
 		fc->posix_acl = true;

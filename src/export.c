@@ -163,3 +163,13 @@ const struct export_operations f2p_export_ops = {
 	.fh_to_parent	= f2p_fh_to_parent,
 	.get_parent	= f2p_get_parent,
 };
+
+/*
+ * A server that answered INIT with FUSE_NO_EXPORT_SUPPORT wants no file
+ * handles that can be opened (nor NFS export).  Handles that only name
+ * an object (fanotify's, AT_HANDLE_FID where the kernel has it) stay;
+ * the VFS refuses everything else for want of fh_to_dentry.
+ */
+const struct export_operations f2p_export_fid_ops = {
+	.encode_fh	= f2p_encode_fh,
+};

@@ -45,6 +45,9 @@
  *                       source filesystem then applies default ACLs);
  *                       without it xattr requests get ENOSYS
  *   --cache-symlinks    ask for FUSE_CAP_CACHE_SYMLINKS
+ *   --no-export         ask for FUSE_CAP_NO_EXPORT_SUPPORT where the kernel
+ *                       offers it (no file handles that open; stats
+ *                       no_export: whether it was offered and asked for)
  *   -d                  libfuse debug output
  *
  * The stats also count READLINK requests (readlink) and say whether the
@@ -125,7 +128,7 @@ static struct {
 		      flush, fsync, fallocate, readdir, backing_open,
 		      backing_open_fail, backing_close, passthrough_offered,
 		      writeback_offered, passthrough_wanted, readlink,
-		      posix_acl, cache_symlinks,
+		      posix_acl, cache_symlinks, no_export,
 		      auto_inval_offered, explicit_inval_offered;
 	int backing_open_errno;
 	char probe[512];
@@ -141,6 +144,7 @@ static struct {
 	bool drop_caps;
 	bool acl;
 	bool cache_symlinks;
+	bool no_export;
 	int stack_depth;
 	const char *inval_data;
 	double timeout;
@@ -177,7 +181,7 @@ static void stats_write(void)
 	S(readdir); S(backing_open); S(backing_open_fail); S(backing_close);
 	S(passthrough_offered); S(passthrough_wanted); S(writeback_offered);
 	S(auto_inval_offered); S(explicit_inval_offered);
-	S(readlink); S(posix_acl); S(cache_symlinks);
+	S(readlink); S(posix_acl); S(cache_symlinks); S(no_export);
 #undef S
 	fprintf(f, "backing_open_errno %s\n",
 		st.backing_open_errno ? strerrorname_np(st.backing_open_errno) : "0");
@@ -518,6 +522,8 @@ static void pt_init(void *data, struct fuse_conn_info *conn)
 	}
 	if (opt.cache_symlinks)
 		st.cache_symlinks = fuse_set_feature_flag(conn, FUSE_CAP_CACHE_SYMLINKS);
+	if (opt.no_export)
+		st.no_export = fuse_set_feature_flag(conn, FUSE_CAP_NO_EXPORT_SUPPORT);
 	if (opt.drop_caps) {
 		struct __user_cap_header_struct h = {
 			.version = _LINUX_CAPABILITY_VERSION_3,
@@ -1080,6 +1086,7 @@ static void usage(int status)
 		"usage: ptsrv [--mode M] [--mode-file F] [--stats F] [--no-passthrough]\n"
 		"             [--writeback] [--stack-depth N] [--drop-caps] [--timeout S]\n"
 		"             [--inval-data auto|explicit|none] [--acl] [--cache-symlinks]\n"
+		"             [--no-export]\n"
 		"             [-d] SOURCE MOUNTPOINT\n");
 	exit(status);
 }
@@ -1109,6 +1116,7 @@ int main(int argc, char *argv[])
 		{ "inval-data", required_argument, NULL, 'I' },
 		{ "acl", no_argument, NULL, 'A' },
 		{ "cache-symlinks", no_argument, NULL, 'L' },
+		{ "no-export", no_argument, NULL, 'X' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -1134,6 +1142,7 @@ int main(int argc, char *argv[])
 		case 'I': opt.inval_data = optarg; break;
 		case 'A': opt.acl = true; break;
 		case 'L': opt.cache_symlinks = true; break;
+		case 'X': opt.no_export = true; break;
 		case 'd': debug = true; break;
 		case 'h': usage(0); break;
 		default: usage(2);

@@ -5,6 +5,9 @@
  *
  *   fhandle rw MNT          makes its objects under MNT (a writable server)
  *   fhandle ro MNT NAME     uses the existing regular file MNT/NAME
+ *   fhandle fid MNT NAME    only encodes handles of MNT/NAME, plain and
+ *                           AT_HANDLE_FID (a handle that names but need
+ *                           not open), and tries to open the FID one
  *
  * Each check prints "CHECK: RESULT", RESULT being "ok", "errno=ENAME" or
  * values.  No inode numbers or handle bytes are printed (they are the
@@ -170,6 +173,31 @@ static void check_encode(const char *path)
 		       fh.h.handle_bytes, fh.h.handle_type);
 }
 
+#ifndef AT_HANDLE_FID
+#define AT_HANDLE_FID	0x200
+#endif
+
+/* fid mode: what a mount whose server refused exporting gives */
+static void run_fid(const char *name)
+{
+	struct stat st;
+	struct fh fh;
+	int mnt_id;
+
+	if (stat(name, &st))
+		die(name);
+	check_encode(name);
+	memset(&fh, 0, sizeof(fh));
+	fh.h.handle_bytes = HANDLE_MAX;
+	if (name_to_handle_at(AT_FDCWD, name, &fh.h, &mnt_id, AT_HANDLE_FID)) {
+		result("encode.fid", "errno=%s", ename(errno));
+		return;
+	}
+	result("encode.fid", "ok bytes=%u type=0x%x", fh.h.handle_bytes,
+	       fh.h.handle_type);
+	decode("fid.open", &fh, O_RDONLY, &st, NULL);
+}
+
 static void check_corrupt(const struct fh *good, const struct stat *st,
 			  const char *data)
 {
@@ -291,9 +319,10 @@ static void run_ro(const char *name)
 
 int main(int argc, char **argv)
 {
-	if (argc < 3 || (strcmp(argv[1], "rw") && strcmp(argv[1], "ro")) ||
-	    (!strcmp(argv[1], "ro") && argc != 4)) {
-		fprintf(stderr, "usage: fhandle rw MNT | fhandle ro MNT NAME\n");
+	if (argc < 3 || (strcmp(argv[1], "rw") && strcmp(argv[1], "ro") &&
+			 strcmp(argv[1], "fid")) ||
+	    (strcmp(argv[1], "rw") && argc != 4)) {
+		fprintf(stderr, "usage: fhandle rw MNT | fhandle ro|fid MNT NAME\n");
 		return 2;
 	}
 	if (chdir(argv[2]))
@@ -303,8 +332,10 @@ int main(int argc, char **argv)
 		die(argv[2]);
 	if (!strcmp(argv[1], "rw"))
 		run_rw();
-	else
+	else if (!strcmp(argv[1], "ro"))
 		run_ro(argv[3]);
+	else
+		run_fid(argv[3]);
 	printf("fhandle: done\n");
 	return 0;
 }

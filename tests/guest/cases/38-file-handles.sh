@@ -16,6 +16,8 @@
 # cached objects and the root open, a deleted file and a damaged
 # generation are ESTALE, an empty handle EINVAL.
 #
+# Then a server that refuses exporting (FUSE_NO_EXPORT_SUPPORT, below).
+#
 # timeout: 900
 . /tests/lib.sh
 
@@ -93,6 +95,43 @@ fh_test() {	# SERVER MODE
 	t_pass
 }
 
+# A server that refuses exporting (FUSE_NO_EXPORT_SUPPORT; ptsrv
+# --no-export asks for it where the kernel offers it): no handle that
+# opens, so a plain name_to_handle_at is refused (EOPNOTSUPP); where the
+# kernel has AT_HANDLE_FID a FID handle is made, and opening it fails.
+# Stock fuse offers the flag from 6.9 on; fuse2pt on every kernel.
+fh_noexport() {
+	local t base=$FH_OUT/noexport back mnt st
+	t_start no-export
+	t_need_bin ptsrv || { t_pass; return; }
+	for t in fuse2pt fuse; do
+		back=$T_WORK/back-ne-$t
+		mnt=$T_WORK/mnt/fh-ne-$t
+		st=$T_WORK/ne-$t.stats
+		mkdir -p "$back"
+		echo data > "$back/f"
+		rm -f "$st" "$base.$t"
+		t_mount "$t" "$mnt" ptsrv --no-passthrough --no-export --stats "$st" "$back" || continue
+		timeout -k 10 60 "$T_BIN/fhandle" fid "$mnt" f > "$base.$t" 2>&1
+		t_umount "$mnt"
+		t_note "$t: $(grep '^no_export ' "$st") $(tr '\n' ' ' < "$base.$t")"
+	done
+	t_expect_eq "fuse2pt offered NO_EXPORT_SUPPORT and ptsrv took it" \
+		"$(grep '^no_export ' "$T_WORK/ne-fuse2pt.stats" 2>&1)" "no_export 1"
+	fh_expect "$base.fuse2pt" encode.file "errno=EOPNOTSUPP"
+	t_check "fhandle ran to the end on fuse2pt" grep -qx 'fhandle: done' "$base.fuse2pt"
+	if grep -qx 'no_export 1' "$T_WORK/ne-fuse.stats" 2>/dev/null; then
+		t_expect_files_eq "no-export fhandle output, stock fuse (-) vs fuse2pt (+)" \
+			"$base.fuse" "$base.fuse2pt"
+		t_pass
+	else
+		t_pass
+		t_start no-export-stock-reference
+		t_skip "stock fuse on $(uname -r) does not offer FUSE_NO_EXPORT_SUPPORT (from 6.9 on): no reference on this kernel"
+	fi
+}
+
 fh_test passthrough_ll rw
 fh_test passthrough rw
 fh_test hello_ll ro
+fh_noexport
