@@ -34,7 +34,8 @@
  *                 of the root's sx-* files (nodeids 20-27, see do_statx()):
  *                 sx-good, sx-short, sx-mode-fmt, sx-type, sx-nsec,
  *                 sx-nobtime, sx-partial, sx-extra
- *   statx-enosys  the same files, STATX answered with ENOSYS
+ *   statx-enosys  the same files, but STATX of sx-good is answered
+ *                 with ENOSYS (of the root, before, as in "statx")
  *
  * Notifications are sent on command: with RAWBAD_CTL=PATH set, a thread
  * reads command lines from the FIFO at PATH (see ctl_command()).
@@ -52,7 +53,8 @@
  *   rawbad: poll flags=X events=X           (each POLL, ioctl modes)
  *   rawbad: balance NODEID HANDED FORGOTTEN (at exit)
  *   rawbad: statx NODEID sx_mask=X sx_flags=X getattr_flags=X  (each STATX)
- *   rawbad: count-sx NAME LOOKUP n GETATTR n STATX n  (at exit, statx modes)
+ *   rawbad: count-sx NAME LOOKUP n GETATTR n STATX n  (at exit, statx
+ *                                         modes, each sx-* file asked about)
  *   rawbad: resend: ...                     (resend mode, see resend_hold())
  * RAWBAD_VERBOSE=1 also logs every request.
  */
@@ -554,7 +556,7 @@ static int do_statx(const struct request *r)
 	raw_log("statx %llu sx_mask=%#x sx_flags=%#x getattr_flags=%#x",
 		(unsigned long long)id, in->sx_mask, in->sx_flags,
 		in->getattr_flags);
-	if (is_mode("statx-enosys"))
+	if (is_mode("statx-enosys") && id == SX_GOOD)
 		return ENOSYS;
 	if (!node_mode(id))
 		return ENOENT;
@@ -1387,9 +1389,10 @@ static void summary(void)
 			raw_log("balance %zu %lu %lu", i, handed[i], forgotten[i]);
 	if (!strncmp(srv.mode, "statx", 5))
 		for (i = 0; i < SX_END - SX_GOOD; i++)
-			raw_log("count-sx %s LOOKUP %lu GETATTR %lu STATX %lu",
-				sx_names[i], sx_count[i][0], sx_count[i][1],
-				sx_count[i][2]);
+			if (sx_count[i][0] || sx_count[i][1] || sx_count[i][2])
+				raw_log("count-sx %s LOOKUP %lu GETATTR %lu STATX %lu",
+					sx_names[i], sx_count[i][0],
+					sx_count[i][1], sx_count[i][2]);
 	pthread_mutex_unlock(&state_lock);
 }
 

@@ -15,9 +15,9 @@
  *
  * A line is "NAME OP: err=ERRNAME" or "NAME OP: mask=M mode=... btime=S.N"
  * with NAME the last part of PATH.  The mask leaves out the mount id bits
- * the VFS adds by itself; every other field is printed as the kernel
- * returned it whether the mask names it or not, except btime ("-" when
- * the mask does not name it).  The exit status is 0 whenever the calls
+ * the VFS adds by itself; the fields (those the tests' servers vary) are
+ * printed as the kernel returned them whether the mask names them or
+ * not, except btime ("-" when the mask does not name it).  The exit status is 0 whenever the calls
  * were made.
  */
 #define _GNU_SOURCE
@@ -71,16 +71,13 @@ static void one(const char *path, char op)
 		printf("%s %c: err=%s\n", name, op, err_name(errno));
 		return;
 	}
-	printf("%s %c: mask=%#x mode=%o nlink=%u uid=%u gid=%u size=%llu"
-	       " blocks=%llu blksize=%u ino=%llu attr=%#llx",
-	       name, op, st.stx_mask & ~MNT_ID_BITS, st.stx_mode, st.stx_nlink,
-	       st.stx_uid, st.stx_gid, (unsigned long long)st.stx_size,
-	       (unsigned long long)st.stx_blocks, st.stx_blksize,
+	printf("%s %c: mask=%#x mode=%o nlink=%u size=%llu blocks=%llu ino=%llu"
+	       " attr=%#llx", name, op, st.stx_mask & ~MNT_ID_BITS, st.stx_mode,
+	       st.stx_nlink, (unsigned long long)st.stx_size,
+	       (unsigned long long)st.stx_blocks,
 	       (unsigned long long)st.stx_ino,
 	       (unsigned long long)st.stx_attributes);
-	ts("atime", &st.stx_atime);
 	ts("mtime", &st.stx_mtime);
-	ts("ctime", &st.stx_ctime);
 	if (st.stx_mask & STATX_BTIME)
 		ts("btime", &st.stx_btime);
 	else
