@@ -7,7 +7,8 @@
  * The server's attributes are untrusted: a reply whose file type is not
  * one of the seven, whose size does not fit a loff_t, or whose type or
  * generation differs from the inode's marks that inode bad (EIO from then
- * on) rather than letting the contradiction into the VFS.
+ * on) rather than letting the contradiction into the VFS.  A stat() that
+ * wants the birth time asks with STATX instead of GETATTR.
  */
 #include <linux/slab.h>
 #include <linux/pagemap.h>
@@ -425,6 +426,7 @@ static bool f2p_statx_ok(struct inode *inode, const struct fuse_statx *sx)
 	return true;
 }
 
+/* STATX's fields as GETATTR's (rdev left out: it never changes an inode) */
 static void f2p_statx_attr(const struct fuse_statx *sx, struct fuse_attr *attr)
 {
 	memset(attr, 0, sizeof(*attr));
