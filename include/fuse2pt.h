@@ -136,6 +136,7 @@ struct f2p_conn {
 	bool no_copy_file_range;
 	bool no_ioctl;
 	bool no_poll;
+	bool no_statx;		/* STATX answered ENOSYS: GETATTR, no btime */
 	bool atomic_o_trunc;	/* OPEN carries O_TRUNC: the server truncates */
 	bool no_getxattr;
 	bool no_setxattr;
@@ -201,6 +202,8 @@ enum f2p_inode_bit {
 	F2P_I_BAD,		/* server contradicted itself: EIO forever */
 	F2P_I_RDPLUS_HINT,	/* directory: names were looked up one by one */
 	F2P_I_ATIME_STALE,	/* the server read for us: its atime moved */
+	F2P_I_BTIME_ASKED,	/* a STATX answer came: whether btime exists is known */
+	F2P_I_BTIME,		/* ... and btime holds the server's birth time */
 };
 
 struct f2p_inode {
@@ -221,6 +224,8 @@ struct f2p_inode {
 	struct f2p_backing *fb;
 	/* the mode the server gave; i_mode may lack S_ISVTX (see inode.c) */
 	umode_t orig_mode;
+	/* birth time from STATX (F2P_I_BTIME), under lock */
+	struct timespec64 btime;
 	/* files open for writing, under lock: writeback borrows their fh */
 	struct list_head write_files;
 	/* directory: one LOOKUP/READDIR at a time without PARALLEL_DIROPS */

@@ -7,7 +7,8 @@
  * The server's attributes are untrusted: a reply whose file type is not
  * one of the seven, whose size does not fit a loff_t, or whose type or
  * generation differs from the inode's marks that inode bad (EIO from then
- * on) rather than letting the contradiction into the VFS.
+ * on) rather than letting the contradiction into the VFS.  A stat() that
+ * wants the birth time asks with STATX instead of GETATTR.
  */
 #include <linux/slab.h>
 #include <linux/pagemap.h>
@@ -82,16 +83,20 @@ u64 f2p_expiry(u64 sec, u32 nsec)
 	return get_jiffies_64() + nsecs_to_jiffies64(ns);
 }
 
-bool f2p_attr_ok(const struct fuse_attr *attr)
+static bool f2p_type_ok(u32 mode)
 {
-	switch (attr->mode & S_IFMT) {
+	switch (mode & S_IFMT) {
 	case S_IFREG: case S_IFDIR: case S_IFLNK: case S_IFCHR:
 	case S_IFBLK: case S_IFIFO: case S_IFSOCK:
-		break;
+		return true;
 	default:
 		return false;
 	}
-	return attr->size <= LLONG_MAX;
+}
+
+bool f2p_attr_ok(const struct fuse_attr *attr)
+{
+	return f2p_type_ok(attr->mode) && attr->size <= LLONG_MAX;
 }
 
 /* i_generation holds 32 bits: the server's 64 are compared as kept */
@@ -145,12 +150,25 @@ static void f2p_attr_inval_data(struct inode *inode, loff_t oldsize,
 		invalidate_inode_pages2(inode->i_mapping);
 }
 
+/* the server's block size, if it is a sane one */
+static unsigned int f2p_blkbits(struct inode *inode, u32 blksize)
+{
+	if (blksize && blksize <= (1U << 30))
+		return ilog2(blksize);
+	return inode->i_sb->s_blocksize_bits;
+}
+
 /* how f2p_apply_attr() got its attributes */
 #define F2P_ATTR_OURS	1	/* the answer to our SETATTR ... */
 #define F2P_ATTR_SIZE	2	/* ... which set the size */
 
+/*
+ * @sx: the STATX answer @attr came from (NULL for the other replies),
+ * which also says whether the file has a birth time.
+ */
 static void f2p_apply_attr(struct inode *inode, const struct fuse_attr *attr,
-			   u64 attr_valid, u64 attr_version, unsigned int how)
+			   u64 attr_valid, u64 attr_version, unsigned int how,
+			   const struct fuse_statx *sx)
 {
 	struct f2p_conn *fc = f2p_inode_conn(inode);
 	struct f2p_inode *fi = F2P_I(inode);
@@ -199,13 +217,19 @@ static void f2p_apply_attr(struct inode *inode, const struct fuse_attr *attr,
 		f2p_inode_set_mtime(inode, mtime);
 		f2p_inode_set_ctime(inode, f2p_ts(attr->ctime, attr->ctimensec));
 	}
-	if (attr->blksize && attr->blksize <= (1U << 30))
-		inode->i_blkbits = ilog2(attr->blksize);
-	else
-		inode->i_blkbits = inode->i_sb->s_blocksize_bits;
+	inode->i_blkbits = f2p_blkbits(inode, attr->blksize);
 	oldsize = i_size_read(inode);
 	if (!wb || (how & F2P_ATTR_SIZE))
 		i_size_write(inode, attr->size);
+	if (sx) {
+		set_bit(F2P_I_BTIME_ASKED, &fi->state);
+		if (sx->mask & STATX_BTIME) {
+			fi->btime = f2p_ts(sx->btime.tv_sec, sx->btime.tv_nsec);
+			set_bit(F2P_I_BTIME, &fi->state);
+		} else {
+			clear_bit(F2P_I_BTIME, &fi->state);
+		}
+	}
 	spin_unlock(&fi->lock);
 
 	/* ACLs are as fresh as the attributes they came with */
@@ -224,7 +248,7 @@ static void f2p_apply_attr(struct inode *inode, const struct fuse_attr *attr,
 void f2p_change_attr(struct inode *inode, const struct fuse_attr *attr,
 		     u64 attr_valid, u64 attr_version)
 {
-	f2p_apply_attr(inode, attr, attr_valid, attr_version, 0);
+	f2p_apply_attr(inode, attr, attr_valid, attr_version, 0, NULL);
 }
 
 static void f2p_init_inode(struct inode *inode, const struct fuse_attr *attr,
@@ -385,14 +409,151 @@ int f2p_update_attr(struct inode *inode, struct file *file, bool force)
 	return f2p_do_getattr(inode, file);
 }
 
+/* what a stat() can learn from the server: btime only by STATX */
+#define F2P_STATX_MASK	(STATX_BASIC_STATS | STATX_BTIME)
+
+/*
+ * STATX answers with a mask: only the fields it names are the server's
+ * word, and only the checkable ones it names are checked.
+ */
+static bool f2p_statx_ok(struct inode *inode, const struct fuse_statx *sx)
+{
+	if ((sx->mask & STATX_SIZE) && sx->size > LLONG_MAX)
+		return false;
+	if ((sx->mask & STATX_TYPE) &&
+	    (!f2p_type_ok(sx->mode) || inode_wrong_type(inode, sx->mode)))
+		return false;
+	return true;
+}
+
+/* STATX's fields as GETATTR's (rdev left out: it never changes an inode) */
+static void f2p_statx_attr(const struct fuse_statx *sx, struct fuse_attr *attr)
+{
+	memset(attr, 0, sizeof(*attr));
+	attr->ino = sx->ino;
+	attr->size = sx->size;
+	attr->blocks = sx->blocks;
+	attr->atime = sx->atime.tv_sec;
+	attr->atimensec = sx->atime.tv_nsec;
+	attr->mtime = sx->mtime.tv_sec;
+	attr->mtimensec = sx->mtime.tv_nsec;
+	attr->ctime = sx->ctime.tv_sec;
+	attr->ctimensec = sx->ctime.tv_nsec;
+	attr->mode = sx->mode;
+	attr->nlink = sx->nlink;
+	attr->uid = sx->uid;
+	attr->gid = sx->gid;
+	attr->blksize = sx->blksize;
+}
+
+/*
+ * An answer without all the basic stats is not cached; stat() gets it
+ * as it came (the fields it does not name too, with the inode's type),
+ * and its mask says which fields count.  Stock fuse does the same.
+ */
+static void f2p_stat_from_attr(struct inode *inode, const struct fuse_attr *attr,
+			       struct kstat *stat)
+{
+	struct f2p_conn *fc = f2p_inode_conn(inode);
+
+	stat->ino = attr->ino;
+	stat->mode = (inode->i_mode & S_IFMT) | (attr->mode & 07777);
+	stat->nlink = attr->nlink;
+	stat->uid = make_kuid(fc->user_ns, attr->uid);
+	stat->gid = make_kgid(fc->user_ns, attr->gid);
+	stat->atime = f2p_ts(attr->atime, attr->atimensec);
+	stat->mtime = f2p_ts(attr->mtime, attr->mtimensec);
+	stat->ctime = f2p_ts(attr->ctime, attr->ctimensec);
+	stat->size = attr->size;
+	stat->blocks = attr->blocks;
+	stat->blksize = 1U << f2p_blkbits(inode, attr->blksize);
+}
+
+/* STATX for the basic stats and btime; fills @stat from the answer. */
+static int f2p_do_statx(F2P_IDMAP_T *idmap, struct inode *inode,
+			u32 request_mask, struct kstat *stat)
+{
+	struct f2p_conn *fc = f2p_inode_conn(inode);
+	struct fuse_statx_in in = { .sx_mask = F2P_STATX_MASK };
+	struct fuse_statx_out out = {};
+	const struct fuse_statx *sx = &out.stat;
+	struct f2p_args args = {};
+	struct fuse_attr attr;
+	u64 version;
+	ssize_t err;
+
+	args.opcode = FUSE_STATX;
+	args.nodeid = f2p_nodeid(inode);
+	args.in_numargs = 1;
+	args.in_args[0].size = sizeof(in);
+	args.in_args[0].value = &in;
+	args.out_numargs = 1;
+	args.out_args[0].size = sizeof(out);
+	args.out_args[0].value = &out;
+
+	version = atomic64_read(&fc->attr_version);
+	err = f2p_request(fc, &args);
+	if (err)
+		return err;
+	if (!f2p_statx_ok(inode, sx)) {
+		pr_warn_ratelimited("server returned bad STATX attributes for nodeid %llu\n",
+				    f2p_nodeid(inode));
+		f2p_make_bad(inode);
+		return -EIO;
+	}
+	f2p_statx_attr(sx, &attr);
+	if ((sx->mask & STATX_BASIC_STATS) == STATX_BASIC_STATS) {
+		f2p_apply_attr(inode, &attr,
+			       f2p_expiry(out.attr_valid, out.attr_valid_nsec),
+			       version, 0, sx);
+		f2p_fillattr(idmap, request_mask, inode, stat);
+		stat->mode = READ_ONCE(F2P_I(inode)->orig_mode);
+	} else {
+		f2p_fillattr(idmap, request_mask, inode, stat);
+		f2p_stat_from_attr(inode, &attr, stat);
+	}
+	/* what the server named, of what we asked; never more */
+	stat->result_mask = (sx->mask & F2P_STATX_MASK) | STATX_TYPE;
+	if (sx->mask & STATX_BTIME)
+		stat->btime = f2p_ts(sx->btime.tv_sec, sx->btime.tv_nsec);
+	return 0;
+}
+
+/* Whether a stat() for @mask must ask the server. */
+static bool f2p_stat_must_ask(struct inode *inode, u32 mask,
+			      unsigned int flags)
+{
+	struct f2p_inode *fi = F2P_I(inode);
+
+	if (!mask)
+		return false;
+	if (flags & AT_STATX_FORCE_SYNC)
+		return true;
+	if (flags & AT_STATX_DONT_SYNC)
+		return false;
+	if ((mask & STATX_ATIME) && test_bit(F2P_I_ATIME_STALE, &fi->state))
+		return true;
+	if ((mask & STATX_BTIME) && !test_bit(F2P_I_BTIME_ASKED, &fi->state))
+		return true;
+	return !time_before64(get_jiffies_64(), fi->attr_expire);
+}
+
+/*
+ * stat() and statx(): GETATTR when the cache is not enough, STATX when
+ * btime is asked for too (until the server says ENOSYS to it).  A stat
+ * answered from the cache shows the btime a STATX brought, asked for or
+ * not; as in stock fuse, one answered by GETATTR does not.
+ */
 int f2p_getattr(F2P_IDMAP_T *idmap, const struct path *path,
 		       struct kstat *stat, u32 request_mask,
 		       unsigned int flags)
 {
 	struct inode *inode = d_inode(path->dentry);
 	struct f2p_conn *fc = f2p_inode_conn(inode);
-	bool force = flags & AT_STATX_FORCE_SYNC;
-	int err = 0;
+	struct f2p_inode *fi = F2P_I(inode);
+	u32 mask = request_mask & F2P_STATX_MASK;
+	bool ask;
+	int err;
 
 	if (f2p_is_bad(inode))
 		return -EIO;
@@ -403,15 +564,32 @@ int f2p_getattr(F2P_IDMAP_T *idmap, const struct path *path,
 		}
 		return -EACCES;
 	}
-	if ((request_mask & STATX_ATIME) &&
-	    test_bit(F2P_I_ATIME_STALE, &F2P_I(inode)->state))
-		force = true;
-	if (!(flags & AT_STATX_DONT_SYNC))
-		err = f2p_update_attr(inode, NULL, force);
-	if (err)
-		return err;
+	if (READ_ONCE(fc->no_statx))
+		mask &= ~STATX_BTIME;
+	ask = f2p_stat_must_ask(inode, mask, flags);
+	if (ask && (mask & STATX_BTIME)) {
+		err = f2p_do_statx(idmap, inode, request_mask, stat);
+		if (err != -ENOSYS)
+			return err;
+		WRITE_ONCE(fc->no_statx, true);
+		mask &= ~STATX_BTIME;
+		ask = f2p_stat_must_ask(inode, mask, flags);
+	}
+	if (ask) {
+		err = f2p_do_getattr(inode, NULL);
+		if (err)
+			return err;
+	}
 	f2p_fillattr(idmap, request_mask, inode, stat);
-	stat->mode = READ_ONCE(F2P_I(inode)->orig_mode);
+	stat->mode = READ_ONCE(fi->orig_mode);
+	if (!ask) {
+		spin_lock(&fi->lock);
+		if (test_bit(F2P_I_BTIME, &fi->state)) {
+			stat->btime = fi->btime;
+			stat->result_mask |= STATX_BTIME;
+		}
+		spin_unlock(&fi->lock);
+	}
 	return 0;
 }
 
@@ -624,7 +802,7 @@ int f2p_send_setattr(struct inode *inode, struct fuse_setattr_in *in)
 	f2p_apply_attr(inode, &out.attr,
 		       f2p_expiry(out.attr_valid, out.attr_valid_nsec), 0,
 		       F2P_ATTR_OURS |
-		       ((in->valid & FATTR_SIZE) ? F2P_ATTR_SIZE : 0));
+		       ((in->valid & FATTR_SIZE) ? F2P_ATTR_SIZE : 0), NULL);
 	return 0;
 }
 

@@ -30,6 +30,12 @@
  *   resend        the first READ goes unanswered: NOTIFY_RESEND asks the
  *                 kernel to send it again (86-resend.sh); a kernel that
  *                 refuses the notification gets its answer late instead
+ *   statx         for 53-raw-statx.sh: STATX answered, with btime, per file
+ *                 of the root's sx-* files (nodeids 20-27, see do_statx()):
+ *                 sx-good, sx-short, sx-mode-fmt, sx-type, sx-nsec,
+ *                 sx-nobtime, sx-partial, sx-extra
+ *   statx-enosys  the same files, but STATX of sx-good is answered
+ *                 with ENOSYS (of the root, before, as in "statx")
  *
  * Notifications are sent on command: with RAWBAD_CTL=PATH set, a thread
  * reads command lines from the FIFO at PATH (see ctl_command()).
@@ -46,6 +52,9 @@
  *   rawbad: ioctl NR in=N out=N flags=X     (each IOCTL, ioctl modes)
  *   rawbad: poll flags=X events=X           (each POLL, ioctl modes)
  *   rawbad: balance NODEID HANDED FORGOTTEN (at exit)
+ *   rawbad: statx NODEID sx_mask=X sx_flags=X getattr_flags=X  (each STATX)
+ *   rawbad: count-sx NAME LOOKUP n GETATTR n STATX n  (at exit, statx
+ *                                         modes, each sx-* file asked about)
  *   rawbad: resend: ...                     (resend mode, see resend_hold())
  * RAWBAD_VERBOSE=1 also logs every request.
  */
@@ -72,7 +81,7 @@
 #define MAX_MINOR	40
 #define FIXED_TIME	1700000000ULL
 #define LONG_VALID	3600
-#define MAX_NODEID	16
+#define MAX_NODEID	32
 #define XATTR_VALUE	"hello"
 #define XATTR_LIST	"user.a\0user.b"	/* plus the final NUL: 14 bytes */
 
@@ -86,7 +95,25 @@ enum {
 	A_ID = 10,
 	BAD_ID,
 	Z_ID,
+	/* statx modes: one way of answering STATX per file */
+	SX_GOOD = 20,
+	SX_SHORT,
+	SX_MODE_FMT,
+	SX_TYPE,
+	SX_NSEC,
+	SX_NOBTIME,
+	SX_PARTIAL,
+	SX_EXTRA,
+	SX_END,
 };
+
+static const char *const sx_names[] = {
+	"sx-good", "sx-short", "sx-mode-fmt", "sx-type", "sx-nsec",
+	"sx-nobtime", "sx-partial", "sx-extra",
+};
+
+#define BTIME_SEC	(FIXED_TIME - 1000)
+#define BTIME_NSEC	123456789
 
 static const char *const mode_names[] = {
 	"good",
@@ -104,7 +131,9 @@ static const char *const mode_names[] = {
 
 #define NR_MODES	(sizeof(mode_names) / sizeof(mode_names[0]))
 
-static const char *const hidden_modes[] = { "ioctl", "ioctl-enosys", "resend" };
+static const char *const hidden_modes[] = {
+	"ioctl", "ioctl-enosys", "resend", "statx", "statx-enosys",
+};
 
 #define NR_HIDDEN	(sizeof(hidden_modes) / sizeof(hidden_modes[0]))
 
@@ -130,6 +159,8 @@ static bool poll_ready;
 static uint64_t poll_kh;	/* the last handle POLL asked us to notify */
 static unsigned long handed[MAX_NODEID + 1], forgotten[MAX_NODEID + 1];
 static unsigned long op_count[64];
+/* statx modes: LOOKUP, GETATTR and STATX of each sx-* file */
+static unsigned long sx_count[SX_END - SX_GOOD][3];
 
 static bool is_mode(const char *m)
 {
@@ -245,6 +276,16 @@ static void hand_out(uint64_t nodeid)
 	pthread_mutex_unlock(&state_lock);
 }
 
+/* statx modes: @which is 0 LOOKUP, 1 GETATTR, 2 STATX */
+static void sx_counted(uint64_t nodeid, int which)
+{
+	if (nodeid < SX_GOOD || nodeid >= SX_END)
+		return;
+	pthread_mutex_lock(&state_lock);
+	sx_count[nodeid - SX_GOOD][which]++;
+	pthread_mutex_unlock(&state_lock);
+}
+
 static void forget_one(uint64_t nodeid, uint64_t nlookup)
 {
 	pthread_mutex_lock(&state_lock);
@@ -297,6 +338,8 @@ static uint32_t node_mode(uint64_t nodeid)
 	case A_ID: case BAD_ID: case Z_ID:
 		return S_IFREG | 0644;
 	default:
+		if (nodeid >= SX_GOOD && nodeid < SX_END)
+			return S_IFREG | 0644;
 		return 0;
 	}
 }
@@ -374,6 +417,13 @@ static uint64_t child_of(uint64_t parent, const char *name)
 			return OLD_ID;
 		if (!strcmp(name, "t"))
 			return T_ID;
+		if (!strncmp(srv.mode, "statx", 5)) {
+			size_t i;
+
+			for (i = 0; i < SX_END - SX_GOOD; i++)
+				if (!strcmp(name, sx_names[i]))
+					return SX_GOOD + i;
+		}
 	} else if (parent == D_ID) {
 		if (!strcmp(name, "a"))
 			return A_ID;
@@ -445,6 +495,7 @@ static int do_lookup(const struct request *r)
 	fill_entry(id, &out);
 	damage_attr("lookup", id, &out.attr);
 	hand_out(id);
+	sx_counted(id, 0);
 	reply(r, 0, &out, sizeof(out));
 	return 0;
 }
@@ -460,6 +511,98 @@ static int do_getattr(const struct request *r)
 	damage_attr("getattr", r->h->nodeid, &out.attr);
 	if (!(r->h->nodeid == T_ID && attr_mode_for("getattr")))
 		out.attr_valid = LONG_VALID;
+	reply(r, 0, &out, sizeof(out));
+	return 0;
+}
+
+/* ---- STATX (statx modes) ---- */
+
+/* the statx(2) mask bits, as the wire uses them */
+#define SX_TYPE_BIT	0x0001U
+#define SX_MODE_BIT	0x0002U
+#define SX_SIZE_BIT	0x0200U
+#define SX_BASIC	0x07ffU
+#define SX_BTIME_BIT	0x0800U
+
+static void sx_time(struct fuse_sx_time *t, uint64_t sec, uint32_t nsec)
+{
+	t->tv_sec = sec;
+	t->tv_nsec = nsec;
+}
+
+/*
+ * The true attributes (GETATTR's) plus btime, then broken per file:
+ *   sx-good      as is
+ *   sx-short     16 bytes short
+ *   sx-mode-fmt  file type S_IFMT
+ *   sx-type      a directory (the file is a regular file)
+ *   sx-nsec      btime nanoseconds 1500000000
+ *   sx-nobtime   btime filled in, but not in the mask
+ *   sx-partial   mask: type, mode, size, btime; size 4242, nlink 9
+ *   sx-extra     mask and attributes all ones (bits never asked for)
+ */
+static int do_statx(const struct request *r)
+{
+	const struct fuse_statx_in *in = r->arg;
+	uint64_t id = r->h->nodeid;
+	struct fuse_statx_out out;
+	struct fuse_statx *sx = &out.stat;
+	struct fuse_attr a;
+
+	if (strncmp(srv.mode, "statx", 5) != 0)
+		return ENOSYS;		/* as before STATX existed */
+	if (r->arglen != sizeof(*in))
+		return EINVAL;
+	raw_log("statx %llu sx_mask=%#x sx_flags=%#x getattr_flags=%#x",
+		(unsigned long long)id, in->sx_mask, in->sx_flags,
+		in->getattr_flags);
+	if (is_mode("statx-enosys") && id == SX_GOOD)
+		return ENOSYS;
+	if (!node_mode(id))
+		return ENOENT;
+	fill_attr(id, &a);
+	memset(&out, 0, sizeof(out));
+	out.attr_valid = LONG_VALID;
+	sx->mask = SX_BASIC | SX_BTIME_BIT;
+	sx->blksize = a.blksize;
+	sx->nlink = a.nlink;
+	sx->uid = a.uid;
+	sx->gid = a.gid;
+	sx->mode = a.mode;
+	sx->ino = a.ino;
+	sx->size = a.size;
+	sx->blocks = a.blocks;
+	sx_time(&sx->atime, a.atime, 0);
+	sx_time(&sx->mtime, a.mtime, 0);
+	sx_time(&sx->ctime, a.ctime, 0);
+	sx_time(&sx->btime, BTIME_SEC, BTIME_NSEC);
+	switch (id) {
+	case SX_SHORT:
+		bad_reply("statx-short", r, &out, sizeof(out) - 16);
+		return 0;
+	case SX_MODE_FMT:
+		sx->mode = S_IFMT | 0644;
+		break;
+	case SX_TYPE:
+		sx->mode = S_IFDIR | 0755;
+		break;
+	case SX_NSEC:
+		sx->btime.tv_nsec = 1500000000;
+		break;
+	case SX_NOBTIME:
+		sx->mask = SX_BASIC;
+		break;
+	case SX_PARTIAL:
+		sx->mask = SX_TYPE_BIT | SX_MODE_BIT | SX_SIZE_BIT | SX_BTIME_BIT;
+		sx->size = 4242;
+		sx->nlink = 9;
+		break;
+	case SX_EXTRA:
+		sx->mask = ~0U;
+		sx->attributes = ~0ULL;
+		sx->attributes_mask = ~0ULL;
+		break;
+	}
 	reply(r, 0, &out, sizeof(out));
 	return 0;
 }
@@ -1187,6 +1330,10 @@ static bool dispatch(const struct request *r)
 
 	if (r->h->opcode < sizeof(op_count) / sizeof(op_count[0]))
 		op_count[r->h->opcode]++;
+	if (r->h->opcode == FUSE_GETATTR)
+		sx_counted(r->h->nodeid, 1);
+	else if (r->h->opcode == FUSE_STATX)
+		sx_counted(r->h->nodeid, 2);
 	switch (r->h->opcode) {
 	case FUSE_INIT:		do_init(r); return true;
 	case FUSE_FORGET:	do_forget(r); return true;
@@ -1203,6 +1350,7 @@ static bool dispatch(const struct request *r)
 	case FUSE_LISTXATTR:	err = do_listxattr(r); break;
 	case FUSE_IOCTL:	err = do_ioctl(r); break;
 	case FUSE_POLL:		err = do_poll(r); break;
+	case FUSE_STATX:	err = do_statx(r); break;
 	case FUSE_SETXATTR:
 	case FUSE_REMOVEXATTR:	err = do_setxattr(); break;
 	case FUSE_ACCESS:
@@ -1239,6 +1387,12 @@ static void summary(void)
 	for (i = 0; i <= MAX_NODEID; i++)
 		if (handed[i])
 			raw_log("balance %zu %lu %lu", i, handed[i], forgotten[i]);
+	if (!strncmp(srv.mode, "statx", 5))
+		for (i = 0; i < SX_END - SX_GOOD; i++)
+			if (sx_count[i][0] || sx_count[i][1] || sx_count[i][2])
+				raw_log("count-sx %s LOOKUP %lu GETATTR %lu STATX %lu",
+					sx_names[i], sx_count[i][0],
+					sx_count[i][1], sx_count[i][2]);
 	pthread_mutex_unlock(&state_lock);
 }
 
