@@ -558,7 +558,7 @@ rb_main() {
 		quick=$(echo $RB_QUICK)
 	fi
 	for m in $("$RB_BIN/rawbad" --list) notify store; do
-		case $m in good|statx-*) continue ;; esac
+		[ "$m" = good ] && continue
 		if [ -n "${RB_MODES:-}" ]; then
 			[[ " $RB_MODES " == *" $m "* ]] || continue
 		elif [ "$m" = store ]; then
