@@ -604,4 +604,13 @@ static inline struct folio *f2p_grab_write_folio(struct address_space *mapping,
 }
 #endif
 
+/*
+ * __filemap_get_folio() failed with NULL before 6.3 and with an ERR_PTR
+ * since: callers take either as "no folio".
+ */
+static inline struct folio *f2p_folio_or_null(struct folio *folio)
+{
+	return IS_ERR_OR_NULL(folio) ? NULL : folio;
+}
+
 #endif /* FUSE2PT_COMPAT_H */

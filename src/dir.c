@@ -11,6 +11,10 @@
  * each one with a nodeid as a lookup, so every such record ends either in
  * the dcache (one more nlookup on its inode) or in a FORGET, whether or
  * not the caller's buffer had room for the name.
+ *
+ * An open the server marked FOPEN_CACHE_DIR reads and fills the
+ * directory's listing cache (dircache.c): records go there only after
+ * the checks here passed, in the order the server gave them.
  */
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -26,6 +30,9 @@ static int f2p_dir_open(struct inode *inode, struct file *file)
 	if (IS_ERR(ff))
 		return PTR_ERR(ff);
 	file->private_data = ff;
+	/* unless the server vouches for the cached listing, it goes */
+	if (!(ff->open_flags & FOPEN_KEEP_CACHE))
+		f2p_dcache_drop(inode);
 	return 0;
 }
 
@@ -76,9 +83,24 @@ static int f2p_dirent_check(const struct fuse_dirent *d)
 	return 0;
 }
 
+/* Where the records of one reply go besides the caller's buffer. */
+struct f2p_rd_cache {
+	struct inode *dir;	/* NULL: the open does not cache */
+	u64 version;		/* of the cache when the request went out */
+	u64 pos;		/* the server's offset of the next record */
+};
+
+static void f2p_rd_cache_add(struct f2p_rd_cache *rc,
+			     const struct fuse_dirent *d)
+{
+	if (rc->dir)
+		f2p_dcache_add(rc->dir, rc->version, rc->pos, d);
+	rc->pos = d->off;
+}
+
 /* Emit the records of one reply; returns 1 when the caller's buffer is full. */
 static int f2p_parse_dirents(struct dir_context *ctx, const char *buf,
-			     size_t nbytes)
+			     size_t nbytes, struct f2p_rd_cache *rc)
 {
 	while (nbytes >= FUSE_NAME_OFFSET) {
 		const struct fuse_dirent *d = (const void *)buf;
@@ -91,6 +113,7 @@ static int f2p_parse_dirents(struct dir_context *ctx, const char *buf,
 			break;
 		if (f2p_dirent_check(d))
 			return -EIO;
+		f2p_rd_cache_add(rc, d);
 		if (!dir_emit(ctx, d->name, d->namelen, d->ino, d->type))
 			return 1;
 		ctx->pos = d->off;
@@ -179,7 +202,8 @@ static bool f2p_rdplus_bind(struct dentry *parent,
 
 /* Like f2p_parse_dirents, for READDIRPLUS records. */
 static int f2p_parse_direntplus(struct file *file, struct dir_context *ctx,
-				const char *buf, size_t nbytes, u64 version)
+				const char *buf, size_t nbytes, u64 version,
+				struct f2p_rd_cache *rc)
 {
 	struct f2p_conn *fc = f2p_inode_conn(file_inode(file));
 	bool full = false;
@@ -211,6 +235,7 @@ static int f2p_parse_direntplus(struct file *file, struct dir_context *ctx,
 			err = -EIO;
 			break;
 		}
+		f2p_rd_cache_add(rc, d);
 		if (!full) {
 			if (dir_emit(ctx, d->name, d->namelen, d->ino, d->type))
 				ctx->pos = d->off;
@@ -247,7 +272,8 @@ static int f2p_readdir(struct file *file, struct dir_context *ctx)
 	struct f2p_file *ff = file->private_data;
 	struct fuse_read_in in = {};
 	struct f2p_args args = {};
-	bool plus = f2p_want_plus(inode, ctx);
+	struct f2p_rd_cache rc = {};
+	bool plus;
 	bool locked;
 	u64 version;
 	ssize_t n;
@@ -256,6 +282,15 @@ static int f2p_readdir(struct file *file, struct dir_context *ctx)
 
 	if (f2p_is_bad(inode))
 		return -EIO;
+	if (ff->open_flags & FOPEN_CACHE_DIR) {
+		err = f2p_dcache_readdir(file, ctx);
+		if (err <= 0)
+			return err;
+		rc.dir = inode;
+		rc.version = f2p_dcache_version(inode);
+	}
+	rc.pos = ctx->pos;
+	plus = f2p_want_plus(inode, ctx);
 	buf = kmalloc(PAGE_SIZE, GFP_KERNEL);
 	if (!buf)
 		return -ENOMEM;
@@ -287,9 +322,11 @@ static int f2p_readdir(struct file *file, struct dir_context *ctx)
 	if (n < 0)
 		err = n;
 	else if (n > 0 && plus)
-		err = f2p_parse_direntplus(file, ctx, buf, n, version);
+		err = f2p_parse_direntplus(file, ctx, buf, n, version, &rc);
 	else if (n > 0)
-		err = f2p_parse_dirents(ctx, buf, n);
+		err = f2p_parse_dirents(ctx, buf, n, &rc);
+	else if (rc.dir)
+		f2p_dcache_end(inode, rc.version, rc.pos);
 	kfree(buf);
 	return err < 0 ? err : 0;
 }
