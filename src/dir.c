@@ -265,6 +265,21 @@ static bool f2p_want_plus(struct inode *dir, struct dir_context *ctx)
 	       ctx->pos == 0;
 }
 
+/*
+ * How much one READDIR asks for: a page, or where the VFS tells how big
+ * the caller's buffer is, as much (up to max_pages), so that a listing
+ * takes as few round trips as the caller allows.
+ */
+static size_t f2p_readdir_size(struct f2p_conn *fc, struct dir_context *ctx)
+{
+	size_t max = (size_t)fc->max_pages << PAGE_SHIFT;
+	int count = f2p_dir_ctx_count(ctx);
+
+	if (count <= (int)PAGE_SIZE)
+		return PAGE_SIZE;
+	return min_t(size_t, round_up((size_t)count, PAGE_SIZE), max);
+}
+
 static int f2p_readdir(struct file *file, struct dir_context *ctx)
 {
 	struct inode *inode = file_inode(file);
@@ -276,6 +291,7 @@ static int f2p_readdir(struct file *file, struct dir_context *ctx)
 	bool plus;
 	bool locked;
 	u64 version;
+	size_t size;
 	ssize_t n;
 	char *buf;
 	int err = 0;
@@ -291,7 +307,8 @@ static int f2p_readdir(struct file *file, struct dir_context *ctx)
 	}
 	rc.pos = ctx->pos;
 	plus = f2p_want_plus(inode, ctx);
-	buf = kmalloc(PAGE_SIZE, GFP_KERNEL);
+	size = f2p_readdir_size(fc, ctx);
+	buf = kvmalloc(size, GFP_KERNEL);
 	if (!buf)
 		return -ENOMEM;
 
@@ -301,7 +318,7 @@ static int f2p_readdir(struct file *file, struct dir_context *ctx)
 	 */
 	in.fh = ff->fh;
 	in.offset = ctx->pos;
-	in.size = PAGE_SIZE;
+	in.size = size;
 	in.flags = file->f_flags;
 	args.opcode = plus ? FUSE_READDIRPLUS : FUSE_READDIR;
 	args.nodeid = ff->nodeid;
@@ -310,7 +327,7 @@ static int f2p_readdir(struct file *file, struct dir_context *ctx)
 	args.in_args[0].value = &in;
 	args.out_numargs = 1;
 	args.out_argvar = true;
-	args.out_args[0].size = PAGE_SIZE;
+	args.out_args[0].size = size;
 	args.out_args[0].value = buf;
 	version = atomic64_read(&fc->attr_version);
 	/* binding READDIRPLUS entries may wait for lookups: unlock first */
@@ -327,7 +344,7 @@ static int f2p_readdir(struct file *file, struct dir_context *ctx)
 		err = f2p_parse_dirents(ctx, buf, n, &rc);
 	else if (rc.dir)
 		f2p_dcache_end(inode, rc.version, rc.pos);
-	kfree(buf);
+	kvfree(buf);
 	return err < 0 ? err : 0;
 }
 
