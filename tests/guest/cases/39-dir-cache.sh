@@ -31,12 +31,12 @@
 . /tests/lib.sh
 
 DC_SRC=$T_WORK/dcsrc
-DC_N=120
+DC_N=60
 
 dc_reset() {
 	rm -rf "$DC_SRC"
 	mkdir -p "$DC_SRC/d" "$DC_SRC/other"
-	(cd "$DC_SRC/d" && seq -f 'a-rather-long-file-name-number-%03g' 1 $DC_N | xargs touch)
+	(cd "$DC_SRC/d" && seq -f 'a-long-name-so-that-the-cached-listing-fills-pages-%03g' 1 $DC_N | xargs touch)
 	touch "$DC_SRC/other/in"
 }
 
@@ -111,6 +111,8 @@ done
 t_expect_files_eq "fuse2pt lists and asks as stock fuse does" "$T_WORK/dc-fuse" "$T_WORK/dc-fuse2pt"
 f=$T_WORK/dc-fuse2pt
 cut -c1-150 "$f" | sed 's/^/  | /'
+t_expect_eq "fuse2pt: every name listed" \
+	"$(grep '^first: ' "$f" | wc -w)" $((DC_N + 4))
 t_expect_eq "fuse2pt: the first listing asked the server" \
 	"$(grep -c '^first: readdirs=[1-9]' "$f")" 1
 t_expect_eq "fuse2pt: the cached listings did not" \
