@@ -28,6 +28,11 @@
 # Besides being equal to stock's, fuse2pt's own transcript must show the
 # cache working: no request for "cached", none for "outside", and the
 # stale listing there.
+#
+# inval-inode: tests/servers/dirinval, whose root keeps its attributes
+# while its listing changes at a LOOKUP of "bump": with the server's
+# NOTIFY_INVAL_INODE of the root the next listing asks and shows the new
+# names; with --no-notify it stays as cached.  Same on stock.
 . /tests/lib.sh
 
 DC_SRC=$T_WORK/dcsrc
@@ -103,6 +108,29 @@ dc_run() {	# TYPE
 	t_umount "$DC_MNT"
 }
 
+# di_list STEP: list dirinval's root, write the step's line
+di_list() {
+	dc_note "$DI_MODE $1" "$(ls -f "$DC_MNT" | LC_ALL=C sort | tr '\n' ' ')"
+}
+
+# di_run TYPE [--no-notify]: dirinval's listings before and after a bump
+di_run() {
+	local type=$1
+	shift
+	DI_MODE=notify
+	[ $# = 0 ] || DI_MODE=no-notify
+	DC_MNT=$T_WORK/mnt/di-$type
+	t_mount "$type" "$DC_MNT" dirinval -d "$@" || return 1
+	DC_LOG=${_t_srv_log[$DC_MNT]}
+	DC_LAST=$(dc_readdirs)
+	di_list first
+	di_list cached
+	stat "$DC_MNT/bump" > /dev/null 2>&1
+	di_list bumped
+	di_list bumped-again
+	t_umount "$DC_MNT"
+}
+
 t_start listing-cache
 t_need_bin dirseek || t_die "dirseek missing"
 for type in fuse fuse2pt; do
@@ -123,4 +151,24 @@ t_expect_eq "fuse2pt: a change behind the server's back is not seen" \
 	"$(grep '^outside: readdirs=0 ' "$f" | grep -c -v ' outside ')" 1
 t_expect_eq "fuse2pt: ... until a change through the mount" \
 	"$(grep '^outside-after-unlink: readdirs=[1-9]' "$f" | grep -c ' outside ')" 1
+t_pass
+
+t_start inval-inode
+t_need_bin dirinval || t_die "dirinval missing"
+for type in fuse fuse2pt; do
+	DC_OUT=$T_WORK/di-$type
+	: > "$DC_OUT"
+	di_run "$type"
+	di_run "$type" --no-notify
+done
+f=$T_WORK/di-fuse2pt
+sed 's/^/  | /' "$f"
+t_expect_files_eq "fuse2pt lists and asks as stock fuse does" "$T_WORK/di-fuse" "$f"
+t_expect_eq "fuse2pt: transcript" "$(cut -d' ' -f1-4 "$f" | tr '\n' ';')" \
+"notify first: readdirs=2 .;notify cached: readdirs=0 .;notify bumped: readdirs=2 .;notify bumped-again: readdirs=0 .;\
+no-notify first: readdirs=2 .;no-notify cached: readdirs=0 .;no-notify bumped: readdirs=0 .;no-notify bumped-again: readdirs=0 .;"
+t_expect_eq "fuse2pt: the new names after the notification" \
+	"$(grep -c '^notify bumped: .* g1-f0 g1-f1 g1-f2 $' "$f")" 1
+t_expect_eq "fuse2pt: the old names without it" \
+	"$(grep -c '^no-notify bumped: .* g0-f0 g0-f1 g0-f2 $' "$f")" 1
 t_pass
