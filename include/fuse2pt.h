@@ -206,6 +206,14 @@ enum f2p_inode_bit {
 	F2P_I_BTIME,		/* ... and btime holds the server's birth time */
 };
 
+/* directory: where its listing cache stands (dircache.c), under lock */
+struct f2p_dcache {
+	u64 version;		/* bumped at every drop */
+	loff_t size;		/* bytes of records in the page cache */
+	u64 end;		/* the server's offset after the last record */
+	bool complete;		/* the records reach the end of the listing */
+};
+
 struct f2p_inode {
 	struct inode vfs;
 	u64 nodeid;
@@ -230,6 +238,7 @@ struct f2p_inode {
 	struct list_head write_files;
 	/* directory: one LOOKUP/READDIR at a time without PARALLEL_DIROPS */
 	struct mutex dirop;
+	struct f2p_dcache dcache;
 };
 
 static inline struct f2p_inode *F2P_I(const struct inode *inode)
@@ -314,6 +323,10 @@ struct f2p_file {
 	 * not overtake the RELEASE; fc->releases lists them for umount.
 	 */
 	struct inode *release_inode;
+	/* directory with CACHE_DIR: where this open reads the cache */
+	u64 dc_version;
+	loff_t dc_off;			/* cache byte of the next record */
+	u64 dc_pos;			/* the server's offset of that record */
 	struct list_head release_entry;	/* on fc->releases, under fc->lock */
 	struct f2p_args args;
 	union {
@@ -466,6 +479,14 @@ ssize_t f2p_listxattr(struct dentry *dentry, char *list, size_t size);
 
 /* dir.c */
 extern const struct file_operations f2p_dir_fops;
+
+/* dircache.c */
+void f2p_dcache_drop(struct inode *dir);
+u64 f2p_dcache_version(struct inode *dir);
+void f2p_dcache_add(struct inode *dir, u64 version, u64 pos,
+		    const struct fuse_dirent *d);
+void f2p_dcache_end(struct inode *dir, u64 version, u64 pos);
+int f2p_dcache_readdir(struct file *file, struct dir_context *ctx);
 
 /* file.c */
 extern const struct file_operations f2p_file_fops;

@@ -604,4 +604,26 @@ static inline struct folio *f2p_grab_write_folio(struct address_space *mapping,
 }
 #endif
 
+/*
+ * How many bytes the caller of getdents has room for, as a hint (newer kernels);
+ * 0 where the VFS does not say.
+ */
+static inline int f2p_dir_ctx_count(const struct dir_context *ctx)
+{
+#ifdef F2P_HAVE_DIR_CONTEXT_COUNT
+	return ctx->count;
+#else
+	return 0;
+#endif
+}
+
+/*
+ * __filemap_get_folio() failed with NULL before 6.3 and with an ERR_PTR
+ * since: callers take either as "no folio".
+ */
+static inline struct folio *f2p_folio_or_null(struct folio *folio)
+{
+	return IS_ERR_OR_NULL(folio) ? NULL : folio;
+}
+
 #endif /* FUSE2PT_COMPAT_H */

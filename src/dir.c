@@ -11,6 +11,10 @@
  * each one with a nodeid as a lookup, so every such record ends either in
  * the dcache (one more nlookup on its inode) or in a FORGET, whether or
  * not the caller's buffer had room for the name.
+ *
+ * An open the server marked FOPEN_CACHE_DIR reads and fills the
+ * directory's listing cache (dircache.c): records go there only after
+ * the checks here passed, in the order the server gave them.
  */
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -26,6 +30,9 @@ static int f2p_dir_open(struct inode *inode, struct file *file)
 	if (IS_ERR(ff))
 		return PTR_ERR(ff);
 	file->private_data = ff;
+	/* unless the server vouches for the cached listing, it goes */
+	if (!(ff->open_flags & FOPEN_KEEP_CACHE))
+		f2p_dcache_drop(inode);
 	return 0;
 }
 
@@ -76,9 +83,24 @@ static int f2p_dirent_check(const struct fuse_dirent *d)
 	return 0;
 }
 
+/* Where the records of one reply go besides the caller's buffer. */
+struct f2p_rd_cache {
+	struct inode *dir;	/* NULL: the open does not cache */
+	u64 version;		/* of the cache when the request went out */
+	u64 pos;		/* the server's offset of the next record */
+};
+
+static void f2p_rd_cache_add(struct f2p_rd_cache *rc,
+			     const struct fuse_dirent *d)
+{
+	if (rc->dir)
+		f2p_dcache_add(rc->dir, rc->version, rc->pos, d);
+	rc->pos = d->off;
+}
+
 /* Emit the records of one reply; returns 1 when the caller's buffer is full. */
 static int f2p_parse_dirents(struct dir_context *ctx, const char *buf,
-			     size_t nbytes)
+			     size_t nbytes, struct f2p_rd_cache *rc)
 {
 	while (nbytes >= FUSE_NAME_OFFSET) {
 		const struct fuse_dirent *d = (const void *)buf;
@@ -91,6 +113,7 @@ static int f2p_parse_dirents(struct dir_context *ctx, const char *buf,
 			break;
 		if (f2p_dirent_check(d))
 			return -EIO;
+		f2p_rd_cache_add(rc, d);
 		if (!dir_emit(ctx, d->name, d->namelen, d->ino, d->type))
 			return 1;
 		ctx->pos = d->off;
@@ -179,7 +202,8 @@ static bool f2p_rdplus_bind(struct dentry *parent,
 
 /* Like f2p_parse_dirents, for READDIRPLUS records. */
 static int f2p_parse_direntplus(struct file *file, struct dir_context *ctx,
-				const char *buf, size_t nbytes, u64 version)
+				const char *buf, size_t nbytes, u64 version,
+				struct f2p_rd_cache *rc)
 {
 	struct f2p_conn *fc = f2p_inode_conn(file_inode(file));
 	bool full = false;
@@ -211,6 +235,7 @@ static int f2p_parse_direntplus(struct file *file, struct dir_context *ctx,
 			err = -EIO;
 			break;
 		}
+		f2p_rd_cache_add(rc, d);
 		if (!full) {
 			if (dir_emit(ctx, d->name, d->namelen, d->ino, d->type))
 				ctx->pos = d->off;
@@ -240,6 +265,21 @@ static bool f2p_want_plus(struct inode *dir, struct dir_context *ctx)
 	       ctx->pos == 0;
 }
 
+/*
+ * How much one READDIR asks for: a page, or where the VFS tells how big
+ * the caller's buffer is, as much (up to max_pages), so that a listing
+ * takes as few round trips as the caller allows.
+ */
+static size_t f2p_readdir_size(struct f2p_conn *fc, struct dir_context *ctx)
+{
+	size_t max = (size_t)fc->max_pages << PAGE_SHIFT;
+	int count = f2p_dir_ctx_count(ctx);
+
+	if (count <= (int)PAGE_SIZE)
+		return PAGE_SIZE;
+	return min_t(size_t, round_up((size_t)count, PAGE_SIZE), max);
+}
+
 static int f2p_readdir(struct file *file, struct dir_context *ctx)
 {
 	struct inode *inode = file_inode(file);
@@ -247,16 +287,28 @@ static int f2p_readdir(struct file *file, struct dir_context *ctx)
 	struct f2p_file *ff = file->private_data;
 	struct fuse_read_in in = {};
 	struct f2p_args args = {};
-	bool plus = f2p_want_plus(inode, ctx);
+	struct f2p_rd_cache rc = {};
+	bool plus;
 	bool locked;
 	u64 version;
+	size_t size;
 	ssize_t n;
 	char *buf;
 	int err = 0;
 
 	if (f2p_is_bad(inode))
 		return -EIO;
-	buf = kmalloc(PAGE_SIZE, GFP_KERNEL);
+	if (ff->open_flags & FOPEN_CACHE_DIR) {
+		err = f2p_dcache_readdir(file, ctx);
+		if (err <= 0)
+			return err;
+		rc.dir = inode;
+		rc.version = f2p_dcache_version(inode);
+	}
+	rc.pos = ctx->pos;
+	plus = f2p_want_plus(inode, ctx);
+	size = f2p_readdir_size(fc, ctx);
+	buf = kvmalloc(size, GFP_KERNEL);
 	if (!buf)
 		return -ENOMEM;
 
@@ -266,7 +318,7 @@ static int f2p_readdir(struct file *file, struct dir_context *ctx)
 	 */
 	in.fh = ff->fh;
 	in.offset = ctx->pos;
-	in.size = PAGE_SIZE;
+	in.size = size;
 	in.flags = file->f_flags;
 	args.opcode = plus ? FUSE_READDIRPLUS : FUSE_READDIR;
 	args.nodeid = ff->nodeid;
@@ -275,7 +327,7 @@ static int f2p_readdir(struct file *file, struct dir_context *ctx)
 	args.in_args[0].value = &in;
 	args.out_numargs = 1;
 	args.out_argvar = true;
-	args.out_args[0].size = PAGE_SIZE;
+	args.out_args[0].size = size;
 	args.out_args[0].value = buf;
 	version = atomic64_read(&fc->attr_version);
 	/* binding READDIRPLUS entries may wait for lookups: unlock first */
@@ -287,10 +339,12 @@ static int f2p_readdir(struct file *file, struct dir_context *ctx)
 	if (n < 0)
 		err = n;
 	else if (n > 0 && plus)
-		err = f2p_parse_direntplus(file, ctx, buf, n, version);
+		err = f2p_parse_direntplus(file, ctx, buf, n, version, &rc);
 	else if (n > 0)
-		err = f2p_parse_dirents(ctx, buf, n);
-	kfree(buf);
+		err = f2p_parse_dirents(ctx, buf, n, &rc);
+	else if (rc.dir)
+		f2p_dcache_end(inode, rc.version, rc.pos);
+	kvfree(buf);
 	return err < 0 ? err : 0;
 }
 

@@ -32,6 +32,7 @@ struct inode *f2p_alloc_inode(struct super_block *sb)
 	fi->state = 0;
 	fi->iocache = 0;
 	fi->fb = NULL;
+	memset(&fi->dcache, 0, sizeof(fi->dcache));
 	INIT_LIST_HEAD(&fi->write_files);
 	spin_lock_init(&fi->lock);
 	fi->forget = kzalloc(sizeof(*fi->forget), GFP_KERNEL);
@@ -180,7 +181,7 @@ static void f2p_apply_attr(struct inode *inode, const struct fuse_attr *attr,
 	 */
 	bool wb = fc->writeback_cache && S_ISREG(inode->i_mode);
 	struct timespec64 mtime, old_mtime;
-	bool link_changed;
+	bool link_changed, dir_changed;
 	loff_t oldsize;
 
 	spin_lock(&fi->lock);
@@ -213,6 +214,9 @@ static void f2p_apply_attr(struct inode *inode, const struct fuse_attr *attr,
 	link_changed = S_ISLNK(inode->i_mode) &&
 		       (attr->size != i_size_read(inode) ||
 			!timespec64_equal(&mtime, &old_mtime));
+	dir_changed = S_ISDIR(inode->i_mode) &&
+		      (attr->size != i_size_read(inode) ||
+		       !timespec64_equal(&mtime, &old_mtime));
 	if (!wb || ours) {
 		f2p_inode_set_mtime(inode, mtime);
 		f2p_inode_set_ctime(inode, f2p_ts(attr->ctime, attr->ctimensec));
@@ -239,6 +243,9 @@ static void f2p_apply_attr(struct inode *inode, const struct fuse_attr *attr,
 	/* a cached symlink target goes with the symlink's data */
 	if (link_changed)
 		truncate_inode_pages(&inode->i_data, 0);
+	/* and a cached listing with the directory's */
+	if (dir_changed)
+		f2p_dcache_drop(inode);
 
 	if (S_ISREG(inode->i_mode))
 		f2p_attr_inval_data(inode, oldsize, &old_mtime, ours);

@@ -277,10 +277,14 @@ const struct inode_operations f2p_symlink_iops = {
 
 /* ---- changing the namespace ---- */
 
-/* The directory's size, times and link count are the server's to say. */
+/*
+ * The directory's size, times and link count are the server's to say;
+ * its cached listing is out of date.
+ */
 static void f2p_dir_changed(struct inode *dir)
 {
 	F2P_I(dir)->attr_expire = 0;
+	f2p_dcache_drop(dir);
 }
 
 /* The inode lost a name: its link count and ctime are now stale. */

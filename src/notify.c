@@ -62,6 +62,9 @@ static int f2p_notify_inval_inode(struct super_block *sb, const void *buf,
 		if (o->len > 0 && o->len <= LLONG_MAX - o->off)
 			last = (o->off + o->len - 1) >> PAGE_SHIFT;
 		invalidate_inode_pages2_range(inode->i_mapping, first, last);
+	} else if (o->off >= 0 && S_ISDIR(inode->i_mode)) {
+		/* a directory's data is its cached listing: all of it goes */
+		f2p_dcache_drop(inode);
 	}
 	iput(inode);
 	return 0;

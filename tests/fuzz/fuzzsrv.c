@@ -1402,6 +1402,10 @@ static void do_open(struct server *s, const struct request *q, struct node *n, b
 	o->fh = n->id;
 	if (!dir && chance(100))
 		o->open_flags = FOPEN_KEEP_CACHE;
+	/* directories: the listing cache, filled from (mutated) replies */
+	if (dir && chance(300))
+		o->open_flags = FOPEN_CACHE_DIR |
+				(chance(500) ? FOPEN_KEEP_CACHE : 0);
 	n->nopen++;
 	reply_ok(s, q, B_OPEN, o, sizeof(*o));
 }
