@@ -23,6 +23,10 @@ PKGS=(make gcc libc6-dev libfuse3-dev libselinux1-dev pkg-config kmod
       util-linux mount procps findutils diffutils coreutils fio file strace
       xz-utils fuse3 attr acl bindfs squashfuse squashfs-tools fuse-overlayfs
       sshfs openssh-server openssh-client)
+# Added since: installed into an existing chroot rather than rebuilding it
+# (a rebuild would also fetch whatever trixie-backports kernel is newest).
+# A new package goes here, not into PKGS.
+PKGS_ADDED=(udev)
 
 build_chroot() {
 	local tmp=$CHROOT.new kver have=() p
@@ -132,6 +136,13 @@ exec {GI_LOCK}>>"$CACHE/guest-image.lock"
 flock "$GI_LOCK"
 if [ "$(cat "$CHROOT/.fuse2pt-stamp" 2>/dev/null)" != "$CHROOT_STAMP" ]; then
 	build_chroot
+	rm -f "$BASE.stamp"
+fi
+if [ "$(cat "$CHROOT/.fuse2pt-added" 2>/dev/null)" != "${PKGS_ADDED[*]}" ]; then
+	log "chroot: installing ${PKGS_ADDED[*]}"
+	chroot_run "apt-get update -qq && apt-get install -y -qq ${PKGS_ADDED[*]} >/dev/null && apt-get clean" ||
+		die "cannot install ${PKGS_ADDED[*]} in the chroot"
+	echo "${PKGS_ADDED[*]}" > "$CHROOT/.fuse2pt-added"
 	rm -f "$BASE.stamp"
 fi
 install_kernel_7_3
