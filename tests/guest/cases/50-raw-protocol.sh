@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
+# timeout: 400
 #
 # Raw-protocol tests: rawsrv (tests/servers/rawsrv.c) sends one malformed
 # reply per mode, and the kernel must turn it into an error for that one

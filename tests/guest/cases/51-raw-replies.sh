@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
+# timeout: 900
+# timeout-long: 2400
 #
 # Malformed replies of the newer reply types (issue 3): rawbad
 # (tests/servers/rawbad.c) breaks one xattr, READDIRPLUS or attribute

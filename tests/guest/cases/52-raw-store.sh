@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
+# timeout: 300
 #
 # FUSE_NOTIFY_STORE, FUSE_NOTIFY_RETRIEVE and INVAL_INODE ranges from a
 # raw server: the "store" mode of 51-raw-replies.sh on its own (see

@@ -69,7 +69,7 @@ t_expect_eq "modinfo finds fuse2pt" "$(modinfo -F alias fuse2pt 2>&1 | grep -x f
 t_check "rmmod fuse2pt" rmmod fuse2pt
 # No fd= option: the mount itself fails, after the kernel loaded the
 # file system's module by its alias.
-t_check_fails "mount -t fuse2pt without a device fails" mount -t fuse2pt none "$MNT"
+t_check_fails "mount -t fuse2pt without a device fails" mount -i -t fuse2pt none "$MNT"
 t_check "the kernel loaded fuse2pt for the mount (fs-fuse2pt)" t_module_loaded
 t_pass
 
