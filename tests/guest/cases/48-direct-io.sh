@@ -1,0 +1,177 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Direct I/O (FOPEN_DIRECT_IO files), on stock fuse and on fuse2pt, with
+# tests/integrity/directio.c:
+#   aio-*            io_submit writes and reads of 1 byte .. 3 MiB (past
+#                    max_write), four at once, across and past the end,
+#                    into a bad buffer: data checked, results as stock's
+#                    (passthrough_ll -o cache=never, with and without
+#                    O_DIRECT)
+#   async-dio        with FUSE_ASYNC_DIO an O_DIRECT io_submit does not
+#                    wait for the server (ptsrv --write-delay); without it
+#                    (--no-async-dio) it does
+#   async-dio-killed a server killed while it holds async WRITEs: the
+#                    event still comes, with an error; umount, rmmod work
+#   parallel-writes  FOPEN_PARALLEL_DIRECT_WRITES: four threads writing
+#                    disjoint ranges have several WRITEs waiting at once
+#                    (the control file's "waiting"); without the flag one
+#   mmap-*           mmap of a direct-io file with and without
+#                    DIRECT_IO_ALLOW_MMAP (7.39: stock 6.6+)
+#
+# timeout: 400
+. /tests/lib.sh
+. /tests/lifelib.sh
+
+DIO=$T_BIN/directio
+
+fusectl_mount() {
+	[ -c /dev/fuse ] || return 0
+	mountpoint -q /sys/fs/fuse/connections ||
+		mount -t fusectl none /sys/fs/fuse/connections
+}
+
+# back_up NAME: a fresh tmpfs at $T_WORK/back-NAME
+back_up() {
+	mkdir -p "$T_WORK/back-$1"
+	mount -t tmpfs -o size=128m "back-$1" "$T_WORK/back-$1"
+}
+
+back_down() { umount "$T_WORK/back-$1"; }
+
+# run_dio TYPE NAME SERVER-ARGS... -- DIRECTIO-ARGS (FILE is MNT/f):
+# mount, run, umount; output in $T_WORK/NAME-TYPE.out, status kept
+run_dio() {
+	local type=$1 name=$2 mnt srv=() a rc=0 out
+	shift 2
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do srv+=("$1"); shift; done
+	shift
+	mnt=$T_WORK/mnt/$name-$type
+	out=$T_WORK/$name-$type.out
+	: > "$out"
+	back_up "$name-$type" || { _t_mark_fail "tmpfs for $name"; return 1; }
+	a=("${srv[@]//@BACK@/$T_WORK/back-$name-$type}")
+	if ! t_mount "$type" "$mnt" "${a[@]}"; then
+		back_down "$name-$type"
+		return 1
+	fi
+	a=("${@//@MNT@/$mnt}")
+	a=("${a[@]//@CTL@/$(life_conn_dir "$type" "$mnt")/waiting}")
+	"$DIO" "${a[@]}" > "$out" 2> "$out.err" || rc=$?
+	t_expect_eq "directio ${*} on $type: status" "$rc" 0 ||
+		sed 's/^/  | /' "$out" "$out.err"
+	t_umount "$mnt"
+	back_down "$name-$type"
+}
+
+# same_out NAME: fuse2pt's output equals stock fuse's
+same_out() {
+	t_note "fuse2pt: $(tr '\n' '|' < "$T_WORK/$1-fuse2pt.out")"
+	if [ -c /dev/fuse ]; then
+		t_expect_files_eq "$1: stock fuse (-) vs fuse2pt (+)" \
+			"$T_WORK/$1-fuse.out" "$T_WORK/$1-fuse2pt.out"
+	else
+		t_note "no stock fuse here: nothing to compare with"
+	fi
+}
+
+types() { echo fuse2pt; [ -c /dev/fuse ] && echo fuse; }
+
+t_start setup
+t_need_bin directio && t_need_bin ptsrv && t_need_bin passthrough_ll &&
+	t_need_module || t_die "cannot run without these"
+life_ctl_mount || t_die "no fuse2pt control filesystem"
+fusectl_mount || t_die "no fusectl"
+t_pass
+
+for v in plain odirect; do
+	t_start "aio-$v"
+	arg=()
+	[ $v = odirect ] && arg=(-d)
+	for type in $(types); do
+		run_dio "$type" "aio-$v" passthrough_ll -f -o source=@BACK@,cache=never \
+			-- aio @MNT@/f "${arg[@]}"
+	done
+	same_out "aio-$v"
+	t_pass
+done
+
+t_start async-dio
+for type in $(types); do
+	run_dio "$type" async ptsrv --mode dio --write-delay 400 @BACK@ -- aioasync @MNT@/f
+	run_dio "$type" sync ptsrv --mode dio --write-delay 400 --no-async-dio @BACK@ -- aioasync @MNT@/f
+done
+t_expect_eq "fuse2pt with ASYNC_DIO" "$(head -n1 "$T_WORK/async-fuse2pt.out")" "async yes"
+t_expect_eq "fuse2pt without ASYNC_DIO" "$(head -n1 "$T_WORK/sync-fuse2pt.out")" "async no"
+same_out async
+same_out sync
+t_pass
+
+t_start async-dio-killed
+life_reset
+for type in $(types); do
+	mnt=$T_WORK/mnt/kill-$type
+	back_up "kill-$type" || continue
+	t_mount "$type" "$mnt" ptsrv --mode dio --write-delay 60000 "$T_WORK/back-kill-$type" || continue
+	"$DIO" aiowait "$mnt/f" > "$T_WORK/kill-$type.out" 2>&1 &
+	p=$!
+	# its WRITEs are queued (the first one at the server) before the kill
+	t_wait_for 20 grep -q submitted "$T_WORK/kill-$type.out" ||
+		_t_mark_fail "$type: io_submit did not return"
+	t_nap 1
+	kill -KILL "$T_SRV_PID"
+	if life_gone $p 20; then
+		wait $p
+		life_say "$type" "$(cat "$T_WORK/kill-$type.out")"
+	else
+		_t_mark_fail "$type: io_getevents still waiting 20 s after the server died"
+		kill -KILL $p
+	fi
+	life_forget_srv "$mnt"
+	t_check "$type: umount after the server died" timeout 30 umount "$mnt"
+	back_down "kill-$type"
+done
+life_compare async-dio-killed
+t_pass
+
+t_start parallel-writes
+for type in $(types); do
+	run_dio "$type" par ptsrv --mode diopar --write-delay 50 @BACK@ -- par @MNT@/f 4 @CTL@
+	run_dio "$type" serial ptsrv --mode dio --write-delay 50 @BACK@ -- par @MNT@/f 4 @CTL@
+done
+t_expect_eq "fuse2pt, FOPEN_PARALLEL_DIRECT_WRITES" "$(head -n1 "$T_WORK/par-fuse2pt.out")" "parallel yes"
+t_expect_eq "fuse2pt, without" "$(head -n1 "$T_WORK/serial-fuse2pt.out")" "parallel no"
+same_out serial
+if t_kernel_at_least 6.2; then
+	same_out par
+else
+	t_note "stock $(uname -r) has no FOPEN_PARALLEL_DIRECT_WRITES (6.2+): saw $(head -n1 "$T_WORK/par-fuse.out" 2>/dev/null)"
+fi
+t_pass
+
+# mmap: without DIRECT_IO_ALLOW_MMAP the same everywhere
+t_start mmap-no-allow
+for type in $(types); do
+	run_dio "$type" mmapno ptsrv --mode dio --no-allow-mmap @BACK@ -- mmap @MNT@/f
+done
+t_expect_eq "fuse2pt shared mmap without ALLOW_MMAP" \
+	"$(grep '^shared-rw' "$T_WORK/mmapno-fuse2pt.out")" "shared-rw ENODEV"
+same_out mmapno
+t_pass
+
+t_start mmap-allow
+for type in $(types); do
+	run_dio "$type" mmapyes ptsrv --mode dio --allow-mmap @BACK@ -- mmap @MNT@/f
+	run_dio "$type" mmapll passthrough_ll -f -o source=@BACK@,cache=never -- mmap @MNT@/f
+done
+t_expect_eq "fuse2pt shared writable mmap with ALLOW_MMAP" \
+	"$(grep '^shared-rw' "$T_WORK/mmapyes-fuse2pt.out")" "shared-rw ok to-file ok from-file ok"
+if t_kernel_at_least 6.6; then
+	same_out mmapyes
+	same_out mmapll
+	t_pass
+else
+	t_note "fuse2pt: $(tr '\n' '|' < "$T_WORK/mmapyes-fuse2pt.out")"
+	t_note "stock: $(tr '\n' '|' < "$T_WORK/mmapyes-fuse.out" 2>/dev/null)"
+	t_skip "stock $(uname -r) has no DIRECT_IO_ALLOW_MMAP (protocol 7.39, kernel 6.6+): fuse2pt checked alone"
+fi
