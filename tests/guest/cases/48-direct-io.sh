@@ -3,11 +3,11 @@
 #
 # Direct I/O (FOPEN_DIRECT_IO files), on stock fuse and on fuse2pt, with
 # tests/integrity/directio.c:
-#   aio-*            io_submit writes and reads of 1 byte .. 3 MiB (past
+#   aio              io_submit writes and reads of 1 byte .. 3 MiB (past
 #                    max_write), four at once, across and past the end,
 #                    into a bad buffer: data checked, results as stock's
 #                    (passthrough_ll -o cache=never, with and without
-#                    O_DIRECT)
+#                    O_DIRECT), and its mmaps
 #   async-dio        with FUSE_ASYNC_DIO an O_DIRECT io_submit does not
 #                    wait for the server (ptsrv --write-delay); without it
 #                    (--no-async-dio) it does
@@ -17,7 +17,8 @@
 #                    disjoint ranges have several WRITEs waiting at once
 #                    (the control file's "waiting"); without the flag one
 #   mmap-*           mmap of a direct-io file with and without
-#                    DIRECT_IO_ALLOW_MMAP (7.39: stock 6.6+)
+#                    DIRECT_IO_ALLOW_MMAP (7.39: stock 6.6+; 6.1 compares
+#                    only without it)
 #
 # timeout: 400
 . /tests/lib.sh
@@ -25,10 +26,11 @@
 
 DIO=$T_BIN/directio
 
+FUSECTL_OURS=
 fusectl_mount() {
 	[ -c /dev/fuse ] || return 0
-	mountpoint -q /sys/fs/fuse/connections ||
-		mount -t fusectl none /sys/fs/fuse/connections
+	mountpoint -q /sys/fs/fuse/connections && return 0
+	mount -t fusectl none /sys/fs/fuse/connections && FUSECTL_OURS=1
 }
 
 # back_up NAME: a fresh tmpfs at $T_WORK/back-NAME
@@ -39,13 +41,14 @@ back_up() {
 
 back_down() { umount "$T_WORK/back-$1"; }
 
-# run_dio TYPE NAME SERVER-ARGS... -- DIRECTIO-ARGS (FILE is MNT/f):
-# mount, run, umount; output in $T_WORK/NAME-TYPE.out, status kept
+# run_dio TYPE NAME SERVER-ARGS... -- DIRECTIO-ARGS... [-- DIRECTIO-ARGS...]:
+# mount the server (@BACK@: a fresh tmpfs), run directio once per group
+# of arguments (@MNT@: the mount, @CTL@: its control file "waiting"),
+# umount; the outputs, one after the other, in $T_WORK/NAME-TYPE.out
 run_dio() {
-	local type=$1 name=$2 mnt srv=() a rc=0 out
+	local type=$1 name=$2 mnt srv=() cmd=() a rc out
 	shift 2
 	while [ $# -gt 0 ] && [ "$1" != -- ]; do srv+=("$1"); shift; done
-	shift
 	mnt=$T_WORK/mnt/$name-$type
 	out=$T_WORK/$name-$type.out
 	: > "$out"
@@ -55,11 +58,17 @@ run_dio() {
 		back_down "$name-$type"
 		return 1
 	fi
-	a=("${@//@MNT@/$mnt}")
-	a=("${a[@]//@CTL@/$(life_conn_dir "$type" "$mnt")/waiting}")
-	"$DIO" "${a[@]}" > "$out" 2> "$out.err" || rc=$?
-	t_expect_eq "directio ${*} on $type: status" "$rc" 0 ||
-		sed 's/^/  | /' "$out" "$out.err"
+	while [ $# -gt 0 ]; do
+		shift
+		cmd=()
+		while [ $# -gt 0 ] && [ "$1" != -- ]; do cmd+=("$1"); shift; done
+		a=("${cmd[@]//@MNT@/$mnt}")
+		a=("${a[@]//@CTL@/$(life_conn_dir "$type" "$mnt")/waiting}")
+		rc=0
+		"$DIO" "${a[@]}" >> "$out" 2> "$out.err" || rc=$?
+		t_expect_eq "directio ${cmd[*]} on $type: status" "$rc" 0 ||
+			sed 's/^/  | /' "$out" "$out.err"
+	done
 	t_umount "$mnt"
 	back_down "$name-$type"
 }
@@ -84,28 +93,49 @@ life_ctl_mount || t_die "no fuse2pt control filesystem"
 fusectl_mount || t_die "no fusectl"
 t_pass
 
-for v in plain odirect; do
-	t_start "aio-$v"
-	arg=()
-	[ $v = odirect ] && arg=(-d)
-	for type in $(types); do
-		run_dio "$type" "aio-$v" passthrough_ll -f -o source=@BACK@,cache=never \
-			-- aio @MNT@/f "${arg[@]}"
-	done
-	same_out "aio-$v"
-	t_pass
+# passthrough_ll -o cache=never (libfuse 3.17): every open is direct io;
+# it takes ASYNC_DIO and PARALLEL_DIRECT_WRITES, not DIRECT_IO_ALLOW_MMAP
+t_start aio
+for type in $(types); do
+	run_dio "$type" aio passthrough_ll -f -o source=@BACK@,cache=never \
+		-- aio @MNT@/f -- aio @MNT@/g -d -- mmap @MNT@/h
 done
+same_out aio
+t_pass
 
+# ptsrv --mode dio, WRITEs answered after 0.4 s
 t_start async-dio
 for type in $(types); do
-	run_dio "$type" async ptsrv --mode dio --write-delay 400 @BACK@ -- aioasync @MNT@/f
-	run_dio "$type" sync ptsrv --mode dio --write-delay 400 --no-async-dio @BACK@ -- aioasync @MNT@/f
+	run_dio "$type" async ptsrv --mode dio --write-delay 400 --allow-mmap @BACK@ \
+		-- aioasync @MNT@/f -- mmap @MNT@/g
+	run_dio "$type" sync ptsrv --mode dio --write-delay 400 --no-async-dio \
+		--no-allow-mmap @BACK@ -- aioasync @MNT@/f -- mmap @MNT@/g
 done
-t_expect_eq "fuse2pt with ASYNC_DIO" "$(head -n1 "$T_WORK/async-fuse2pt.out")" "async yes"
-t_expect_eq "fuse2pt without ASYNC_DIO" "$(head -n1 "$T_WORK/sync-fuse2pt.out")" "async no"
-same_out async
+t_expect_eq "fuse2pt with ASYNC_DIO" "$(grep '^async' "$T_WORK/async-fuse2pt.out")" "async yes"
+t_expect_eq "fuse2pt without ASYNC_DIO" "$(grep '^async' "$T_WORK/sync-fuse2pt.out")" "async no"
+grep -v '^private\|^shared' "$T_WORK/async-fuse2pt.out" > "$T_WORK/asynconly-fuse2pt.out"
+grep -v '^private\|^shared' "$T_WORK/async-fuse.out" > "$T_WORK/asynconly-fuse.out" 2>/dev/null
+same_out asynconly
+t_pass
+
+# ... and the mmaps in the same mounts: without DIRECT_IO_ALLOW_MMAP
+# (sync) the same everywhere; with it (async) stock 6.6+ only
+t_start mmap-no-allow
+t_expect_eq "fuse2pt shared mmap without ALLOW_MMAP" \
+	"$(grep '^shared-rw' "$T_WORK/sync-fuse2pt.out")" "shared-rw ENODEV"
 same_out sync
 t_pass
+
+t_start mmap-allow
+t_expect_eq "fuse2pt shared writable mmap with ALLOW_MMAP" \
+	"$(grep '^shared-rw' "$T_WORK/async-fuse2pt.out")" "shared-rw ok to-file ok from-file ok"
+if t_kernel_at_least 6.6; then
+	same_out async
+	t_pass
+else
+	t_note "stock: $(tr '\n' '|' < "$T_WORK/async-fuse.out" 2>/dev/null)"
+	t_skip "stock $(uname -r) has no DIRECT_IO_ALLOW_MMAP (protocol 7.39, kernel 6.6+): fuse2pt checked alone"
+fi
 
 t_start async-dio-killed
 life_reset
@@ -118,7 +148,7 @@ for type in $(types); do
 	# its WRITEs are queued (the first one at the server) before the kill
 	t_wait_for 20 grep -q submitted "$T_WORK/kill-$type.out" ||
 		_t_mark_fail "$type: io_submit did not return"
-	t_nap 1
+	t_nap 0.5
 	kill -KILL "$T_SRV_PID"
 	if life_gone $p 20; then
 		wait $p
@@ -149,29 +179,7 @@ else
 fi
 t_pass
 
-# mmap: without DIRECT_IO_ALLOW_MMAP the same everywhere
-t_start mmap-no-allow
-for type in $(types); do
-	run_dio "$type" mmapno ptsrv --mode dio --no-allow-mmap @BACK@ -- mmap @MNT@/f
-done
-t_expect_eq "fuse2pt shared mmap without ALLOW_MMAP" \
-	"$(grep '^shared-rw' "$T_WORK/mmapno-fuse2pt.out")" "shared-rw ENODEV"
-same_out mmapno
+t_start cleanup-ctl
+t_check "umount fuse2pt's control filesystem" life_ctl_umount
+[ -z "$FUSECTL_OURS" ] || t_check "umount fusectl" umount /sys/fs/fuse/connections
 t_pass
-
-t_start mmap-allow
-for type in $(types); do
-	run_dio "$type" mmapyes ptsrv --mode dio --allow-mmap @BACK@ -- mmap @MNT@/f
-	run_dio "$type" mmapll passthrough_ll -f -o source=@BACK@,cache=never -- mmap @MNT@/f
-done
-t_expect_eq "fuse2pt shared writable mmap with ALLOW_MMAP" \
-	"$(grep '^shared-rw' "$T_WORK/mmapyes-fuse2pt.out")" "shared-rw ok to-file ok from-file ok"
-if t_kernel_at_least 6.6; then
-	same_out mmapyes
-	same_out mmapll
-	t_pass
-else
-	t_note "fuse2pt: $(tr '\n' '|' < "$T_WORK/mmapyes-fuse2pt.out")"
-	t_note "stock: $(tr '\n' '|' < "$T_WORK/mmapyes-fuse.out" 2>/dev/null)"
-	t_skip "stock $(uname -r) has no DIRECT_IO_ALLOW_MMAP (protocol 7.39, kernel 6.6+): fuse2pt checked alone"
-fi
