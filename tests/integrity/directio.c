@@ -6,7 +6,7 @@
  *
  *   directio aio FILE [-d]
  *       Linux AIO (io_submit, by syscall(2)) writes then reads of several
- *       sizes (1 byte .. 3 MiB, beyond max_write), each read checked
+ *       sizes (1 byte .. 1 MiB, beyond max_write), each read checked
  *       against what was written, four at once to disjoint ranges, and a
  *       read across the end of file (short).  -d opens with O_DIRECT.
  *       Prints "SIZE write RES read RES data ok" lines.
@@ -157,14 +157,14 @@ static int aio_run(aio_context_t ctx, struct iocb *cbs, int nr, long *res)
 }
 
 static const size_t aio_sizes[] = {
-	1, 4096, 100000, 131072, 131073, 1 << 20, (3 << 20) + 123,
+	1, 4096, 100000, 131072, 131073, (1 << 20) + 123,
 };
 
-#define AIO_FILE	(8 << 20)
+#define AIO_FILE	(2 << 20)
 
 static int cmd_aio(const char *file, int odirect)
 {
-	size_t maxsz = (3 << 20) + 123;
+	size_t maxsz = (1 << 20) + 123;
 	unsigned char *wb, *rb;
 	aio_context_t ctx = 0;
 	struct iocb cbs[4];
