@@ -52,12 +52,15 @@ struct f2p_args {
 	bool force:1;		/* send even before INIT, never interrupted */
 	bool noreply:1;		/* server sends no answer */
 	bool nocreds:1;		/* uid/gid/pid in the header are zero */
+	bool bgcreds:1;		/* background, but with the caller's creds */
 	struct f2p_arg in_args[3];
 	struct f2p_arg out_args[2];
 	/* last out arg lands in this folio (kmapped by the copier) */
 	struct folio *out_folio;
 	/* background requests: called once, with the final error */
 	void (*end)(struct f2p_conn *fc, struct f2p_args *args, int error);
+	/* background: bytes of the last out arg received (for end) */
+	unsigned int out_size;
 };
 
 enum f2p_req_bit {
@@ -155,6 +158,8 @@ struct f2p_conn {
 	bool cache_symlinks;	/* READLINK answers kept in the page cache */
 	bool writeback_cache;	/* buffered writes stay in the page cache */
 	bool export_support;	/* LOOKUP of "." and ".." by nodeid (export.c) */
+	bool async_dio;		/* async kiocbs: READ/WRITE in the background (dio.c) */
+	bool direct_io_allow_mmap; /* shared mmap of FOPEN_DIRECT_IO files */
 
 	bool passthrough;	/* negotiated: BACKING_OPEN and FOPEN_PASSTHROUGH allowed */
 	u32 max_stack_depth;
@@ -230,6 +235,12 @@ struct f2p_inode {
 	 */
 	int iocache;
 	struct f2p_backing *fb;
+	/*
+	 * also under lock: parallel direct writes running (shared inode
+	 * lock), and cached opens waiting for them to end
+	 */
+	unsigned int dio_writers;
+	unsigned int cache_waiters;
 	/* the mode the server gave; i_mode may lack S_ISVTX (see inode.c) */
 	umode_t orig_mode;
 	/* birth time from STATX (F2P_I_BTIME), under lock */
@@ -500,6 +511,14 @@ int f2p_file_opened(struct inode *inode, struct file *file);
 int f2p_read_folio_locked(struct file *file, struct folio *folio);
 struct f2p_file *f2p_write_file_get(struct inode *inode);
 void f2p_write_file_put(struct f2p_file *ff);
+void f2p_read_args(struct f2p_args *args, struct fuse_read_in *in,
+		   struct f2p_file *ff, loff_t pos, size_t count,
+		   unsigned int f_flags);
+void f2p_write_args(struct f2p_args *args, struct fuse_write_in *in,
+		    struct fuse_write_out *out, struct f2p_file *ff, loff_t pos,
+		    const void *buf, size_t len, unsigned int f_flags,
+		    u32 write_flags);
+size_t f2p_dio_read_max(const struct f2p_conn *fc);
 
 /* writeback.c */
 struct writeback_control;
@@ -543,6 +562,15 @@ void f2p_backing_forget_all(struct f2p_conn *fc);
 int f2p_iomode_open(struct inode *inode, struct file *file,
 		    struct f2p_file *ff);
 void f2p_iomode_release(struct inode *inode, struct f2p_file *ff);
+int f2p_iomode_mmap_cached(struct inode *inode, struct f2p_file *ff);
+bool f2p_iomode_dio_write_start(struct inode *inode);
+void f2p_iomode_dio_write_end(struct inode *inode);
+
+/* dio.c: asynchronous direct I/O (FUSE_ASYNC_DIO) */
+bool f2p_dio_async_ok(struct kiocb *iocb, struct iov_iter *iter);
+ssize_t f2p_dio_read_async(struct kiocb *iocb, struct iov_iter *to);
+ssize_t f2p_dio_write_async(struct kiocb *iocb, struct iov_iter *from,
+			    bool counted);
 
 /* passthrough.c */
 ssize_t f2p_pt_read_iter(struct kiocb *iocb, struct iov_iter *to);

@@ -19,6 +19,8 @@
  * buffered writes stay in the page cache (writeback.c).  EXPORT_SUPPORT:
  * file handles of objects we forgot are looked up by nodeid (export.c);
  * NO_EXPORT_SUPPORT: the server wants no handles that open (export.c).
+ * ASYNC_DIO: async direct I/O goes out as background requests (dio.c).
+ * DIRECT_IO_ALLOW_MMAP: FOPEN_DIRECT_IO files may be mapped shared.
  */
 #define F2P_INIT_OFFER	(FUSE_ASYNC_READ | FUSE_PARALLEL_DIROPS | \
 			 FUSE_ABORT_ERROR | FUSE_MAX_PAGES | FUSE_INIT_EXT | \
@@ -29,7 +31,8 @@
 			 FUSE_CACHE_SYMLINKS | FUSE_HAS_IOCTL_DIR | \
 			 FUSE_AUTO_INVAL_DATA | FUSE_EXPLICIT_INVAL_DATA | \
 			 FUSE_HAS_RESEND | FUSE_WRITEBACK_CACHE | \
-			 FUSE_EXPORT_SUPPORT | FUSE_NO_EXPORT_SUPPORT)
+			 FUSE_EXPORT_SUPPORT | FUSE_NO_EXPORT_SUPPORT | \
+			 FUSE_ASYNC_DIO | FUSE_DIRECT_IO_ALLOW_MMAP)
 
 struct f2p_init_args {
 	struct f2p_args args;
@@ -215,6 +218,8 @@ static void f2p_apply_init(struct f2p_conn *fc, const struct fuse_init_out *o)
 	/* passthrough was dropped above if the server asked for both */
 	fc->writeback_cache = !!(flags & FUSE_WRITEBACK_CACHE);
 	fc->export_support = !!(flags & FUSE_EXPORT_SUPPORT);
+	fc->async_dio = !!(flags & FUSE_ASYNC_DIO);
+	fc->direct_io_allow_mmap = !!(flags & FUSE_DIRECT_IO_ALLOW_MMAP);
 	if ((flags & FUSE_NO_EXPORT_SUPPORT) && fc->sb) {
 		fc->export_support = false;
 		fc->sb->s_export_op = &f2p_export_fid_ops;

@@ -276,9 +276,9 @@ static int f2p_flush(struct file *file, fl_owner_t id)
 	return err;
 }
 
-static void f2p_read_args(struct f2p_args *args, struct fuse_read_in *in,
-			  struct f2p_file *ff, loff_t pos, size_t count,
-			  unsigned int f_flags)
+void f2p_read_args(struct f2p_args *args, struct fuse_read_in *in,
+		   struct f2p_file *ff, loff_t pos, size_t count,
+		   unsigned int f_flags)
 {
 	in->fh = ff->fh;
 	in->offset = pos;
@@ -443,18 +443,25 @@ out:
 	kfree(folios);
 }
 
+/* The most one direct READ asks for. */
+size_t f2p_dio_read_max(const struct f2p_conn *fc)
+{
+	size_t max = min_t(size_t, fc->max_read,
+			   (size_t)fc->max_pages << PAGE_SHIFT);
+
+	return max_t(size_t, max, PAGE_SIZE);
+}
+
 /* FOPEN_DIRECT_IO: bypass the page cache, bounce through a kernel buffer. */
 static ssize_t f2p_direct_read(struct kiocb *iocb, struct iov_iter *to)
 {
 	struct file *file = iocb->ki_filp;
 	struct f2p_file *ff = file->private_data;
 	struct f2p_conn *fc = ff->fc;
-	size_t chunk_max = min_t(size_t, fc->max_read,
-				 (size_t)fc->max_pages << PAGE_SHIFT);
+	size_t chunk_max = f2p_dio_read_max(fc);
 	ssize_t total = 0;
 	void *buf;
 
-	chunk_max = max_t(size_t, chunk_max, PAGE_SIZE);
 	buf = kvmalloc(min(chunk_max, iov_iter_count(to)) ?: 1, GFP_KERNEL);
 	if (!buf)
 		return -ENOMEM;
@@ -496,16 +503,23 @@ static ssize_t f2p_read_iter(struct kiocb *iocb, struct iov_iter *to)
 
 	if (f2p_is_bad(inode))
 		return -EIO;
-	if (ff->open_flags & FOPEN_DIRECT_IO)
-		return f2p_direct_read(iocb, to);
-	if (ff->backing_file)
+	if (ff->backing_file && !(ff->open_flags & FOPEN_DIRECT_IO))
 		return f2p_pt_read_iter(iocb, to);
-	if (iocb->ki_flags & IOCB_DIRECT) {
-		/* O_DIRECT: from the server, after our dirty pages got there */
-		err = filemap_write_and_wait_range(file->f_mapping, iocb->ki_pos,
-						   iocb->ki_pos + iov_iter_count(to) - 1);
-		if (err)
-			return err;
+	if ((ff->open_flags & FOPEN_DIRECT_IO) ||
+	    (iocb->ki_flags & IOCB_DIRECT)) {
+		/*
+		 * From the server, after our dirty pages got there (O_DIRECT,
+		 * or a direct-io file mapped shared: DIRECT_IO_ALLOW_MMAP)
+		 */
+		if (file->f_mapping->nrpages && iov_iter_count(to)) {
+			err = filemap_write_and_wait_range(file->f_mapping,
+					iocb->ki_pos,
+					iocb->ki_pos + iov_iter_count(to) - 1);
+			if (err)
+				return err;
+		}
+		if (f2p_dio_async_ok(iocb, to))
+			return f2p_dio_read_async(iocb, to);
 		return f2p_direct_read(iocb, to);
 	}
 	/*
@@ -521,32 +535,41 @@ static ssize_t f2p_read_iter(struct kiocb *iocb, struct iov_iter *to)
 	return generic_file_read_iter(iocb, to);
 }
 
+void f2p_write_args(struct f2p_args *args, struct fuse_write_in *in,
+		    struct fuse_write_out *out, struct f2p_file *ff, loff_t pos,
+		    const void *buf, size_t len, unsigned int f_flags,
+		    u32 write_flags)
+{
+	in->fh = ff->fh;
+	in->offset = pos;
+	in->size = len;
+	in->write_flags = write_flags;
+	in->flags = f_flags;
+	args->opcode = FUSE_WRITE;
+	args->nodeid = ff->nodeid;
+	args->in_numargs = 2;
+	args->in_args[0].size = ff->fc->minor < 9 ? FUSE_COMPAT_WRITE_IN_SIZE :
+						    sizeof(*in);
+	args->in_args[0].value = in;
+	args->in_args[1].size = len;
+	args->in_args[1].value = (void *)buf;
+	args->out_numargs = 1;
+	args->out_args[0].size = sizeof(*out);
+	args->out_args[0].value = out;
+}
+
 static ssize_t f2p_send_write(struct f2p_file *ff, loff_t pos,
 			      const void *buf, size_t len,
 			      unsigned int f_flags, u32 write_flags)
 {
 	struct f2p_conn *fc = ff->fc;
-	struct fuse_write_in in = {
-		.fh = ff->fh,
-		.offset = pos,
-		.size = len,
-		.write_flags = write_flags,
-		.flags = f_flags,
-	};
+	struct fuse_write_in in = {};
 	struct fuse_write_out out = {};
-	struct f2p_args args = {
-		.opcode = FUSE_WRITE,
-		.nodeid = ff->nodeid,
-		.in_numargs = 2,
-		.in_args = {
-			{ fc->minor < 9 ? FUSE_COMPAT_WRITE_IN_SIZE : sizeof(in), &in },
-			{ len, (void *)buf },
-		},
-		.out_numargs = 1,
-		.out_args = { { sizeof(out), &out } },
-	};
+	struct f2p_args args = {};
 	ssize_t err;
 
+	f2p_write_args(&args, &in, &out, ff, pos, buf, len, f_flags,
+		       write_flags);
 	err = f2p_request(fc, &args);
 	if (err)
 		return err;
@@ -599,6 +622,49 @@ static ssize_t f2p_write_chunks(struct kiocb *iocb, struct iov_iter *from)
 	return total;
 }
 
+/*
+ * FOPEN_PARALLEL_DIRECT_WRITES: a direct write that leaves the size and
+ * the file's privileges alone (not appending, not past the end, no
+ * set-id bit to drop) takes the inode lock shared.
+ */
+static bool f2p_write_may_share(struct kiocb *iocb, struct iov_iter *from)
+{
+	struct f2p_file *ff = iocb->ki_filp->private_data;
+	struct inode *inode = file_inode(iocb->ki_filp);
+
+	return (ff->open_flags & FOPEN_PARALLEL_DIRECT_WRITES) &&
+	       !(iocb->ki_flags & IOCB_APPEND) &&
+	       !(inode->i_mode & (S_ISUID | S_ISGID)) &&
+	       iocb->ki_pos + iov_iter_count(from) <= i_size_read(inode);
+}
+
+/* Returns whether the lock is shared (and counted as a parallel writer). */
+static bool f2p_write_lock(struct kiocb *iocb, struct iov_iter *from)
+{
+	struct inode *inode = file_inode(iocb->ki_filp);
+
+	if (f2p_write_may_share(iocb, from)) {
+		inode_lock_shared(inode);
+		/* the size may have moved while we waited */
+		if (f2p_write_may_share(iocb, from) &&
+		    f2p_iomode_dio_write_start(inode))
+			return true;
+		inode_unlock_shared(inode);
+	}
+	inode_lock(inode);
+	return false;
+}
+
+static void f2p_write_unlock(struct inode *inode, bool shared)
+{
+	if (shared) {
+		inode_unlock_shared(inode);
+		f2p_iomode_dio_write_end(inode);
+	} else {
+		inode_unlock(inode);
+	}
+}
+
 static ssize_t f2p_write_iter(struct kiocb *iocb, struct iov_iter *from)
 {
 	struct file *file = iocb->ki_filp;
@@ -607,6 +673,7 @@ static ssize_t f2p_write_iter(struct kiocb *iocb, struct iov_iter *from)
 	struct f2p_file *ff = file->private_data;
 	loff_t start;
 	ssize_t ret;
+	bool shared;
 
 	if (f2p_is_bad(inode))
 		return -EIO;
@@ -623,7 +690,7 @@ static ssize_t f2p_write_iter(struct kiocb *iocb, struct iov_iter *from)
 		if (ret)
 			return ret;
 	}
-	inode_lock(inode);
+	shared = f2p_write_lock(iocb, from);
 	ret = generic_write_checks(iocb, from);
 	if (ret <= 0)
 		goto out;
@@ -638,6 +705,19 @@ static ssize_t f2p_write_iter(struct kiocb *iocb, struct iov_iter *from)
 					   start + iov_iter_count(from) - 1);
 	if (ret)
 		goto out;
+	if (f2p_dio_async_ok(iocb, from)) {
+		/* no cached copy may outlive the write: drop it now */
+		invalidate_inode_pages2_range(inode->i_mapping,
+				start >> PAGE_SHIFT,
+				(start + iov_iter_count(from) - 1) >> PAGE_SHIFT);
+		/* the parallel writer count goes with the I/O */
+		ret = f2p_dio_write_async(iocb, from, shared);
+		if (shared)
+			inode_unlock_shared(inode);
+		else
+			inode_unlock(inode);
+		return ret;
+	}
 	ret = f2p_write_chunks(iocb, from);
 	if (ret > 0) {
 		spin_lock(&fi->lock);
@@ -656,7 +736,7 @@ static ssize_t f2p_write_iter(struct kiocb *iocb, struct iov_iter *from)
 					      (iocb->ki_pos - 1) >> PAGE_SHIFT);
 	}
 out:
-	inode_unlock(inode);
+	f2p_write_unlock(inode, shared);
 	if (ret > 0)
 		ret = generic_write_sync(iocb, ret);
 	return ret;
@@ -1136,13 +1216,24 @@ static int f2p_mmap(struct file *file, struct vm_area_struct *vma)
 	if (READ_ONCE(F2P_I(file_inode(file))->fb))
 		return -ENODEV;
 	/*
-	 * A direct-io file has no cache to share writes through; a private
-	 * mapping is a copy, fresh from the server.
+	 * A direct-io file has no cache to share writes through, unless the
+	 * server allows one (DIRECT_IO_ALLOW_MMAP): the file then turns
+	 * cached for good.  A private mapping is a copy, fresh from the
+	 * server.
 	 */
 	if (ff->open_flags & FOPEN_DIRECT_IO) {
-		if (vma->vm_flags & VM_MAYSHARE)
+		struct inode *inode = file_inode(file);
+		int err;
+
+		if ((vma->vm_flags & VM_MAYSHARE) &&
+		    !READ_ONCE(ff->fc->direct_io_allow_mmap))
 			return -ENODEV;
 		invalidate_inode_pages2(file->f_mapping);
+		if (vma->vm_flags & VM_MAYSHARE) {
+			err = f2p_iomode_mmap_cached(inode, ff);
+			if (err)
+				return err;
+		}
 	}
 	file_accessed(file);
 	vma->vm_ops = &f2p_vm_ops;

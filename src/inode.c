@@ -33,6 +33,8 @@ struct inode *f2p_alloc_inode(struct super_block *sb)
 	fi->iocache = 0;
 	fi->fb = NULL;
 	memset(&fi->dcache, 0, sizeof(fi->dcache));
+	fi->dio_writers = 0;
+	fi->cache_waiters = 0;
 	INIT_LIST_HEAD(&fi->write_files);
 	spin_lock_init(&fi->lock);
 	fi->forget = kzalloc(sizeof(*fi->forget), GFP_KERNEL);
@@ -756,6 +758,9 @@ int f2p_setattr(F2P_IDMAP_T *idmap, struct dentry *dentry, struct iattr *attr)
 	 * with the writeback cache our times too, so that the answer's
 	 * size and times are the file's.
 	 */
+	/* async direct writes in flight end first (dio.c) */
+	if (S_ISREG(inode->i_mode) && (attr->ia_valid & ATTR_SIZE))
+		inode_dio_wait(inode);
 	if (S_ISREG(inode->i_mode) &&
 	    ((attr->ia_valid & ATTR_SIZE) || fc->writeback_cache)) {
 		err = f2p_wb_sync(inode);

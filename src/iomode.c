@@ -9,6 +9,12 @@
  * every later open must be a passthrough open of that same backing file,
  * until the last passthrough file is released.  Direct-io files take no
  * side.  Every refusal is EIO, and the caller sends the RELEASE.
+ *
+ * Parallel direct writes (FOPEN_PARALLEL_DIRECT_WRITES) run under the
+ * shared inode lock, so nothing keeps the page cache in step with them:
+ * they run only while no cached file is open, and a cached open (or the
+ * shared mmap that makes a direct-io file cached) waits for the running
+ * ones to end, while new ones fall back to the exclusive lock.
  */
 #include "fuse2pt.h"
 
@@ -57,6 +63,24 @@ static struct f2p_backing *f2p_iomode_backing(struct f2p_file *ff, int id)
 	return f2p_backing_lookup(fc, id) ?: ERR_PTR(-EIO);
 }
 
+/*
+ * A cached claim waits for the parallel direct writes running now, unless
+ * the inode is (or becomes) passthrough: the claim then fails anyway.
+ * Called and returns with fi->lock held.
+ */
+static void f2p_iomode_wait_writers(struct f2p_inode *fi)
+	__must_hold(&fi->lock)
+{
+	while (fi->dio_writers && !fi->fb) {
+		fi->cache_waiters++;
+		spin_unlock(&fi->lock);
+		wait_var_event(&fi->dio_writers, !READ_ONCE(fi->dio_writers) ||
+			       READ_ONCE(fi->fb));
+		spin_lock(&fi->lock);
+		fi->cache_waiters--;
+	}
+}
+
 int f2p_iomode_open(struct inode *inode, struct file *file,
 		    struct f2p_file *ff)
 {
@@ -74,10 +98,14 @@ int f2p_iomode_open(struct inode *inode, struct file *file,
 	}
 
 	spin_lock(&fi->lock);
+	if (!fb && !(ff->open_flags & FOPEN_DIRECT_IO))
+		f2p_iomode_wait_writers(fi);
 	err = f2p_iomode_claim(fi, ff, fb);
 	spin_unlock(&fi->lock);
 	if (err || !fb)
 		goto out_put;
+	/* cached opens waiting for parallel writers now fail */
+	wake_up_var(&fi->dio_writers);
 
 	/* our own open of the backing file, showing the FUSE path */
 	bf = f2p_backing_open(file, file->f_flags & ~(O_CREAT | O_EXCL |
@@ -125,4 +153,59 @@ void f2p_iomode_release(struct inode *inode, struct f2p_file *ff)
 	f2p_backing_put(ff->fb);
 	ff->fb = NULL;
 	f2p_backing_put(drop);
+}
+
+/*
+ * A shared mapping of a direct-io file goes through the page cache: the
+ * file turns cached (until its release), as if opened so.  ENODEV when
+ * the inode is in passthrough mode.
+ */
+int f2p_iomode_mmap_cached(struct inode *inode, struct f2p_file *ff)
+{
+	struct f2p_inode *fi = F2P_I(inode);
+	int err = 0;
+
+	spin_lock(&fi->lock);
+	f2p_iomode_wait_writers(fi);
+	if (ff->iomode == F2P_IOMODE_CACHED)
+		goto out;
+	if (fi->iocache < 0 || fi->fb) {
+		err = -ENODEV;
+		goto out;
+	}
+	fi->iocache++;
+	ff->iomode = F2P_IOMODE_CACHED;
+out:
+	spin_unlock(&fi->lock);
+	return err;
+}
+
+/*
+ * May a parallel direct write run under the shared inode lock?  Only
+ * while no file of the inode uses the page cache and no cached open
+ * waits; then it counts until f2p_iomode_dio_write_end().
+ */
+bool f2p_iomode_dio_write_start(struct inode *inode)
+{
+	struct f2p_inode *fi = F2P_I(inode);
+	bool ok;
+
+	spin_lock(&fi->lock);
+	ok = fi->iocache <= 0 && !fi->cache_waiters;
+	if (ok)
+		fi->dio_writers++;
+	spin_unlock(&fi->lock);
+	return ok;
+}
+
+void f2p_iomode_dio_write_end(struct inode *inode)
+{
+	struct f2p_inode *fi = F2P_I(inode);
+	bool last;
+
+	spin_lock(&fi->lock);
+	last = !--fi->dio_writers;
+	spin_unlock(&fi->lock);
+	if (last)
+		wake_up_var(&fi->dio_writers);
 }

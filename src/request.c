@@ -229,6 +229,7 @@ void f2p_req_end(struct f2p_conn *fc, struct f2p_req *req)
 			f2p_bg_done(fc, req);
 		atomic_dec(&fc->num_waiting);
 		set_bit(F2P_R_FINISHED, &req->flags);
+		args->out_size = req->out_size;
 		if (args->end)
 			args->end(fc, args, req->error);
 		f2p_req_put(req);
@@ -425,7 +426,8 @@ static int f2p_queue_bg(struct f2p_conn *fc, struct f2p_req *req)
 }
 
 /*
- * Send a request nobody waits for (RELEASE, INIT, DESTROY).  args->end is
+ * Send a request nobody waits for (RELEASE, INIT, DESTROY, async direct
+ * I/O).  args->end is
  * called exactly once, also when the request never reaches the server.
  */
 int f2p_request_bg(struct f2p_conn *fc, struct f2p_args *args, gfp_t gfp)
@@ -439,7 +441,9 @@ int f2p_request_bg(struct f2p_conn *fc, struct f2p_args *args, gfp_t gfp)
 		return -ENOMEM;
 	}
 	req->args = args;
-	args->nocreds = true;
+	/* nobody in particular asks, unless the I/O of a caller goes here */
+	if (!args->bgcreds)
+		args->nocreds = true;
 	__set_bit(F2P_R_BACKGROUND, &req->flags);
 	f2p_fill_header(fc, req);
 	atomic_inc(&fc->num_waiting);

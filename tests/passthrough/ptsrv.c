@@ -12,6 +12,7 @@
  *   cached   plain open: the kernel uses its page cache
  *   keep     plain open with FOPEN_KEEP_CACHE
  *   dio      FOPEN_DIRECT_IO
+ *   diopar   FOPEN_DIRECT_IO|FOPEN_PARALLEL_DIRECT_WRITES
  *   ptdio    passthrough with FOPEN_DIRECT_IO (read/write to us, mmap not)
  *   ptpar    passthrough with FOPEN_DIRECT_IO|FOPEN_PARALLEL_DIRECT_WRITES
  *   ptkeep   passthrough with FOPEN_KEEP_CACHE (the kernel must refuse)
@@ -48,6 +49,10 @@
  *   --no-export         ask for FUSE_CAP_NO_EXPORT_SUPPORT where the kernel
  *                       offers it (no file handles that open; stats
  *                       no_export: whether it was offered and asked for)
+ *   --write-delay MS    answer each WRITE only after MS milliseconds
+ *   --allow-mmap        ask for FUSE_CAP_DIRECT_IO_ALLOW_MMAP ...
+ *   --no-allow-mmap     ... or not (default: what libfuse does)
+ *   --no-async-dio      do not accept FUSE_CAP_ASYNC_DIO
  *   -d                  libfuse debug output
  *
  * The stats also count READLINK requests (readlink) and say whether the
@@ -95,14 +100,14 @@ struct pt_backing_map {
 
 enum pt_mode {
 	M_PT, M_CACHED, M_KEEP, M_DIO, M_PTDIO, M_PTPAR, M_PTKEEP, M_PTNEW,
-	M_PTBADID, M_PTEARLY, M_PROBE,
+	M_PTBADID, M_PTEARLY, M_PROBE, M_DIOPAR,
 };
 
 static const char *const mode_names[] = {
 	[M_PT] = "pt", [M_CACHED] = "cached", [M_KEEP] = "keep",
 	[M_DIO] = "dio", [M_PTDIO] = "ptdio", [M_PTPAR] = "ptpar",
 	[M_PTKEEP] = "ptkeep", [M_PTNEW] = "ptnew", [M_PTBADID] = "ptbadid",
-	[M_PTEARLY] = "ptearly", [M_PROBE] = "probe",
+	[M_PTEARLY] = "ptearly", [M_PROBE] = "probe", [M_DIOPAR] = "diopar",
 };
 
 struct pt_inode {
@@ -145,11 +150,14 @@ static struct {
 	bool acl;
 	bool cache_symlinks;
 	bool no_export;
+	int allow_mmap;		/* 1 ask, 0 refuse, -1 libfuse's default */
+	bool no_async_dio;
+	int write_delay_ms;
 	int stack_depth;
 	const char *inval_data;
 	double timeout;
 	int devfd;
-} opt = { .stack_depth = 0, .timeout = 1.0, .devfd = -1 };
+} opt = { .stack_depth = 0, .timeout = 1.0, .devfd = -1, .allow_mmap = -1 };
 
 static struct pt_inode root;
 static struct pt_inode *inodes;
@@ -397,6 +405,10 @@ static int pt_setup_open(fuse_req_t req, struct pt_inode *in,
 	case M_DIO:
 		fi->direct_io = 1;
 		return 0;
+	case M_DIOPAR:
+		fi->direct_io = 1;
+		fi->parallel_direct_writes = 1;
+		return 0;
 	case M_PTBADID:
 		fi->backing_id = PT_BAD_ID;
 		return 0;
@@ -524,6 +536,12 @@ static void pt_init(void *data, struct fuse_conn_info *conn)
 		st.cache_symlinks = fuse_set_feature_flag(conn, FUSE_CAP_CACHE_SYMLINKS);
 	if (opt.no_export)
 		st.no_export = fuse_set_feature_flag(conn, FUSE_CAP_NO_EXPORT_SUPPORT);
+	if (opt.allow_mmap == 1)
+		fuse_set_feature_flag(conn, FUSE_CAP_DIRECT_IO_ALLOW_MMAP);
+	else if (opt.allow_mmap == 0)
+		fuse_unset_feature_flag(conn, FUSE_CAP_DIRECT_IO_ALLOW_MMAP);
+	if (opt.no_async_dio)
+		fuse_unset_feature_flag(conn, FUSE_CAP_ASYNC_DIO);
 	if (opt.drop_caps) {
 		struct __user_cap_header_struct h = {
 			.version = _LINUX_CAPABILITY_VERSION_3,
@@ -867,6 +885,8 @@ static void pt_write_buf(fuse_req_t req, fuse_ino_t ino,
 
 	(void)ino;
 	st.write++;
+	if (opt.write_delay_ms)
+		usleep(opt.write_delay_ms * 1000);
 	out.buf[0].flags = FUSE_BUF_IS_FD | FUSE_BUF_FD_SEEK;
 	out.buf[0].fd = pt_file(fi)->fd;
 	out.buf[0].pos = off;
@@ -1086,7 +1106,8 @@ static void usage(int status)
 		"usage: ptsrv [--mode M] [--mode-file F] [--stats F] [--no-passthrough]\n"
 		"             [--writeback] [--stack-depth N] [--drop-caps] [--timeout S]\n"
 		"             [--inval-data auto|explicit|none] [--acl] [--cache-symlinks]\n"
-		"             [--no-export]\n"
+		"             [--no-export] [--write-delay MS] [--allow-mmap|--no-allow-mmap]\n"
+		"             [--no-async-dio]\n"
 		"             [-d] SOURCE MOUNTPOINT\n");
 	exit(status);
 }
@@ -1117,6 +1138,10 @@ int main(int argc, char *argv[])
 		{ "acl", no_argument, NULL, 'A' },
 		{ "cache-symlinks", no_argument, NULL, 'L' },
 		{ "no-export", no_argument, NULL, 'X' },
+		{ "write-delay", required_argument, NULL, 'w' },
+		{ "allow-mmap", no_argument, NULL, 'a' },
+		{ "no-allow-mmap", no_argument, NULL, 'n' },
+		{ "no-async-dio", no_argument, NULL, 'y' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -1143,6 +1168,10 @@ int main(int argc, char *argv[])
 		case 'A': opt.acl = true; break;
 		case 'L': opt.cache_symlinks = true; break;
 		case 'X': opt.no_export = true; break;
+		case 'w': opt.write_delay_ms = atoi(optarg); break;
+		case 'a': opt.allow_mmap = 1; break;
+		case 'n': opt.allow_mmap = 0; break;
+		case 'y': opt.no_async_dio = true; break;
 		case 'd': debug = true; break;
 		case 'h': usage(0); break;
 		default: usage(2);
