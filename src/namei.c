@@ -312,12 +312,19 @@ static struct dentry *f2p_new_entry(struct inode *dir, struct dentry *entry,
 
 	if (f2p_is_bad(dir))
 		return ERR_PTR(-EIO);
+	/* a new object may carry extensions; a new name for one does not */
+	if (args->opcode != FUSE_LINK) {
+		err = f2p_create_ext(dir, entry, mode, args);
+		if (err)
+			return ERR_PTR(err);
+	}
 	args->nodeid = f2p_nodeid(dir);
 	args->out_numargs = 1;
 	args->out_args[0].size = f2p_entry_out_size(fc);
 	args->out_args[0].value = &out;
 	version = atomic64_read(&fc->attr_version);
 	err = f2p_request(fc, args);
+	f2p_create_ext_free(args);
 	if (err)
 		return ERR_PTR(err);
 
@@ -583,8 +590,15 @@ static int f2p_create_open(struct inode *dir, struct dentry *entry,
 	ff->args.out_args[0].value = &out;
 	ff->args.out_args[1].size = sizeof(ff->open.out);
 	ff->args.out_args[1].value = &ff->open.out;
+	err = f2p_create_ext(dir, entry, mode, &ff->args);
+	if (err) {
+		kfree(ff);
+		return err;
+	}
 	version = atomic64_read(&fc->attr_version);
 	err = f2p_request(fc, &ff->args);
+	/* ff->args carries the RELEASE later */
+	f2p_create_ext_free(&ff->args);
 	if (err) {
 		kfree(ff);
 		return err;
