@@ -579,8 +579,11 @@ static int f2p_create_open(struct inode *dir, struct dentry *entry,
 		return -ENOMEM;
 	ff->args.opcode = opcode;
 	ff->args.nodeid = f2p_nodeid(dir);
-	/* a tmpfile has no name: TMPFILE carries the create arguments only */
-	ff->args.in_numargs = opcode == FUSE_TMPFILE ? 1 : 2;
+	/*
+	 * A tmpfile has no name, but TMPFILE carries its dentry's ("/") all
+	 * the same, as mainline's does: servers skip it.
+	 */
+	ff->args.in_numargs = 2;
 	ff->args.in_args[0].size = sizeof(in);
 	ff->args.in_args[0].value = &in;
 	ff->args.in_args[1].size = entry->d_name.len + 1;

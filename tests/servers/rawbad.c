@@ -614,7 +614,7 @@ static bool all_zero(const unsigned char *p, size_t n)
 
 /*
  * The arguments before the extensions are exactly @len bytes: their
- * name ("-" for TMPFILE, which has none), or NULL when they do not end
+ * name ("-" for a TMPFILE without one), or NULL when they do not end
  * there.
  */
 static const char *ext_args(const struct request *r, size_t len)
@@ -627,7 +627,11 @@ static const char *ext_args(const struct request *r, size_t len)
 	case FUSE_MKDIR:	fixed = sizeof(struct fuse_mkdir_in); break;
 	case FUSE_CREATE:	fixed = sizeof(struct fuse_create_in); break;
 	case FUSE_TMPFILE:
-		return len == sizeof(struct fuse_create_in) ? "-" : NULL;
+		/* the name, if any, is the tmpfile dentry's ("/") */
+		if (len == sizeof(struct fuse_create_in))
+			return "-";
+		fixed = sizeof(struct fuse_create_in);
+		break;
 	case FUSE_SYMLINK:
 		/* the name and the target, each with its NUL */
 		n = strnlen(a, len);

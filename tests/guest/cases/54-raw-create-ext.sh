@@ -82,7 +82,7 @@ ce_expected() {
 			echo "server: ext MKDIR $d-$p-d uid=$u gid=$g $ext"
 			echo "server: ext SYMLINK $d-$p-l uid=$u gid=$g $ext"
 			echo "server: ext MKNOD $d-$p-p uid=$u gid=$g $ext"
-			echo "server: ext TMPFILE - uid=$u gid=$g $ext"
+			echo "server: ext TMPFILE / uid=$u gid=$g $ext"
 		done
 	done
 }
