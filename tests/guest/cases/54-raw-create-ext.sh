@@ -20,6 +20,7 @@
 #   p  uid 1000, gid 4242            no group record (fsgid is the group)
 #   n  uid 1000, gid 1000            no group record (no member)
 # The setgid bit makes no difference: mainline sends the group either way.
+# TMPFILE carries the tmpfile dentry's name, "/", as mainline's does.
 #
 # The security-context record is always there (nr 0 here: the Debian
 # guests run AppArmor, whose LSMs give no context for a new object; a
