@@ -53,6 +53,7 @@ struct f2p_args {
 	bool noreply:1;		/* server sends no answer */
 	bool nocreds:1;		/* uid/gid/pid in the header are zero */
 	bool bgcreds:1;		/* background, but with the caller's creds */
+	bool ext:1;		/* last in arg is the extension block (ext.c) */
 	struct f2p_arg in_args[3];
 	struct f2p_arg out_args[2];
 	/* last out arg lands in this folio (kmapped by the copier) */
@@ -360,6 +361,7 @@ void f2p_req_end(struct f2p_conn *fc, struct f2p_req *req);
 void f2p_req_put(struct f2p_req *req);
 void f2p_queue_interrupt_locked(struct f2p_conn *fc, struct f2p_req *req);
 int f2p_resend(struct f2p_conn *fc);
+int f2p_wait_init(struct f2p_conn *fc);
 int f2p_request_cache_init(void);
 void f2p_request_cache_exit(void);
 
@@ -413,6 +415,11 @@ static inline bool f2p_conn_congested(const struct f2p_conn *fc)
 	return READ_ONCE(fc->num_background) >=
 	       READ_ONCE(fc->congestion_threshold);
 }
+
+/* ext.c: request extensions of MKNOD, MKDIR, SYMLINK, CREATE, TMPFILE */
+int f2p_create_ext(struct inode *dir, struct dentry *entry, umode_t mode,
+		   struct f2p_args *args);
+void f2p_create_ext_free(struct f2p_args *args);
 
 /* notify.c */
 int f2p_notify(struct f2p_conn *fc, int code, struct iov_iter *from);

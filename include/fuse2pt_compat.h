@@ -14,6 +14,7 @@
 #include <linux/namei.h>
 #include <linux/stat.h>
 #include <linux/slab.h>
+#include <linux/security.h>
 #include "fuse2pt_probes.h"
 
 /* 6.3 "fs: port ->getattr() etc. to pass mnt_idmap" */
@@ -624,6 +625,53 @@ static inline int f2p_dir_ctx_count(const struct dir_context *ctx)
 static inline struct folio *f2p_folio_or_null(struct folio *folio)
 {
 	return IS_ERR_OR_NULL(folio) ? NULL : folio;
+}
+
+/*
+ * The security context an LSM wants a new object to have (for
+ * FUSE_SECURITY_CTX).  6.14 hands it over in a struct lsm_context, and
+ * takes the same struct back to free it; before, as a pointer and a
+ * length.  f2p_secctx carries either.
+ */
+struct f2p_secctx {
+	const char *xattr;	/* the xattr the context belongs in */
+	void *context;
+	u32 len;
+	int lsm_id;
+};
+
+static inline int f2p_dentry_init_security(struct dentry *dentry, int mode,
+					   struct f2p_secctx *sc)
+{
+#ifdef F2P_HAVE_LSM_CONTEXT
+	struct lsm_context lc = {};
+	int err = security_dentry_init_security(dentry, mode, &dentry->d_name,
+						&sc->xattr, &lc);
+
+	sc->context = lc.context;
+	sc->len = lc.len;
+	sc->lsm_id = lc.id;
+	return err;
+#else
+	return security_dentry_init_security(dentry, mode, &dentry->d_name,
+					     &sc->xattr, &sc->context,
+					     &sc->len);
+#endif
+}
+
+static inline void f2p_release_secctx(struct f2p_secctx *sc)
+{
+#ifdef F2P_HAVE_LSM_CONTEXT
+	struct lsm_context lc = {
+		.context = sc->context,
+		.len = sc->len,
+		.id = sc->lsm_id,
+	};
+
+	security_release_secctx(&lc);
+#else
+	security_release_secctx(sc->context, sc->len);
+#endif
 }
 
 #endif /* FUSE2PT_COMPAT_H */

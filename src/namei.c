@@ -316,12 +316,19 @@ static struct dentry *f2p_new_entry(struct inode *dir, struct dentry *entry,
 
 	if (f2p_is_bad(dir))
 		return ERR_PTR(-EIO);
+	/* a new object may carry extensions; a new name for one does not */
+	if (args->opcode != FUSE_LINK) {
+		err = f2p_create_ext(dir, entry, mode, args);
+		if (err)
+			return ERR_PTR(err);
+	}
 	args->nodeid = f2p_nodeid(dir);
 	args->out_numargs = 1;
 	args->out_args[0].size = f2p_entry_out_size(fc);
 	args->out_args[0].value = &out;
 	version = atomic64_read(&fc->attr_version);
 	err = f2p_request(fc, args);
+	f2p_create_ext_free(args);
 	if (err)
 		return ERR_PTR(err);
 
@@ -576,8 +583,11 @@ static int f2p_create_open(struct inode *dir, struct dentry *entry,
 		return -ENOMEM;
 	ff->args.opcode = opcode;
 	ff->args.nodeid = f2p_nodeid(dir);
-	/* a tmpfile has no name: TMPFILE carries the create arguments only */
-	ff->args.in_numargs = opcode == FUSE_TMPFILE ? 1 : 2;
+	/*
+	 * A tmpfile has no name, but TMPFILE carries its dentry's ("/") all
+	 * the same, as mainline's does: servers skip it.
+	 */
+	ff->args.in_numargs = 2;
 	ff->args.in_args[0].size = sizeof(in);
 	ff->args.in_args[0].value = &in;
 	ff->args.in_args[1].size = entry->d_name.len + 1;
@@ -587,8 +597,15 @@ static int f2p_create_open(struct inode *dir, struct dentry *entry,
 	ff->args.out_args[0].value = &out;
 	ff->args.out_args[1].size = sizeof(ff->open.out);
 	ff->args.out_args[1].value = &ff->open.out;
+	err = f2p_create_ext(dir, entry, mode, &ff->args);
+	if (err) {
+		kfree(ff);
+		return err;
+	}
 	version = atomic64_read(&fc->attr_version);
 	err = f2p_request(fc, &ff->args);
+	/* ff->args carries the RELEASE later */
+	f2p_create_ext_free(&ff->args);
 	if (err) {
 		kfree(ff);
 		return err;

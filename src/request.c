@@ -96,6 +96,9 @@ static void f2p_fill_header(struct f2p_conn *fc, struct f2p_req *req)
 	h->len = len;
 	h->opcode = args->opcode;
 	h->nodeid = args->nodeid;
+	/* the extension block is a whole number of 8-byte records */
+	if (args->ext)
+		h->total_extlen = args->in_args[args->in_numargs - 1].size / 8;
 	if (args->nocreds)
 		return;
 	h->uid = from_kuid_munged(fc->user_ns, current_fsuid());
@@ -242,7 +245,7 @@ void f2p_req_end(struct f2p_conn *fc, struct f2p_req *req)
 	f2p_req_put(req);
 }
 
-static int f2p_wait_init(struct f2p_conn *fc)
+int f2p_wait_init(struct f2p_conn *fc)
 {
 	if (READ_ONCE(fc->initialized))
 		return 0;

@@ -36,6 +36,12 @@
  *                 sx-nobtime, sx-partial, sx-extra
  *   statx-enosys  the same files, but STATX of sx-good is answered
  *                 with ENOSYS (of the root, before, as in "statx")
+ *   ext           for 54-raw-create-ext.sh: INIT accepts FUSE_SECURITY_CTX
+ *                 and FUSE_CREATE_SUPP_GROUP when offered; the root holds
+ *                 g (nodeid 30, mode 0777) and gs (31, 02777), both of
+ *                 group EXT_GID (4242); MKNOD, MKDIR, SYMLINK, CREATE and
+ *                 TMPFILE in them are checked (do_ext_create()), logged
+ *                 and answered with a new object
  *
  * Notifications are sent on command: with RAWBAD_CTL=PATH set, a thread
  * reads command lines from the FIFO at PATH (see ctl_command()).
@@ -56,6 +62,10 @@
  *   rawbad: count-sx NAME LOOKUP n GETATTR n STATX n  (at exit, statx
  *                                         modes, each sx-* file asked about)
  *   rawbad: resend: ...                     (resend mode, see resend_hold())
+ *   rawbad: ext-init secctx=0|1 supp-group=0|1  (ext mode: what INIT offered)
+ *   rawbad: ext OPNAME NAME uid=U gid=G extlen=N [secctx nr=K [XATTR/LEN..]]
+ *           [groups G,..]                   (ext mode: each creating request)
+ *   rawbad: ext-bad OPNAME NAME: WHY        (ext mode: a malformed extension)
  * RAWBAD_VERBOSE=1 also logs every request.
  */
 #include <errno.h>
@@ -81,7 +91,7 @@
 #define MAX_MINOR	40
 #define FIXED_TIME	1700000000ULL
 #define LONG_VALID	3600
-#define MAX_NODEID	32
+#define MAX_NODEID	96
 #define XATTR_VALUE	"hello"
 #define XATTR_LIST	"user.a\0user.b"	/* plus the final NUL: 14 bytes */
 
@@ -105,7 +115,13 @@ enum {
 	SX_PARTIAL,
 	SX_EXTRA,
 	SX_END,
+	/* ext mode: two directories of group EXT_GID, then what is made */
+	EXT_G_ID = 30,
+	EXT_GS_ID,
+	EXT_NEW_ID = 40,
 };
+
+#define EXT_GID		4242
 
 static const char *const sx_names[] = {
 	"sx-good", "sx-short", "sx-mode-fmt", "sx-type", "sx-nsec",
@@ -132,7 +148,7 @@ static const char *const mode_names[] = {
 #define NR_MODES	(sizeof(mode_names) / sizeof(mode_names[0]))
 
 static const char *const hidden_modes[] = {
-	"ioctl", "ioctl-enosys", "resend", "statx", "statx-enosys",
+	"ioctl", "ioctl-enosys", "resend", "statx", "statx-enosys", "ext",
 };
 
 #define NR_HIDDEN	(sizeof(hidden_modes) / sizeof(hidden_modes[0]))
@@ -161,6 +177,10 @@ static unsigned long handed[MAX_NODEID + 1], forgotten[MAX_NODEID + 1];
 static unsigned long op_count[64];
 /* statx modes: LOOKUP, GETATTR and STATX of each sx-* file */
 static unsigned long sx_count[SX_END - SX_GOOD][3];
+/* ext mode: the objects made, by nodeid (0: none), and the next nodeid */
+static uint32_t ext_mode[MAX_NODEID + 1];
+static uint32_t ext_uid[MAX_NODEID + 1], ext_gid[MAX_NODEID + 1];
+static uint64_t ext_next = EXT_NEW_ID;
 
 static bool is_mode(const char *m)
 {
@@ -217,6 +237,11 @@ static const char *opcode_name(uint32_t op)
 	case FUSE_STATX:	return "STATX";
 	case FUSE_IOCTL:	return "IOCTL";
 	case FUSE_POLL:		return "POLL";
+	case FUSE_MKNOD:	return "MKNOD";
+	case FUSE_MKDIR:	return "MKDIR";
+	case FUSE_SYMLINK:	return "SYMLINK";
+	case FUSE_CREATE:	return "CREATE";
+	case FUSE_TMPFILE:	return "TMPFILE";
 	default:		return "other";
 	}
 }
@@ -330,6 +355,21 @@ static void do_batch_forget(const struct request *r)
 
 static uint32_t node_mode(uint64_t nodeid)
 {
+	uint32_t mode = 0;
+
+	if (is_mode("ext")) {
+		if (nodeid == EXT_G_ID)
+			return S_IFDIR | 0777;
+		if (nodeid == EXT_GS_ID)
+			return S_IFDIR | S_ISGID | 0777;
+		if (nodeid >= EXT_NEW_ID && nodeid <= MAX_NODEID) {
+			pthread_mutex_lock(&state_lock);
+			mode = ext_mode[nodeid];
+			pthread_mutex_unlock(&state_lock);
+			if (mode)
+				return mode;
+		}
+	}
 	switch (nodeid) {
 	case ROOT_ID:
 	case D_ID:
@@ -368,6 +408,14 @@ static void fill_attr(uint64_t nodeid, struct fuse_attr *a)
 	a->uid = getuid();
 	a->gid = getgid();
 	a->blksize = 4096;
+	if (is_mode("ext") && (nodeid == EXT_G_ID || nodeid == EXT_GS_ID))
+		a->gid = EXT_GID;
+	if (is_mode("ext") && nodeid >= EXT_NEW_ID && nodeid <= MAX_NODEID) {
+		pthread_mutex_lock(&state_lock);
+		a->uid = ext_uid[nodeid];
+		a->gid = ext_gid[nodeid];
+		pthread_mutex_unlock(&state_lock);
+	}
 }
 
 static bool attr_mode_for(const char *what)
@@ -417,6 +465,10 @@ static uint64_t child_of(uint64_t parent, const char *name)
 			return OLD_ID;
 		if (!strcmp(name, "t"))
 			return T_ID;
+		if (is_mode("ext") && !strcmp(name, "g"))
+			return EXT_G_ID;
+		if (is_mode("ext") && !strcmp(name, "gs"))
+			return EXT_GS_ID;
 		if (!strncmp(srv.mode, "statx", 5)) {
 			size_t i;
 
@@ -468,6 +520,19 @@ static void do_init(const struct request *r)
 		if (!(in->flags & FUSE_DO_READDIRPLUS))
 			raw_log("INIT: kernel does not offer FUSE_DO_READDIRPLUS");
 	}
+	if (is_mode("ext") && r->arglen >= sizeof(*in) &&
+	    (in->flags & FUSE_INIT_EXT)) {
+		uint64_t want = FUSE_SECURITY_CTX | FUSE_CREATE_SUPP_GROUP;
+		uint64_t offer = in->flags | (uint64_t)in->flags2 << 32;
+
+		raw_log("ext-init secctx=%d supp-group=%d",
+			!!(offer & FUSE_SECURITY_CTX),
+			!!(offer & FUSE_CREATE_SUPP_GROUP));
+		out.flags |= FUSE_INIT_EXT | (uint32_t)(offer & want);
+		out.flags2 = (offer & want) >> 32;
+	} else if (is_mode("ext")) {
+		raw_log("ext-init secctx=0 supp-group=0");
+	}
 	out.max_write = MAX_WRITE;
 	out.time_gran = 1;
 	if (in->minor < 5)
@@ -512,6 +577,244 @@ static int do_getattr(const struct request *r)
 	if (!(r->h->nodeid == T_ID && attr_mode_for("getattr")))
 		out.attr_valid = LONG_VALID;
 	reply(r, 0, &out, sizeof(out));
+	return 0;
+}
+
+/* ---- creating requests and their extensions (ext mode) ---- */
+
+struct ext_line {
+	char s[1024];
+	size_t n;
+};
+
+static void ext_add(struct ext_line *l, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void ext_add(struct ext_line *l, const char *fmt, ...)
+{
+	va_list ap;
+	int k;
+
+	if (l->n >= sizeof(l->s))
+		return;
+	va_start(ap, fmt);
+	k = vsnprintf(l->s + l->n, sizeof(l->s) - l->n, fmt, ap);
+	va_end(ap);
+	if (k > 0)
+		l->n += k;
+}
+
+static bool all_zero(const unsigned char *p, size_t n)
+{
+	while (n--)
+		if (*p++)
+			return false;
+	return true;
+}
+
+/*
+ * The arguments before the extensions are exactly @len bytes: their
+ * name ("-" for a TMPFILE without one), or NULL when they do not end
+ * there.
+ */
+static const char *ext_args(const struct request *r, size_t len)
+{
+	const char *a = r->arg;
+	size_t fixed, n;
+
+	switch (r->h->opcode) {
+	case FUSE_MKNOD:	fixed = sizeof(struct fuse_mknod_in); break;
+	case FUSE_MKDIR:	fixed = sizeof(struct fuse_mkdir_in); break;
+	case FUSE_CREATE:	fixed = sizeof(struct fuse_create_in); break;
+	case FUSE_TMPFILE:
+		/* the name, if any, is the tmpfile dentry's ("/") */
+		if (len == sizeof(struct fuse_create_in))
+			return "-";
+		fixed = sizeof(struct fuse_create_in);
+		break;
+	case FUSE_SYMLINK:
+		/* the name and the target, each with its NUL */
+		n = strnlen(a, len);
+		if (!n || n + 2 >= len)
+			return NULL;
+		return strnlen(a + n + 1, len - n - 1) == len - n - 2 ? a : NULL;
+	default:
+		return NULL;
+	}
+	if (len < fixed + 2)
+		return NULL;
+	a += fixed;
+	len -= fixed;
+	n = strnlen(a, len);
+	return n && n + 1 == len ? a : NULL;
+}
+
+/* One security-context record (@nr contexts): NULL, or what is wrong. */
+static const char *ext_secctx(const unsigned char *rec, size_t size,
+			      uint32_t nr, struct ext_line *l, size_t *end)
+{
+	size_t pos = sizeof(struct fuse_secctx_header), nl;
+	struct fuse_secctx sc;
+	const char *name;
+	uint32_t i;
+
+	ext_add(l, " secctx nr=%u", nr);
+	for (i = 0; i < nr; i++) {
+		if (size - pos < sizeof(sc))
+			return "secctx cut short";
+		memcpy(&sc, rec + pos, sizeof(sc));
+		if (sc.padding)
+			return "secctx padding not zero";
+		pos += sizeof(sc);
+		name = (const char *)rec + pos;
+		nl = strnlen(name, size - pos);
+		if (!nl || nl == size - pos)
+			return "secctx xattr name";
+		pos += nl + 1;
+		if (sc.size > size - pos)
+			return "secctx context past its record";
+		ext_add(l, " %s/%u", name, sc.size);
+		pos += sc.size;
+	}
+	if (FUSE_REC_ALIGN(pos) != size)
+		return "secctx record size";
+	*end = pos;
+	return NULL;
+}
+
+/* The groups record: NULL, or what is wrong. */
+static const char *ext_groups(const unsigned char *rec, size_t size,
+			      struct ext_line *l, size_t *end)
+{
+	size_t pos = sizeof(struct fuse_ext_header) + sizeof(struct fuse_supp_groups);
+	uint32_t nr, i, g;
+
+	if (size < pos)
+		return "groups cut short";
+	memcpy(&nr, rec + sizeof(struct fuse_ext_header), sizeof(nr));
+	if (nr > (size - pos) / sizeof(g))
+		return "groups past their record";
+	ext_add(l, " groups");
+	for (i = 0; i < nr; i++) {
+		memcpy(&g, rec + pos, sizeof(g));
+		ext_add(l, "%s%u", i ? "," : " ", g);
+		pos += sizeof(g);
+	}
+	if (FUSE_REC_ALIGN(pos) != size)
+		return "groups record size";
+	*end = pos;
+	return NULL;
+}
+
+/* Walk the records of @ext (@len bytes): NULL, or what is wrong. */
+static const char *ext_records(const unsigned char *ext, size_t len,
+			       struct ext_line *l)
+{
+	size_t off = 0, end;
+	struct fuse_ext_header xh;
+	const char *why;
+
+	while (off < len) {
+		if (len - off < sizeof(xh))
+			return "record header cut short";
+		memcpy(&xh, ext + off, sizeof(xh));
+		if (xh.size < sizeof(xh) || xh.size % 8 || xh.size > len - off)
+			return "record size";
+		if (xh.type <= FUSE_MAX_NR_SECCTX) {
+			why = ext_secctx(ext + off, xh.size, xh.type, l, &end);
+		} else if (xh.type == FUSE_EXT_GROUPS) {
+			why = ext_groups(ext + off, xh.size, l, &end);
+		} else {
+			ext_add(l, " type=%u/%u", xh.type, xh.size);
+			why = NULL;
+			end = xh.size;
+		}
+		if (why)
+			return why;
+		if (!all_zero(ext + off + end, xh.size - end))
+			return "record padding not zero";
+		off += xh.size;
+	}
+	return NULL;
+}
+
+static uint32_t ext_new_mode(const struct request *r)
+{
+	const struct fuse_mknod_in *mk = r->arg;
+	const struct fuse_mkdir_in *md = r->arg;
+	const struct fuse_create_in *cr = r->arg;
+
+	switch (r->h->opcode) {
+	case FUSE_MKNOD:	return mk->mode;
+	case FUSE_MKDIR:	return S_IFDIR | (md->mode & 07777);
+	case FUSE_SYMLINK:	return S_IFLNK | 0777;
+	default:		return S_IFREG | (cr->mode & 07777);
+	}
+}
+
+/*
+ * MKNOD, MKDIR, SYMLINK, CREATE, TMPFILE: check the extension area
+ * (total_extlen within the request, the arguments ending where it
+ * begins, each record's size, padding and contents), log it, and make
+ * the object.
+ */
+static int do_ext_create(const struct request *r)
+{
+	static unsigned char ext[65536 * 8] __attribute__((aligned(8)));
+	const char *op = opcode_name(r->h->opcode), *name, *why;
+	size_t extlen = (size_t)r->h->total_extlen * 8, arglen;
+	struct {
+		struct fuse_entry_out e;
+		struct fuse_open_out o;
+	} out;
+	struct ext_line l = { .n = 0 };
+	uint32_t mode;
+	uint64_t id;
+
+	if (!is_mode("ext"))
+		return ENOSYS;
+	if (extlen > r->arglen) {
+		raw_log("ext-bad %s -: total_extlen %zu bytes, the request has %zu",
+			op, extlen, r->arglen);
+		return EIO;
+	}
+	arglen = r->arglen - extlen;
+	name = ext_args(r, arglen);
+	if (!name) {
+		raw_log("ext-bad %s -: the arguments do not end where the extensions begin (args %zu, extlen %zu)",
+			op, arglen, extlen);
+		return EIO;
+	}
+	memcpy(ext, (const char *)r->arg + arglen, extlen);
+	ext_add(&l, "ext %s %s uid=%u gid=%u extlen=%u", op, name,
+		r->h->uid, r->h->gid, r->h->total_extlen);
+	why = ext_records(ext, extlen, &l);
+	if (why) {
+		raw_log("ext-bad %s %s: %s", op, name, why);
+		return EIO;
+	}
+	raw_log("%s", l.s);
+
+	mode = ext_new_mode(r);
+	pthread_mutex_lock(&state_lock);
+	if (ext_next > MAX_NODEID) {
+		pthread_mutex_unlock(&state_lock);
+		return ENOSPC;
+	}
+	id = ext_next++;
+	ext_mode[id] = mode;
+	ext_uid[id] = r->h->uid;
+	ext_gid[id] = r->h->nodeid == EXT_GS_ID ? EXT_GID : r->h->gid;
+	pthread_mutex_unlock(&state_lock);
+
+	memset(&out, 0, sizeof(out));
+	fill_entry(id, &out.e);
+	out.e.attr.nlink = S_ISDIR(mode) ? 2 : 1;
+	hand_out(id);
+	if (r->h->opcode == FUSE_CREATE || r->h->opcode == FUSE_TMPFILE)
+		reply(r, 0, &out, sizeof(out));
+	else
+		reply(r, 0, &out.e, sizeof(out.e));
 	return 0;
 }
 
@@ -1351,6 +1654,11 @@ static bool dispatch(const struct request *r)
 	case FUSE_IOCTL:	err = do_ioctl(r); break;
 	case FUSE_POLL:		err = do_poll(r); break;
 	case FUSE_STATX:	err = do_statx(r); break;
+	case FUSE_MKNOD:
+	case FUSE_MKDIR:
+	case FUSE_SYMLINK:
+	case FUSE_CREATE:
+	case FUSE_TMPFILE:	err = do_ext_create(r); break;
 	case FUSE_SETXATTR:
 	case FUSE_REMOVEXATTR:	err = do_setxattr(); break;
 	case FUSE_ACCESS:
