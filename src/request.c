@@ -430,8 +430,8 @@ static int f2p_queue_bg(struct f2p_conn *fc, struct f2p_req *req)
 
 /*
  * Send a request nobody waits for (RELEASE, INIT, DESTROY, async direct
- * I/O).  args->end is
- * called exactly once, also when the request never reaches the server.
+ * I/O).  args->end is called exactly once, also when the request never
+ * reaches the server.
  */
 int f2p_request_bg(struct f2p_conn *fc, struct f2p_args *args, gfp_t gfp)
 {
