@@ -23,7 +23,7 @@ make_image "$TAG" || die "cannot make the initramfs"
 dir=$WORK/$TAG/demo
 log "booting $TAG ($(kver_of "$TAG")) under $(vm_accel); console follows"
 VM_LOGLEVEL=4 vm_boot "$(vmlinuz_of "$TAG")" "$WORK/$TAG/run.img" "$dir" 600 \
-	fuse2pt.tag="$TAG" fuse2pt.mode=demo &
+	f2ptest.tag="$TAG" f2ptest.mode=demo &
 pid=$!
 sleep 1
 tail -n +1 -f --pid=$pid "$dir/console.log"

@@ -13,6 +13,8 @@
 #                                 >= 100,000 replies); raise FUSE2PT_KERNEL_TIMEOUT
 #   FUSE2PT_ACCEL=kvm|tcg         skip the accelerator probe
 #   FUSE2PT_KERNEL_TIMEOUT=SECS   host-side limit per kernel (2700)
+#   FUSE2PT_STALL_SECS=SECS       a guest console silent this long is a stall:
+#                                 stacks by SysRq, then the guest is stopped (300)
 #   FUSE2PT_CACHE, FUSE2PT_WORK   cache and build directories
 #
 # The last line is "N passed, N failed"; the exit status is non-zero if
@@ -29,6 +31,7 @@ for t in "${TAGS[@]}"; do
 	case $t in 6.1|6.12|7.3) ;; *) die "unknown kernel tag '$t' (6.1, 6.12, 7.3)" ;; esac
 done
 KERNEL_TIMEOUT=${FUSE2PT_KERNEL_TIMEOUT:-2700}
+VM_STALL=${FUSE2PT_STALL_SECS:-300}	# see vm_boot
 BAD_RE='WARNING|BUG|Oops|KASAN|hung task|blocked for more than|refcount_t|general protection|Call Trace'
 
 declare -A STAGE=()
@@ -94,6 +97,8 @@ parse_kernel() {
 	elif ! grep -q '^ALL-DONE' <<< "$res"; then
 		line=$(grep '^CASE-BEGIN' <<< "$res" | tail -n1)
 		extra+=("guest: did not finish (status $BOOT_RC$([ "$BOOT_RC" = 124 ] && echo ", host timeout ${KERNEL_TIMEOUT}s"); last case started: ${line#CASE-BEGIN })")
+		[ -s "$dir/stall.txt" ] &&
+			extra+=("guest: stalled, console silent ${VM_STALL}s (SysRq stacks in $dir/console.log, registers in $dir/stall.txt)")
 	fi
 	# Cases that began and never ended (the kernel died under them).
 	while read -r line; do
@@ -134,8 +139,8 @@ for t in "${TAGS[@]}"; do
 	log "booting $t ($(kver_of "$t")) with the test cases${FUSE2PT_ONLY:+ matching '$FUSE2PT_ONLY'}"
 	BOOT_RC=0
 	stage "boot-$t" vm_boot "$(vmlinuz_of "$t")" "$WORK/$t/run.img" "$WORK/$t/vm" "$KERNEL_TIMEOUT" \
-		"fuse2pt.tag=$t" ${FUSE2PT_ONLY:+"fuse2pt.only=$FUSE2PT_ONLY"} \
-		${FUSE2PT_LONG:+"fuse2pt.long=$FUSE2PT_LONG"} || BOOT_RC=$?
+		"f2ptest.tag=$t" ${FUSE2PT_ONLY:+"f2ptest.only=$FUSE2PT_ONLY"} \
+		${FUSE2PT_LONG:+"f2ptest.long=$FUSE2PT_LONG"} || BOOT_RC=$?
 	parse_kernel "$t"
 done
 

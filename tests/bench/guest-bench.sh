@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# The benchmark guest (fuse2pt.mode=bench, started by tests/guest/init;
+# The benchmark guest (f2ptest.mode=bench, started by tests/guest/init;
 # the host side is tests/bench/run.sh).  Measures, prints and sends to the
 # results port lines
 #   BENCH-INFO KEY VALUE...

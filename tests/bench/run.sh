@@ -3,7 +3,7 @@
 #
 # make bench: fuse2pt's benchmark, apart from the pass/fail suite.  Builds
 # what `make check` builds (same harness: tests/lib), boots each kernel
-# once with fuse2pt.mode=bench (tests/bench/guest-bench.sh) and collects
+# once with f2ptest.mode=bench (tests/bench/guest-bench.sh) and collects
 #   - fio: seq read/write 1M, rand read/write 4k, mmap read, 4 parallel
 #     random readers, on the backing filesystem, fuse2pt with and without
 #     passthrough, stock fuse without and (6.12, 7.3) with passthrough;
@@ -207,7 +207,7 @@ for t in "${TAGS[@]}"; do
 	log "booting $t ($(kver_of "$t")) under $(vm_accel) for the benchmark (limit ${TIMEOUT}s)"
 	t0=$(date +%s)
 	VM_LOGLEVEL=4 vm_boot "$(vmlinuz_of "$t")" "$WORK/$t/bench.img" "$dir" "$TIMEOUT" \
-		fuse2pt.tag="$t" fuse2pt.mode=bench \
+		f2ptest.tag="$t" f2ptest.mode=bench \
 		${BENCH_RUNTIME:+bench.runtime=$BENCH_RUNTIME} ${BENCH_SIZE:+bench.size=$BENCH_SIZE} \
 		${BENCH_META_N:+bench.meta_n=$BENCH_META_N} ${BENCH_ROUNDS:+bench.rounds=$BENCH_ROUNDS} &
 	pid=$!

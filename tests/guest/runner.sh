@@ -131,6 +131,8 @@ run_case() {
 		fi
 		nap 0.1
 		waited=$((waited + 1))
+		# a sign of life for the host's stall watch (vm_boot)
+		((waited % 600)) || echo "runner: $name running for $((waited / 10))s"
 	done
 	wait "$pid"
 	rc=$?

@@ -6,7 +6,11 @@
 #   vm_boot VMLINUZ IMG DIR TIMEOUT [APPEND...]
 #                            boots IMG as initramfs; DIR/console.log gets
 #                            ttyS0, DIR/results.log ttyS1; returns qemu's
-#                            status (124 when the host-side timeout hit)
+#                            status (124 when the host-side timeout hit);
+#                            with VM_STALL set, a guest whose console
+#                            stays silent that long is asked for its
+#                            stacks (DIR/stall.txt) and, the second time,
+#                            stopped
 # FUSE2PT_ACCEL=kvm|tcg overrides the probe.
 
 VM_MEM=${FUSE2PT_VM_MEM:-2G}
@@ -59,22 +63,25 @@ vm_accel() {
 
 vm_boot() {
 	local vmlinuz=$1 img=$2 dir=$3 tmo=$4 accel rc=0 qpid grace=0
+	local size=0 last=0 quiet=0 dumps=0
 	shift 4
 	accel=$(vm_accel)
 	mkdir -p "$dir"
 	: > "$dir/console.log"; : > "$dir/results.log"
+	rm -f "$dir/stall.txt" "$dir/mon.in" "$dir/mon.out"
+	mkfifo "$dir/mon.in" "$dir/mon.out"
 	# shellcheck disable=SC2046
 	timeout -k 10 "$tmo" qemu-system-x86_64 $(vm_accel_args "$accel") \
 		-m "$VM_MEM" -smp "$VM_SMP" \
 		-kernel "$vmlinuz" -initrd "$img" \
-		-append "console=ttyS0 panic=-1 rdinit=/init loglevel=${VM_LOGLEVEL:-6} $*" \
-		-display none -no-reboot -nic none -monitor none \
+		-append "console=ttyS0 panic=-1 rdinit=/init loglevel=${VM_LOGLEVEL:-6} sysrq_always_enabled $*" \
+		-display none -no-reboot -nic none -monitor "pipe:$dir/mon" \
 		-serial "file:$dir/console.log" -serial "file:$dir/results.log" \
 		> "$dir/qemu.log" 2>&1 &
 	qpid=$!
-	# A guest whose kernel broke may never manage to power off: once it
-	# has reported ALL-DONE, give it 20 s, then stop it.
 	while kill -0 "$qpid" 2>/dev/null; do
+		# A guest whose kernel broke may never manage to power off: once
+		# it has reported ALL-DONE, give it 20 s, then stop it.
 		if grep -q '^ALL-DONE' "$dir/results.log" 2>/dev/null; then
 			grace=$((grace + 1))
 			if [ $grace -gt 20 ]; then
@@ -84,8 +91,50 @@ vm_boot() {
 				break
 			fi
 		fi
+		# The guest's runner writes to the console at least once a
+		# minute while a case runs.  A console silent for VM_STALL
+		# seconds means the guest itself is stuck: ask its kernel for
+		# stacks; after the second time, stop it.
+		size=$(stat -c %s "$dir/console.log" 2>/dev/null || echo 0)
+		if [ "$size" != "$last" ]; then
+			last=$size
+			quiet=0
+		else
+			quiet=$((quiet + 1))
+		fi
+		if [ "$VM_STALL" -gt 0 ] && [ $quiet -ge "$VM_STALL" ]; then
+			dumps=$((dumps + 1))
+			quiet=0
+			vm_stall_dump "$dir" "$dumps"
+			if [ $dumps -ge 2 ]; then
+				log "guest stalled: stopping qemu (stacks in $dir/console.log, registers in $dir/stall.txt)"
+				kill "$qpid" 2>/dev/null
+				break
+			fi
+		fi
 		sleep 1
 	done
 	wait "$qpid" || rc=$?
+	rm -f "$dir/mon.in" "$dir/mon.out"
 	return $rc
+}
+
+# Console silence (seconds) that counts as a stalled guest; 0: no watch
+# (tests/run.sh sets it: its guest runner writes to the console at least
+# once a minute).
+VM_STALL=${VM_STALL:-0}
+
+# vm_stall_dump DIR N: through the QEMU monitor, have the guest kernel
+# print its blocked tasks and every CPU's backtrace to the console
+# (magic SysRq w and l on the emulated keyboard; the command line has
+# sysrq_always_enabled), and keep the vCPU registers in DIR/stall.txt.
+vm_stall_dump() {
+	local dir=$1 n=$2
+	log "!!!!!!!! guest console silent for ${VM_STALL}s: asking the kernel for stacks (dump $n) !!!!!!!!"
+	echo "== stall dump $n at $(date -u +%T) (console silent ${VM_STALL}s)" >> "$dir/stall.txt"
+	timeout 5 bash -c 'printf "%s\n" "sendkey alt-sysrq-w" > "$1"' _ "$dir/mon.in"
+	sleep 10
+	timeout 5 bash -c 'printf "%s\n" "sendkey alt-sysrq-l" "info registers -a" > "$1"' _ "$dir/mon.in"
+	sleep 5
+	timeout 3 cat "$dir/mon.out" >> "$dir/stall.txt"
 }

@@ -13,7 +13,7 @@
 # slab objects fuse2pt allocated all freed again after umount.
 #
 # CI: a few seeds of FUZZ_SECONDS each.  Long run (FUSE2PT_LONG=1 on the
-# host, kernel option fuse2pt.long=1): seeds until FUZZ_LONG_REPLIES
+# host, kernel option f2ptest.long=1): seeds until FUZZ_LONG_REPLIES
 # replies were sent.
 . /tests/lib.sh
 
