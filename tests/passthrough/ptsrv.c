@@ -49,6 +49,9 @@
  *   --no-export         ask for FUSE_CAP_NO_EXPORT_SUPPORT where the kernel
  *                       offers it (no file handles that open; stats
  *                       no_export: whether it was offered and asked for)
+ *   --export            ask for FUSE_CAP_EXPORT_SUPPORT (stats export: 1 when
+ *                       granted) and keep every inode after the kernel
+ *                       forgot it, so that a file handle can bring it back
  *   --write-delay MS    answer each WRITE only after MS milliseconds
  *   --allow-mmap        ask for FUSE_CAP_DIRECT_IO_ALLOW_MMAP ...
  *   --no-allow-mmap     ... or not (default: what libfuse does)
@@ -57,6 +60,15 @@
  *
  * The stats also count READLINK requests (readlink) and say whether the
  * server got what it asked for (posix_acl, cache_symlinks: 1 or 0).
+ *
+ * File handles: every inode gets a generation of its own (a counter seeded
+ * by the clock; the root's is 0), so that a nodeid the server reuses is
+ * not mistaken for the old object.  LOOKUP of "." in a nodeid answers that
+ * inode itself and LOOKUP of ".." in a directory its parent: the kernel
+ * sends them (with EXPORT_SUPPORT) for an object it no longer has.  The
+ * nodeid comes from a handle, so it is checked against our inodes first.
+ * The stats count them: lookup_dot, lookup_dotdot, and lookup_stale for
+ * the ones answered with an error (an unknown nodeid, an unlinked object).
  *
  * The stats count the requests that carry data (read, write) and the
  * file lifecycle (open, release, backing_open, backing_close, ...): a
@@ -77,6 +89,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <dirent.h>
 #include <sys/ioctl.h>
@@ -115,6 +128,7 @@ struct pt_inode {
 	dev_t dev;
 	ino_t ino;
 	int fd;			/* O_PATH */
+	uint32_t generation;
 	uint64_t nlookup;
 	int backing_id;		/* the inode's shared id, 0 when none */
 	int nbacking;		/* open files on backing_id */
@@ -133,7 +147,8 @@ static struct {
 		      flush, fsync, fallocate, readdir, backing_open,
 		      backing_open_fail, backing_close, passthrough_offered,
 		      writeback_offered, passthrough_wanted, readlink,
-		      posix_acl, cache_symlinks, no_export,
+		      posix_acl, cache_symlinks, no_export, export,
+		      lookup_dot, lookup_dotdot, lookup_stale,
 		      auto_inval_offered, explicit_inval_offered;
 	int backing_open_errno;
 	char probe[512];
@@ -150,6 +165,7 @@ static struct {
 	bool acl;
 	bool cache_symlinks;
 	bool no_export;
+	bool export;
 	int allow_mmap;		/* 1 ask, 0 refuse, -1 libfuse's default */
 	bool no_async_dio;
 	int write_delay_ms;
@@ -161,6 +177,7 @@ static struct {
 
 static struct pt_inode root;
 static struct pt_inode *inodes;
+static uint32_t next_generation;
 
 /* ptearly ids waiting for the next SIGUSR1 */
 static pthread_mutex_t early_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -190,6 +207,7 @@ static void stats_write(void)
 	S(passthrough_offered); S(passthrough_wanted); S(writeback_offered);
 	S(auto_inval_offered); S(explicit_inval_offered);
 	S(readlink); S(posix_acl); S(cache_symlinks); S(no_export);
+	S(export); S(lookup_dot); S(lookup_dotdot); S(lookup_stale);
 #undef S
 	fprintf(f, "backing_open_errno %s\n",
 		st.backing_open_errno ? strerrorname_np(st.backing_open_errno) : "0");
@@ -237,6 +255,17 @@ static void pt_forget_one(struct pt_inode *in, uint64_t n)
 	in->nlookup -= n;
 	if (in->nlookup)
 		return;
+	/*
+	 * --export: the kernel may ask for this nodeid again after it forgot
+	 * it, by LOOKUP of "." (or ".." of a child directory), when a file
+	 * handle of the object is opened (open_by_handle_at, an NFS client).
+	 * The nodeid must still name the same object then, so the inode is
+	 * kept for the server's lifetime, nlookup 0 and all.  Its O_PATH fd
+	 * also pins the source object, so that an unlinked one cannot hand
+	 * its st_ino to a new file while we still know the old one.
+	 */
+	if (opt.export)
+		return;
 	for (pp = &inodes; *pp; pp = &(*pp)->next) {
 		if (*pp == in) {
 			*pp = in->next;
@@ -247,28 +276,31 @@ static void pt_forget_one(struct pt_inode *in, uint64_t n)
 	free(in);
 }
 
-/* look NAME up under PARENT; fills e and takes a lookup count */
-static int pt_do_lookup(fuse_ino_t parent, const char *name,
-			struct fuse_entry_param *e)
+/*
+ * The entry for FD (an O_PATH fd of ours, which this takes over): the
+ * known inode of the same source object, or a new one.  Fills e and takes
+ * a lookup count.
+ */
+static int pt_entry_fd(int fd, struct fuse_entry_param *e)
 {
 	struct pt_inode *in;
-	int fd;
 
 	memset(e, 0, sizeof(*e));
 	e->attr_timeout = opt.timeout;
 	e->entry_timeout = opt.timeout;
-	fd = openat(pt_inode(parent)->fd, name, O_PATH | O_NOFOLLOW);
-	if (fd < 0)
-		return errno;
 	if (fstatat(fd, "", &e->attr, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0) {
 		int err = errno;
 
 		close(fd);
 		return err;
 	}
-	for (in = inodes; in; in = in->next)
-		if (in->ino == e->attr.st_ino && in->dev == e->attr.st_dev)
-			break;
+	/* the root is no entry of the list (".." of a top directory) */
+	if (e->attr.st_ino == root.ino && e->attr.st_dev == root.dev)
+		in = &root;
+	else
+		for (in = inodes; in; in = in->next)
+			if (in->ino == e->attr.st_ino && in->dev == e->attr.st_dev)
+				break;
 	if (in) {
 		close(fd);
 	} else {
@@ -280,12 +312,76 @@ static int pt_do_lookup(fuse_ino_t parent, const char *name,
 		in->fd = fd;
 		in->ino = e->attr.st_ino;
 		in->dev = e->attr.st_dev;
+		/* 0 is the root's; the kernel keeps 32 bits */
+		if (!++next_generation)
+			++next_generation;
+		in->generation = next_generation;
 		in->next = inodes;
 		inodes = in;
 	}
 	in->nlookup++;
 	e->ino = pt_ino(in);
+	e->generation = in->generation;
 	return 0;
+}
+
+/* look NAME up under PARENT; fills e and takes a lookup count */
+static int pt_do_lookup(fuse_ino_t parent, const char *name,
+			struct fuse_entry_param *e)
+{
+	int fd = openat(pt_inode(parent)->fd, name, O_PATH | O_NOFOLLOW);
+
+	if (fd < 0)
+		return errno;
+	return pt_entry_fd(fd, e);
+}
+
+/* the inode of a nodeid the kernel may have taken from a file handle */
+static struct pt_inode *pt_known_inode(fuse_ino_t ino)
+{
+	struct pt_inode *in;
+
+	if (ino == FUSE_ROOT_ID)
+		return &root;
+	for (in = inodes; in; in = in->next)
+		if (pt_ino(in) == ino)
+			return in;
+	return NULL;
+}
+
+/*
+ * LOOKUP of "." (the inode INO itself) or ".." (the parent of directory
+ * INO): how the kernel finds an object by nodeid alone.  An object that
+ * was unlinked is gone (ENOENT: the handle is stale), however long we
+ * keep its inode.
+ */
+static int pt_lookup_special(fuse_ino_t ino, const char *name,
+			     struct fuse_entry_param *e)
+{
+	struct pt_inode *in = pt_known_inode(ino);
+	struct stat s;
+	int fd;
+
+	if (!in)
+		return ESTALE;
+	if (fstatat(in->fd, "", &s, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0)
+		return errno;
+	if (!s.st_nlink)
+		return ENOENT;
+	if (!strcmp(name, ".")) {
+		fd = dup(in->fd);
+	} else {
+		if (!S_ISDIR(s.st_mode))
+			return ENOTDIR;
+		/* the root's parent is outside SOURCE: the root itself */
+		if (in == &root)
+			fd = dup(in->fd);
+		else
+			fd = openat(in->fd, "..", O_PATH | O_DIRECTORY | O_NOFOLLOW);
+	}
+	if (fd < 0)
+		return errno;
+	return pt_entry_fd(fd, e);
 }
 
 static int pt_reopen(struct pt_inode *in, int flags)
@@ -536,6 +632,8 @@ static void pt_init(void *data, struct fuse_conn_info *conn)
 		st.cache_symlinks = fuse_set_feature_flag(conn, FUSE_CAP_CACHE_SYMLINKS);
 	if (opt.no_export)
 		st.no_export = fuse_set_feature_flag(conn, FUSE_CAP_NO_EXPORT_SUPPORT);
+	if (opt.export)
+		st.export = fuse_set_feature_flag(conn, FUSE_CAP_EXPORT_SUPPORT);
 	if (opt.allow_mmap == 1)
 		fuse_set_feature_flag(conn, FUSE_CAP_DIRECT_IO_ALLOW_MMAP);
 	else if (opt.allow_mmap == 0)
@@ -563,7 +661,17 @@ static void pt_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 	int err;
 
 	st.lookup++;
-	err = pt_do_lookup(parent, name, &e);
+	if (!strcmp(name, ".") || !strcmp(name, "..")) {
+		if (name[1])
+			st.lookup_dotdot++;
+		else
+			st.lookup_dot++;
+		err = pt_lookup_special(parent, name, &e);
+		if (err)
+			st.lookup_stale++;
+	} else {
+		err = pt_do_lookup(parent, name, &e);
+	}
 	if (err)
 		fuse_reply_err(req, err);
 	else
@@ -1106,7 +1214,7 @@ static void usage(int status)
 		"usage: ptsrv [--mode M] [--mode-file F] [--stats F] [--no-passthrough]\n"
 		"             [--writeback] [--stack-depth N] [--drop-caps] [--timeout S]\n"
 		"             [--inval-data auto|explicit|none] [--acl] [--cache-symlinks]\n"
-		"             [--no-export] [--write-delay MS] [--allow-mmap|--no-allow-mmap]\n"
+		"             [--no-export] [--export] [--write-delay MS] [--allow-mmap|--no-allow-mmap]\n"
 		"             [--no-async-dio]\n"
 		"             [-d] SOURCE MOUNTPOINT\n");
 	exit(status);
@@ -1138,6 +1246,7 @@ int main(int argc, char *argv[])
 		{ "acl", no_argument, NULL, 'A' },
 		{ "cache-symlinks", no_argument, NULL, 'L' },
 		{ "no-export", no_argument, NULL, 'X' },
+		{ "export", no_argument, NULL, 'E' },
 		{ "write-delay", required_argument, NULL, 'w' },
 		{ "allow-mmap", no_argument, NULL, 'a' },
 		{ "no-allow-mmap", no_argument, NULL, 'n' },
@@ -1168,6 +1277,7 @@ int main(int argc, char *argv[])
 		case 'A': opt.acl = true; break;
 		case 'L': opt.cache_symlinks = true; break;
 		case 'X': opt.no_export = true; break;
+		case 'E': opt.export = true; break;
 		case 'w': opt.write_delay_ms = atoi(optarg); break;
 		case 'a': opt.allow_mmap = 1; break;
 		case 'n': opt.allow_mmap = 0; break;
@@ -1190,6 +1300,7 @@ int main(int argc, char *argv[])
 	root.dev = s.st_dev;
 	root.ino = s.st_ino;
 	root.nlookup = 1;
+	next_generation = (uint32_t)time(NULL);
 
 	sigemptyset(&set);
 	sigaddset(&set, SIGUSR1);
