@@ -145,7 +145,7 @@ B=$OUT/blocks
 rm -rf "$B"
 mkdir -p "$B"
 take_block "$B/install.sh" Install 1 '^sudo apt-get install .*linux-headers' '^make deb' \
-	'^sudo apt-get install \./build/deb/' '^dkms status'
+	'^sudo apt-get install \./build/deb/' '^sudo dkms status'
 take_block "$B/libfuse.sh" "Passthrough with libfuse" 1 '^sudo apt-get install .*meson' \
 	'^wget https://github\.com/libfuse/libfuse/releases/download/fuse-3\.17' '^meson setup' \
 	'ninja -C build install' 'passthrough_hp /usr/local/bin' '/srv/data'
