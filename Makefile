@@ -6,6 +6,7 @@
 #   make check           the QEMU test suite (6.1, 6.12, 7.3)
 #   make demo            a passthrough mount of a libfuse server in a VM
 #   make bench           fio and metadata benchmarks in VMs (tests/bench/run.sh)
+#   make walk            the README walk on a fresh Debian 12 VM (tests/host/readme-walk.sh)
 #   make tools           mount.fuse2pt, fuse2pt-umount, fuse2pt-mount (tools/)
 #   make deb             Debian packages fuse2pt-dkms, fuse2pt-utils -> build/deb
 KVER ?= $(shell uname -r)
@@ -49,4 +50,7 @@ demo:
 bench:
 	tests/bench/run.sh
 
-.PHONY: all modules sparse install clean check demo bench tools deb FORCE
+walk:
+	tests/host/readme-walk.sh
+
+.PHONY: all modules sparse install clean check demo bench walk tools deb FORCE

@@ -1,0 +1,177 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The guest half of tests/host/readme-walk.sh: runs at boot of the fresh
+# Debian 12 system (systemd unit fuse2pt-walk.service, as root) after the
+# README's install steps were done in its chroot.  It plays the user on
+# the booted machine: loads the DKMS-built module, runs the README's
+# passthrough commands (copied verbatim from README.md by the host into
+# /opt/walk/*.sh), checks what they claim, then runs the README's
+# Uninstall lines and checks that nothing of fuse2pt is left.
+#
+# Results go to the second serial port (/dev/ttyS1), one line each:
+#   RESULT PASS|FAIL walk:NAME [why]      TIME NAME SECONDS      ALL-DONE
+# Everything else (commands, their output) goes to the console (ttyS0).
+set -u
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+W=/opt/walk
+exec 3>/dev/ttyS1
+exec > /dev/console 2>&1
+
+say()    { echo "walk: $*"; }
+result() {	# PASS|FAIL NAME [WHY...]
+	local st=$1 name=$2
+	shift 2
+	echo "RESULT $st walk:$name${*:+ $*}" >&3
+	say "RESULT $st walk:$name${*:+ $*}"
+}
+check()  {	# NAME WHY-IF-FAILED CMD...   PASS when CMD succeeds
+	local name=$1 why=$2
+	shift 2
+	if "$@"; then result PASS "$name"; else result FAIL "$name" "$why"; fi
+}
+T0=$SECONDS
+timing() { echo "TIME $1 $((SECONDS - T0))" >&3; T0=$SECONDS; }
+# run a README block (a file of verbatim lines) as the user would type it
+readme() {	# FILE [bash options]
+	local f=$1
+	shift
+	say "--- README commands ($f):"
+	sed 's/^/walk:   | /' "$f"
+	bash "$@" -x "$f"
+}
+mounted() { findmnt -rn "$1" >/dev/null 2>&1; }
+wait_gone() {	# PATTERN: wait up to 10 s until no process matches
+	local i
+	for ((i = 0; i < 50; i++)); do
+		pgrep -f "$1" >/dev/null || return 0
+		sleep 0.2
+	done
+	return 1
+}
+
+say "kernel $(uname -r), $(nproc) cpus"
+udevadm settle -t 30 || true
+
+# --- the module DKMS built in the chroot ---
+if modprobe fuse2pt; then result PASS modprobe; else result FAIL modprobe "modprobe fuse2pt failed"; fi
+f=$(modinfo -F filename fuse2pt 2>/dev/null)
+check module-is-dkms "modinfo says ${f:-nothing}, want /lib/modules/$(uname -r)/updates/dkms/fuse2pt.ko" \
+	test "$f" = "/lib/modules/$(uname -r)/updates/dkms/fuse2pt.ko"
+say "modinfo: $(modinfo -F version fuse2pt) $(modinfo -F description fuse2pt)"
+udevadm settle -t 30 || true
+m=$(stat -c %a /dev/fuse2pt 2>/dev/null)
+check dev-mode-0666 "/dev/fuse2pt mode is '${m:-missing}', want 666" test "$m" = 666
+u=$(udevadm info -q property -n /dev/fuse2pt 2>/dev/null | grep -c '^DEVNAME=')
+check dev-udev "udev does not know /dev/fuse2pt" test "$u" = 1
+timing module
+
+# --- README: mount -t fuse2pt.passthrough_hp (all lines but the umount) ---
+head -n -1 $W/pt-mount.sh > /tmp/pt-mount-head.sh
+tail -n 1 $W/pt-mount.sh > /tmp/pt-mount-tail.sh
+if readme /tmp/pt-mount-head.sh -e; then result PASS readme-mount
+else result FAIL readme-mount "the README's mount commands failed"; fi
+t=$(findmnt -rn -o FSTYPE /mnt/pt 2>/dev/null)
+check mount-type "findmnt /mnt/pt says type '${t:-not mounted}'" test "$t" = fuse2pt.passthrough_hp
+check server-running "no passthrough_hp process" eval 'pgrep -x passthrough_hp >/dev/null'
+
+if mounted /mnt/pt; then
+	# data through the mount, checked on the backing directory and back
+	bad=()
+	echo "hello from the README walk" > /mnt/pt/hello || bad+=("write hello")
+	[ "$(cat /srv/data/hello 2>/dev/null)" = "hello from the README walk" ] || bad+=("hello not in /srv/data")
+	head -c 8M /dev/urandom > /tmp/big
+	dd if=/tmp/big of=/mnt/pt/big bs=1M status=none || bad+=("dd to /mnt/pt/big")
+	sync
+	cmp /tmp/big /srv/data/big || bad+=("/srv/data/big differs from what was written")
+	cmp /tmp/big /mnt/pt/big || bad+=("/mnt/pt/big reads back different")
+	head -c 3M /dev/urandom > /srv/data/frombacking
+	cmp /srv/data/frombacking /mnt/pt/frombacking || bad+=("a file written to /srv/data reads different through /mnt/pt")
+	printf 'tail' >> /mnt/pt/hello || bad+=("append")
+	[ "$(cat /mnt/pt/hello)" = "$(printf 'hello from the README walk\ntail')" ] || bad+=("append reads back wrong")
+	mv /mnt/pt/frombacking /mnt/pt/renamed && [ -f /srv/data/renamed ] || bad+=("rename")
+	rm /mnt/pt/renamed /mnt/pt/big && [ ! -e /srv/data/big ] || bad+=("unlink")
+	ls -la /mnt/pt
+	if [ ${#bad[@]} = 0 ]; then result PASS data; else result FAIL data "$(IFS=';'; echo "${bad[*]}")"; fi
+fi
+if readme /tmp/pt-mount-tail.sh -e; then result PASS readme-umount
+else result FAIL readme-umount "the README's fuse2pt-umount failed"; fi
+check unmounted "/mnt/pt still mounted after fuse2pt-umount" eval '! mounted /mnt/pt'
+check server-exits "passthrough_hp still runs 10 s after the umount" wait_gone '^passthrough_hp '
+timing mount
+
+# --- README: passthrough is active (server debug output, /proc/PID/maps) ---
+rm -f /tmp/pt-debug.log
+readme $W/pt-debug.sh > /tmp/pt-debug.out 2>&1
+cat /tmp/pt-debug.out
+D=/tmp/pt-debug.log
+check debug-log "no libfuse debug output in $D (no 'opcode: INIT')" grep -q 'opcode: INIT' $D
+check data-debug "/mnt/pt/somefile or /srv/data/somefile differ from /tmp/somefile" \
+	eval 'cmp /tmp/somefile /srv/data/somefile'
+n_open=$(grep -c 'opcode: OPEN' $D)
+n_rw=$(grep -cE 'opcode: (READ|WRITE) ' $D)
+say "server debug: $n_open OPEN, $n_rw READ/WRITE requests"
+grep -E 'opcode: (READ|WRITE) ' $D | head -n 5
+check passthrough-open "no OPEN in the server's debug output" test "$n_open" -ge 1
+check passthrough-no-rw "$n_rw READ/WRITE requests reached the server: passthrough is not active" test "$n_rw" = 0
+line=$(grep -E '^[0-9a-f]+-[0-9a-f]+ .* /mnt/pt/somefile' /tmp/pt-debug.out | head -n1)
+say "maps: ${line:-none}"
+read -r _ _ _ mdev mino _ <<< "$line"
+want=$(printf '%02x:%02x' "$(stat -c %Hd /srv/data/somefile)" "$(stat -c %Ld /srv/data/somefile)")
+wino=$(stat -c %i /srv/data/somefile)
+case $(uname -r) in
+6.1.*)	check mmap-backing "maps shows device ${mdev:-?} inode ${mino:-?}, want the backing file's $want $wino" \
+		test "${mdev:-}" = "$want" -a "${mino:-}" = "$wino" ;;
+*)	check mmap-line "the README's python line printed no mapping of /mnt/pt/somefile" test -n "$line" ;;
+esac
+check unmounted-debug "/mnt/pt still mounted after the README's fuse2pt-umount" eval '! mounted /mnt/pt'
+check server-exits-debug "passthrough_hp still runs 10 s after the umount" wait_gone '^passthrough_hp '
+
+# the same check must fail without passthrough (README: "with --nopassthrough, they do")
+fuse2pt-mount /mnt/pt passthrough_hp --nopassthrough --debug-fuse --foreground /srv/data 2> /tmp/nopt.log &
+sleep 2
+cat /mnt/pt/somefile > /dev/null
+echo x >> /mnt/pt/somefile
+n_rw=$(grep -cE 'opcode: (READ|WRITE) ' /tmp/nopt.log)
+check nopassthrough-shows-rw "with --nopassthrough, $n_rw READ/WRITE requests in the debug output, want some" test "$n_rw" -ge 2
+fuse2pt-umount /mnt/pt
+wait_gone '^passthrough_hp ' || true
+timing passthrough
+
+# --- README: Uninstall, with a mount still up as a user may have one ---
+mount -t fuse2pt.passthrough_hp /srv/data /mnt/pt
+check mounted-before-uninstall "could not mount /mnt/pt again" mounted /mnt/pt
+if readme $W/uninstall.sh -e; then result PASS readme-uninstall
+else result FAIL readme-uninstall "the README's Uninstall commands failed"; fi
+left=()
+findmnt -rn -t fuse2pt.passthrough_hp >/dev/null && left+=("a fuse2pt mount")
+grep -q '^fuse2pt ' /proc/modules && left+=("the loaded module")
+[ -e /dev/fuse2pt ] && left+=("/dev/fuse2pt")
+ls -d /usr/src/fuse2pt* >/dev/null 2>&1 && left+=("/usr/src/fuse2pt*")
+[ -e /var/lib/dkms/fuse2pt ] && left+=("/var/lib/dkms/fuse2pt")
+f=$(find /lib/modules /etc /usr /var/lib/dkms -name '*fuse2pt*' 2>/dev/null | head -n5 | tr '\n' ' ')
+[ -n "$f" ] && left+=("files: $f")
+grep -qs fuse2pt /lib/modules/*/modules.dep /lib/modules/*/modules.alias && left+=("fuse2pt in modules.dep/alias")
+dpkg-query -W -f='${db:Status-Status}\n' fuse2pt-dkms fuse2pt-utils 2>/dev/null | grep -qv '^not-installed$' &&
+	left+=("dpkg still knows the packages")
+[ -n "$(dkms status -m fuse2pt 2>/dev/null)" ] && left+=("dkms status lists fuse2pt")
+if [ ${#left[@]} = 0 ]; then result PASS uninstall-leaves-nothing
+else result FAIL uninstall-leaves-nothing "left behind: ${left[*]}"; fi
+
+# README Uninstall, libfuse built from source (in the user's home)
+if (cd /home/walker && readme $W/uninstall-libfuse.sh -e); then result PASS readme-uninstall-libfuse
+else result FAIL readme-uninstall-libfuse "the README's libfuse uninstall line failed"; fi
+left=()
+f=$(find /usr/local /lib/udev/rules.d /etc/init.d -name '*fuse*' 2>/dev/null | head -n5 | tr '\n' ' ')
+[ -n "$f" ] && left+=("files: $f")
+ldconfig -p | grep -q /usr/local/ && left+=("ldconfig still lists /usr/local: $(ldconfig -p | grep /usr/local/ | head -n1)")
+if [ ${#left[@]} = 0 ]; then result PASS uninstall-libfuse-leaves-nothing
+else result FAIL uninstall-libfuse-leaves-nothing "left behind: ${left[*]}"; fi
+timing uninstall
+
+# --- the kernel stayed healthy ---
+dm=$(dmesg | grep -E 'WARNING:|BUG:|Oops|refcount_t|INFO: task .* blocked|general protection|KASAN|UBSAN' | head -n3)
+check dmesg-clean "dmesg: $dm" test -z "$dm"
+dmesg | grep -i fuse2pt | tail -n 5
+echo ALL-DONE >&3
+sync
