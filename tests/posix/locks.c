@@ -44,6 +44,7 @@
 #define NAGENTS		4
 #define MAX_FDS		4
 #define BLOCKED_MS	300
+#define SETTLE_MS	1000	/* an answer that may come or not */
 #define SIGNAL_MS	2000
 #define ANSWER_MS	30000
 #define RELEASE_MS	10000	/* a release after close is asynchronous */
@@ -713,8 +714,7 @@ static void g_wait(void)
 	unlock_all();
 
 	set(A, OP_SETLK, 0, F_RDLCK, 0, 10);
-	check(g, "B F_SETLKW RD 0+10 (A reads): %s",
-	      start_wait(B, (struct cmd){ .op = OP_SETLKW, .type = F_RDLCK, .start = 0, .len = 10 }, &r));
+	check(g, "B F_SETLKW RD 0+10 (A reads): %s", set(B, OP_SETLKW, 0, F_RDLCK, 0, 10));
 	unlock_all();
 
 	set(A, OP_OFD_SETLK, 0, F_WRLCK, 0, 10);
@@ -794,7 +794,7 @@ static void g_intr(void)
 	check(g, "SA_RESTART: B F_SETLKW WR 0+10: %s",
 	      start_wait(B, (struct cmd){ .op = OP_SETLKW, .type = F_WRLCK, .start = 0, .len = 10 }, &r));
 	kill(B->pid, SIGUSR1);
-	check(g, "SA_RESTART: after SIGUSR1: %s", get_res(B, SIGNAL_MS, &r) ? res_str(&r) : "still blocked");
+	check(g, "SA_RESTART: after SIGUSR1: %s", get_res(B, BLOCKED_MS, &r) ? res_str(&r) : "still blocked");
 	a_unlock_0_10();
 	if (B->busy)
 		check(g, "SA_RESTART: A unlocked; B's F_SETLKW: %s", end_wait(B));
@@ -817,7 +817,7 @@ static void g_deadlock(void)
 	send_cmd(B, (struct cmd){ .op = OP_SETLKW, .type = F_WRLCK, .start = 0, .len = 10 });
 	if (!in_lock_syscall(B))
 		fatal("agent B never entered F_SETLKW");
-	if (get_res(B, SIGNAL_MS, &r)) {
+	if (get_res(B, SETTLE_MS, &r)) {
 		check(g, "B F_SETLKW WR 0+10 (A's, A waits for B): %s", res_str(&r));
 	} else {
 		check(g, "B F_SETLKW WR 0+10 (A's, A waits for B): blocked (no deadlock detection)");

@@ -20,7 +20,8 @@
 #                   arrived, and equal counts on both kernels where the
 #                   program's steps fix them
 #   lksrv-noflock   the same server without FUSE_FLOCK_LOCKS: POSIX locks
-#                   forwarded, flock kept by the kernel
+#                   forwarded, flock kept by the kernel (the groups of
+#                   checks that mix the two)
 #   lksrv-pidns     the holder pids F_GETLK reports, seen from inside a
 #                   new pid namespace (unshare --pid --mount-proc)
 #
@@ -53,7 +54,7 @@ lk_run() {
 		timeout -k 5 120 unshare --pid --fork --mount-proc \
 			"$T_BIN/locks" -g "$LK_GROUPS_PIDNS" "$mnt/$file" > "$out.out" 2>&1 || rc=$? ;;
 	*)
-		timeout -k 5 300 "$T_BIN/locks" "$mnt/$file" > "$out.out" 2>&1 || rc=$? ;;
+		timeout -k 5 300 "$T_BIN/locks" ${LK_GROUPS:+-g "$LK_GROUPS"} "$mnt/$file" > "$out.out" 2>&1 || rc=$? ;;
 	esac
 	t_expect_eq "locks exit status on $type ($name)" "$rc" 0 || tail -n 5 "$out.out"
 	t_umount "$mnt"
@@ -126,7 +127,9 @@ t_pass
 
 t_start lksrv-noflock
 if t_need_bin locks && t_need_bin lksrv && t_need_module; then
-	for type in fuse fuse2pt; do lk_run "$type" lksrv-noflock file lksrv noflock; done
+	for type in fuse fuse2pt; do
+		LK_GROUPS=flock,close,wait,intr lk_run "$type" lksrv-noflock file lksrv noflock
+	done
 	lk_compare lksrv-noflock
 	lk_check_srv lksrv-noflock getlk setlk setlkw interrupts eintr
 	for type in fuse fuse2pt; do
