@@ -23,7 +23,9 @@
 #           direct_io option any more); as it opens the backing file with
 #           the caller's flags, this needs a tmpfs with O_DIRECT (6.6+)
 #           and is skipped, loudly, before that
-#   wb      -o auto_cache,writeback_cache
+#   wb      not expressible: the high-level library takes no
+#           -o writeback_cache (3.17 knows only no_writeback_cache) and
+#           passthrough_fh does not ask for it in its init: skipped, loudly
 #
 #   EX_OPS     operations per passthrough_ll run (2000 here; 100000 in
 #              the long run, FUSE2PT_LONG=1)
@@ -94,10 +96,12 @@ for cache in auto always never wb; do
 	seed=$(( 1000 + ${#cache} ))
 	opts="source=@BACK@,cache=$cache"
 	[ "$cache" != wb ] || opts="source=@BACK@,cache=auto,writeback"
+	t0=$SECONDS
 	for type in fuse fuse2pt; do
 		ix_run "$type" "$cache" "$seed" "$EX_OPS" passthrough_ll -- -f -o "$opts"
 	done
 	ix_compare "$cache"
+	t_note "passthrough_ll cache=$cache: $((SECONDS - t0)) s"
 	t_pass
 done
 
@@ -116,11 +120,14 @@ for cache in auto always never wb; do
 			t_skip "passthrough_fh has no option for cache=never; its O_DIRECT stand-in needs a tmpfs with O_DIRECT, which $(uname -r) lacks"
 			continue
 		fi ;;
-	wb)	srv=(-o auto_cache,writeback_cache) ;;
+	wb)	t_skip "passthrough_fh cannot take the writeback cache: libfuse 3.17's high-level library has no -o writeback_cache and the example does not set it"
+		continue ;;
 	esac
+	t0=$SECONDS
 	for type in fuse fuse2pt; do
 		ix_run "$type" "fh-$cache" "$seed" "$EX_FH_OPS" passthrough_fh "${exflags[@]}" -- -f "${srv[@]}"
 	done
 	ix_compare "fh-$cache"
+	t_note "passthrough_fh $cache: $((SECONDS - t0)) s"
 	t_pass
 done
