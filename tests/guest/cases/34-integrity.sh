@@ -29,7 +29,7 @@
 #
 #   EX_OPS     operations per passthrough_ll run (2000 here; 100000 in
 #              the long run, FUSE2PT_LONG=1)
-#   EX_FH_OPS  operations per passthrough_fh run (1000; 100000 long)
+#   EX_FH_OPS  operations per passthrough_fh run (500; 100000 long)
 #
 # timeout: 1800
 # timeout-long: 9000
@@ -38,7 +38,7 @@
 EX_OPS=${EX_OPS:-${FUSE2PT_LONG:+100000}}
 EX_OPS=${EX_OPS:-2000}
 EX_FH_OPS=${EX_FH_OPS:-${FUSE2PT_LONG:+100000}}
-EX_FH_OPS=${EX_FH_OPS:-1000}
+EX_FH_OPS=${EX_FH_OPS:-500}
 
 # ix_run TYPE CONF SEED OPS PROG EXFLAGS -- SERVER-ARGS...: one exerciser
 # run on a fresh tmpfs; its dropped-op lines are left in
