@@ -82,9 +82,14 @@ static int f2p_getlk(struct file *file, struct file_lock *fl)
 	fl->fl_start = lk->start;
 	fl->fl_end = lk->end;
 	f2p_fl_type(fl) = lk->type;
-	/* the server names the holder in its pid namespace; show it in ours */
+	/*
+	 * The server names the holder in its pid namespace.  A file_lock
+	 * holds the number the initial namespace gives it: F_GETLK turns
+	 * that into the caller's (locks_translate_pid).
+	 */
 	rcu_read_lock();
-	f2p_fl_pid(fl) = lk->pid ? pid_vnr(find_pid_ns(lk->pid, fc->pid_ns)) : 0;
+	f2p_fl_pid(fl) = lk->pid ?
+		pid_nr_ns(find_pid_ns(lk->pid, fc->pid_ns), &init_pid_ns) : 0;
 	rcu_read_unlock();
 	return 0;
 }

@@ -111,7 +111,7 @@ _chroot_progs_script() {
 		fi
 		cat "log-$name"
 	}
-	for p in hello_ll passthrough_ll passthrough ioctl ioctl_client poll poll_client \
+	for p in hello_ll passthrough_ll passthrough passthrough_fh ioctl ioctl_client poll poll_client \
 		 notify_inval_inode notify_store_retrieve invalidate_path; do
 		if [ -f "$EX/$p.c" ]; then
 			try "$p" example -O2 -w -I"$EX" -o "bin/$p" "$EX/$p.c" $FUSE -lpthread
