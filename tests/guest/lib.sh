@@ -286,11 +286,11 @@ t_umount() {
 }
 
 _t_gone() {	# PID: exited (a zombie counts)
-	local k v rest
-	while read -r k v rest; do
-		if [ "$k" = State: ]; then [ "$v" = Z ]; return; fi
-	done 2> /dev/null < "/proc/$1/status" || return 0
-	return 0
+	# The whole file in one read: a loop left early would leave the rest
+	# in bash's input buffer for the shell's next read of another file.
+	local s=""
+	read -r -d '' s 2> /dev/null < "/proc/$1/status" || [ -n "$s" ] || return 0
+	[[ $s == *$'\nState:\tZ'* ]]
 }
 
 # Leave nothing behind when a case ends early: lazy umount of our mounts,

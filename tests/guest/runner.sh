@@ -32,11 +32,11 @@ exec {NAP_FD}<> <(:)
 nap() { read -r -t "$1" -u "$NAP_FD" _ 2> /dev/null; return 0; }
 
 exited() {	# PID: gone or a zombie
-	local k v rest
-	while read -r k v rest; do
-		if [ "$k" = State: ]; then [ "$v" = Z ]; return; fi
-	done 2> /dev/null < "/proc/$1/status" || return 0
-	return 0
+	# The whole file in one read: a loop left early would leave the rest
+	# in bash's input buffer for the shell's next read of another file.
+	local s=""
+	read -r -d '' s 2> /dev/null < "/proc/$1/status" || [ -n "$s" ] || return 0
+	[[ $s == *$'\nState:\tZ'* ]]
 }
 
 load_module() {
