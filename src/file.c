@@ -9,6 +9,7 @@
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/falloc.h>
+#include <linux/huge_mm.h>
 #include "fuse2pt.h"
 
 struct f2p_file *f2p_file_alloc(struct f2p_conn *fc)
@@ -1246,6 +1247,12 @@ const struct file_operations f2p_file_fops = {
 	.write_iter	= f2p_write_iter,
 	.fsync		= f2p_fsync,
 	.mmap		= f2p_mmap,
+	/*
+	 * Large mappings on a 2 MiB boundary (where the kernel aligns file
+	 * mappings at all): a passthrough mapping is the backing file's,
+	 * whose large folios can then be mapped whole.
+	 */
+	.get_unmapped_area = thp_get_unmapped_area,
 	.open		= f2p_open,
 	.flush		= f2p_flush,
 	.release	= f2p_release,
