@@ -46,7 +46,7 @@ cd "$src"
 dpkg-checkbuilddeps 2>&1 | sed 's/^dpkg-checkbuilddeps: error: /build-deb: missing build dependencies: /' >&2 ||
 	true
 dpkg-checkbuilddeps >/dev/null 2>&1 ||
-	die "install them with: apt-get install --no-install-recommends dpkg-dev debhelper dh-dkms gcc"
+	die "install them with: apt-get install --no-install-recommends build-essential debhelper dh-dkms"
 dpkg-buildpackage -us -uc -b >"$work/build.log" 2>&1 || {
 	tail -n 40 "$work/build.log" >&2
 	die "dpkg-buildpackage failed"
