@@ -176,6 +176,16 @@ t_need_bin() {
 exec {_t_nap_fd}<> <(:)
 t_nap() { read -r -t "$1" -u "$_t_nap_fd" _ 2> /dev/null; return 0; }
 
+# t_tmpfs_odirect: does a tmpfs take O_DIRECT opens on this kernel?
+t_tmpfs_odirect() {
+	local d=$T_WORK/odtest rc=0
+	mkdir -p "$d"
+	mount -t tmpfs -o size=1m odtest "$d" || return 1
+	dd if=/dev/zero of="$d/f" bs=4096 count=1 oflag=direct status=none 2> /dev/null || rc=1
+	umount "$d"
+	return $rc
+}
+
 # t_wait_for SECONDS CMD...: poll CMD every 0.1 s until it succeeds.
 t_wait_for() {
 	local n=$(( $1 * 10 ))

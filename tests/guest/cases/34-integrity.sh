@@ -72,16 +72,6 @@ ix_run() {
 	t_check "umount tmpfs of $type" umount "$back"
 }
 
-# Does a tmpfs take O_DIRECT opens on this kernel?
-tmpfs_odirect() {
-	local d=$T_WORK/odtest rc=0
-	mkdir -p "$d"
-	mount -t tmpfs -o size=1m odtest "$d" || return 1
-	dd if=/dev/zero of="$d/f" bs=4096 count=1 oflag=direct status=none 2> /dev/null || rc=1
-	umount "$d"
-	return $rc
-}
-
 ix_compare() {	# CONF
 	t_expect_files_eq "ops dropped, stock fuse (-) vs fuse2pt (+)" \
 		"$T_WORK/ix-fuse-$1.dropped" "$T_WORK/ix-fuse2pt-$1.dropped"
@@ -116,7 +106,7 @@ for cache in auto always never wb; do
 	auto)	srv=(-o auto_cache) ;;
 	always)	srv=(-o kernel_cache) ;;
 	never)	srv=(); exflags=(-D)
-		if ! tmpfs_odirect; then
+		if ! t_tmpfs_odirect; then
 			t_skip "passthrough_fh has no option for cache=never; its O_DIRECT stand-in needs a tmpfs with O_DIRECT, which $(uname -r) lacks"
 			continue
 		fi ;;

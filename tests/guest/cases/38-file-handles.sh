@@ -185,10 +185,6 @@ fh_export() {
 		[ -s "$base.$t.err" ] && sed 's/^/  | stderr: /' "$base.$t.err" | head -n 10
 		t_umount "$mnt"		# ptsrv writes its stats at exit
 		rm -rf "$back"
-		# t_umount's wait may leave lines of /proc/PID/status in bash's
-		# read buffer (the server exited between its read and lseek):
-		# the next "read" of any file would return them first
-		while read -r _; do :; done < /dev/null
 		while IFS= read -r rc; do t_note "$t: $rc"; done < "$base.$t"
 		# forget is not compared: stock fuse evicts an inode (and
 		# FORGETs it) as soon as nothing holds it, fuse2pt keeps it in

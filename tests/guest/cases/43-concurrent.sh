@@ -81,16 +81,6 @@ cc_stock_data_race() {	# LOG
 		grep -Eq 'killed by signal|hung|reads 0x|: (pread|pwrite|open|fcntl|mmap|ftruncate|F_SETLKW)'
 }
 
-# Does a tmpfs take O_DIRECT opens on this kernel?
-tmpfs_odirect() {
-	local d=$T_WORK/odtest rc=0
-	mkdir -p "$d"
-	mount -t tmpfs -o size=1m odtest "$d" || return 1
-	dd if=/dev/zero of="$d/f" bs=4096 count=1 oflag=direct status=none 2> /dev/null || rc=1
-	umount "$d"
-	return $rc
-}
-
 for cfg in ll-auto ll-always ll-never ll-never-odirect lksrv lksrv-odirect; do
 	t_start "$cfg"
 	t_need_bin concurrent || { t_pass; continue; }
@@ -99,7 +89,7 @@ for cfg in ll-auto ll-always ll-never ll-never-odirect lksrv lksrv-odirect; do
 	ll-*)	t_need_bin passthrough_ll || { t_pass; continue; } ;;
 	lksrv*)	t_need_bin lksrv || { t_pass; continue; } ;;
 	esac
-	if [ "$cfg" = ll-never-odirect ] && ! tmpfs_odirect; then
+	if [ "$cfg" = ll-never-odirect ] && ! t_tmpfs_odirect; then
 		t_skip "tmpfs on $(uname -r) refuses O_DIRECT, and passthrough_ll opens its backing file with the caller's O_DIRECT (lksrv-odirect covers -D)"
 		continue
 	fi
