@@ -56,8 +56,11 @@ struct f2p_args {
 	bool ext:1;		/* last in arg is the extension block (ext.c) */
 	struct f2p_arg in_args[3];
 	struct f2p_arg out_args[2];
-	/* last out arg lands in this folio (kmapped by the copier) */
-	struct folio *out_folio;
+	/* last in arg is in these pages, from offset 0 (a splice lends them) */
+	struct page **in_pages;
+	/* last out arg lands in these folios, in order (kmapped by the copier) */
+	struct folio **out_folios;
+	unsigned int out_nr_folios;
 	/* background requests: called once, with the final error */
 	void (*end)(struct f2p_conn *fc, struct f2p_args *args, int error);
 	/* background: bytes of the last out arg received (for end) */
@@ -327,6 +330,9 @@ struct f2p_file {
 	struct file *backing_file;	/* passthrough: our open of fb->file */
 	struct list_head write_entry;	/* on f2p_inode.write_files */
 	atomic_t wb_users;		/* writebacks using our fh right now */
+	/* the open file's, and one per readahead READ in flight */
+	refcount_t count;
+	unsigned int close_flags;	/* f_flags at close, for the RELEASE */
 	u64 flock_owner;		/* set: RELEASE drops our flock()s */
 	u32 kh;				/* poll: our handle in fc->polled, or 0 */
 	wait_queue_head_t poll_wait;	/* poll: sleepers until NOTIFY_POLL */

@@ -108,10 +108,16 @@ struct f2p_sink {
 	struct bio_vec inline_bv[2];
 };
 
-/* The iterator to copy @len bytes into, or NULL without memory. */
-static struct iov_iter *f2p_sink_open(struct f2p_sink *s, size_t len)
+/*
+ * The iterator to copy @len bytes into, or NULL without memory.  A splice
+ * sink may also take @lent bytes of @pages after them by reference: the
+ * pipe then holds those pages, not a copy.
+ */
+static struct iov_iter *f2p_sink_open(struct f2p_sink *s, size_t len,
+				      struct page **pages, size_t lent)
 {
-	unsigned int i, n = DIV_ROUND_UP(len, PAGE_SIZE);
+	unsigned int i, j, own = DIV_ROUND_UP(len, PAGE_SIZE);
+	unsigned int n = own + DIV_ROUND_UP(lent, PAGE_SIZE);
 
 	if (s->to)
 		return s->to;
@@ -119,7 +125,7 @@ static struct iov_iter *f2p_sink_open(struct f2p_sink *s, size_t len)
 		kmalloc_array(n, sizeof(*s->bv), GFP_KERNEL);
 	if (!s->bv)
 		return NULL;
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < own; i++) {
 		struct page *page = alloc_page(GFP_KERNEL);
 
 		if (!page)
@@ -128,37 +134,40 @@ static struct iov_iter *f2p_sink_open(struct f2p_sink *s, size_t len)
 			      min_t(size_t, PAGE_SIZE, len - i * PAGE_SIZE), 0);
 	}
 	s->npages = i;
-	if (i < n)
+	if (i < own)
 		return NULL;
-	iov_iter_bvec(&s->iter, ITER_DEST, s->bv, n, len);
+	for (j = 0; i < n; i++, j++) {
+		get_page(pages[j]);
+		bvec_set_page(&s->bv[i], pages[j],
+			      min_t(size_t, PAGE_SIZE, lent - j * PAGE_SIZE), 0);
+	}
+	s->npages = n;
+	iov_iter_bvec(&s->iter, ITER_DEST, s->bv, own, len);
 	return &s->iter;
 }
 
-/* splice: hand @len filled bytes to @pipe; free what is not handed. */
+/* splice: hand the sink's pages to @pipe, or drop them all on error */
 static ssize_t f2p_sink_to_pipe(struct f2p_sink *s,
 				struct pipe_inode_info *pipe, ssize_t len)
 {
-	ssize_t done = 0, ret;
+	ssize_t ret;
 	unsigned int i;
 
 	for (i = 0; i < s->npages; i++) {
 		struct pipe_buffer buf = {
 			.ops	= &nosteal_pipe_buf_ops,
 			.page	= s->bv[i].bv_page,
-			.len	= min_t(size_t, PAGE_SIZE, len - done),
+			.len	= s->bv[i].bv_len,
 		};
 
-		if (done >= len) {
-			__free_page(buf.page);
+		if (len < 0) {
+			put_page(buf.page);
 			continue;
 		}
 		/* add_to_pipe() releases the page when it fails */
 		ret = add_to_pipe(pipe, &buf);
-		if (ret < 0) {
-			len = done = ret;
-			continue;
-		}
-		done += ret;
+		if (ret < 0)
+			len = ret;
 	}
 	if (s->bv != s->inline_bv)
 		kfree(s->bv);
@@ -187,7 +196,7 @@ static ssize_t f2p_read_interrupt(struct f2p_conn *fc, struct f2p_sink *s)
 	msg.in.unique = req->in_h.unique;
 	spin_unlock(&fc->lock);
 
-	to = f2p_sink_open(s, sizeof(msg));
+	to = f2p_sink_open(s, sizeof(msg), NULL, 0);
 	if (!to)
 		return -ENOMEM;
 	if (copy_to_iter(&msg, sizeof(msg), to) != sizeof(msg))
@@ -206,7 +215,7 @@ static ssize_t f2p_read_forget(struct f2p_forget *forget, u64 unique,
 		.nodeid = forget->nodeid,
 	};
 	struct fuse_forget_in in = { .nlookup = forget->nlookup };
-	struct iov_iter *to = f2p_sink_open(s, h.len);
+	struct iov_iter *to = f2p_sink_open(s, h.len, NULL, 0);
 
 	kfree(forget);
 	if (!to)
@@ -244,7 +253,7 @@ static ssize_t f2p_read_forget_batch(struct f2p_conn *fc, struct f2p_sink *s)
 
 	h.len = sizeof(h) + sizeof(in) + in.count * sizeof(struct fuse_forget_one);
 	ret = h.len;
-	to = f2p_sink_open(s, h.len);
+	to = f2p_sink_open(s, h.len, NULL, 0);
 	if (!to)
 		ret = -ENOMEM;
 	else if (copy_to_iter(&h, sizeof(h), to) != sizeof(h) ||
@@ -263,21 +272,47 @@ static ssize_t f2p_read_forget_batch(struct f2p_conn *fc, struct f2p_sink *s)
 	return ret;
 }
 
+/*
+ * The data of a WRITE (the last in arg) may be in pages: a splice
+ * reader gets them lent, header and data in pipe buffers of their own,
+ * when its pipe has a slot for each; everyone else gets a copy.
+ */
 static int f2p_copy_in_args(struct f2p_req *req, struct f2p_sink *s)
 {
-	struct iov_iter *to = f2p_sink_open(s, req->in_h.len);
 	struct f2p_args *args = req->args;
-	unsigned int i;
+	unsigned int last = args->in_numargs - 1, i;
+	size_t lent = 0;
+	struct iov_iter *to;
 
+	if (args->in_pages && !s->to) {
+		size_t size = args->in_args[last].size;
+		size_t head = req->in_h.len - size;
+
+		if ((DIV_ROUND_UP(head, PAGE_SIZE) +
+		     DIV_ROUND_UP(size, PAGE_SIZE)) * PAGE_SIZE <= s->room)
+			lent = size;
+	}
+	to = f2p_sink_open(s, req->in_h.len - lent, args->in_pages, lent);
 	if (!to)
 		return -ENOMEM;
 	if (copy_to_iter(&req->in_h, sizeof(req->in_h), to) != sizeof(req->in_h))
 		return -EFAULT;
 	for (i = 0; i < args->in_numargs; i++) {
 		struct f2p_arg *a = &args->in_args[i];
+		size_t done;
 
-		if (copy_to_iter(a->value, a->size, to) != a->size)
-			return -EFAULT;
+		if (i < last || !args->in_pages) {
+			if (copy_to_iter(a->value, a->size, to) != a->size)
+				return -EFAULT;
+			continue;
+		}
+		for (done = 0; done < a->size - lent; done += PAGE_SIZE) {
+			size_t n = min_t(size_t, PAGE_SIZE, a->size - done);
+
+			if (copy_page_to_iter(args->in_pages[done >> PAGE_SHIFT],
+					      0, n, to) != n)
+				return -EFAULT;
+		}
 	}
 	return 0;
 }
@@ -419,22 +454,35 @@ static struct f2p_req *f2p_find_req(struct f2p_conn *fc, u64 unique)
 	return NULL;
 }
 
-static int f2p_copy_to_folio(struct folio *folio, size_t len,
-			     struct iov_iter *from)
+/* Fill the folios of @args in order with @len bytes. */
+static int f2p_copy_to_folios(struct f2p_args *args, size_t len,
+			      struct iov_iter *from)
 {
-	size_t done = 0;
+	struct folio **folios = args->out_folios;
+	unsigned int left = args->out_nr_folios;
+	size_t done = 0, off = 0;
 
 	while (done < len) {
-		size_t off = done;
-		size_t chunk = min_t(size_t, len - done,
-				     PAGE_SIZE - offset_in_page(off));
-		void *p = kmap_local_folio(folio, off);
-		size_t got = copy_from_iter(p, chunk, from);
+		size_t chunk;
+		size_t got;
+		void *p;
 
+		if (!left)
+			return -EINVAL;	/* the caller's sizes disagree */
+		chunk = min_t(size_t, len - done,
+			      PAGE_SIZE - offset_in_page(off));
+		p = kmap_local_folio(*folios, off);
+		got = copy_from_iter(p, chunk, from);
 		kunmap_local(p);
 		if (got != chunk)
 			return -EFAULT;
 		done += chunk;
+		off += chunk;
+		if (off == folio_size(*folios)) {
+			folios++;
+			left--;
+			off = 0;
+		}
 	}
 	return 0;
 }
@@ -468,9 +516,11 @@ static int f2p_copy_out_args(struct f2p_req *req, size_t nbytes,
 		bool is_last = i == args->out_numargs - 1;
 		size_t len = is_last ? last : a->size;
 
-		if (is_last && args->out_folio) {
-			if (f2p_copy_to_folio(args->out_folio, len, from))
-				return -EFAULT;
+		if (is_last && args->out_folios) {
+			int err = f2p_copy_to_folios(args, len, from);
+
+			if (err)
+				return err;
 		} else if (copy_from_iter(a->value, len, from) != len) {
 			return -EFAULT;
 		}

@@ -18,6 +18,7 @@ struct f2p_file *f2p_file_alloc(struct f2p_conn *fc)
 
 	if (ff) {
 		ff->fc = fc;
+		refcount_set(&ff->count, 1);
 		INIT_LIST_HEAD(&ff->write_entry);
 		INIT_LIST_HEAD(&ff->release_entry);
 		init_waitqueue_head(&ff->poll_wait);
@@ -107,6 +108,15 @@ void f2p_release_detach_all(struct f2p_conn *fc)
 	spin_unlock(&fc->lock);
 }
 
+/* umount takes back the inode of a RELEASE not yet answered (or sent) */
+static void f2p_release_track(struct f2p_file *ff)
+{
+	spin_lock(&ff->fc->lock);
+	if (ff->release_inode && list_empty(&ff->release_entry))
+		list_add_tail(&ff->release_entry, &ff->fc->releases);
+	spin_unlock(&ff->fc->lock);
+}
+
 /*
  * RELEASE travels in the background: close(2) must not wait for the
  * server.  The open reply's space now carries the release request, and
@@ -132,12 +142,15 @@ void f2p_file_put_release(struct f2p_file *ff, unsigned int f_flags,
 	ff->args.in_args[0].value = &ff->release;
 	ff->args.force = true;
 	ff->args.end = f2p_release_end;
-	if (ff->release_inode) {
-		spin_lock(&ff->fc->lock);
-		list_add_tail(&ff->release_entry, &ff->fc->releases);
-		spin_unlock(&ff->fc->lock);
-	}
+	f2p_release_track(ff);
 	f2p_request_bg(ff->fc, &ff->args, GFP_KERNEL | __GFP_NOFAIL);
+}
+
+/* The last reference sends the RELEASE: after every READ it had out. */
+static void f2p_file_put(struct f2p_file *ff)
+{
+	if (refcount_dec_and_test(&ff->count))
+		f2p_file_put_release(ff, ff->close_flags, false);
 }
 
 void f2p_file_release(struct inode *inode, struct file *file, bool isdir)
@@ -149,8 +162,14 @@ void f2p_file_release(struct inode *inode, struct file *file, bool isdir)
 	file->private_data = NULL;
 	ihold(inode);
 	ff->release_inode = inode;
-	f2p_file_put_release(ff, file->f_flags, isdir);
-
+	if (isdir) {
+		f2p_file_put_release(ff, file->f_flags, true);
+		return;
+	}
+	/* readahead may hold the RELEASE back; umount must not wait */
+	f2p_release_track(ff);
+	ff->close_flags = file->f_flags;
+	f2p_file_put(ff);
 }
 
 /*
@@ -333,7 +352,8 @@ int f2p_read_folio_locked(struct file *file, struct folio *folio)
 	if (!ff || f2p_is_bad(inode))
 		return -EIO;
 	f2p_read_args(&args, &in, ff, folio_pos(folio), size, file->f_flags);
-	args.out_folio = folio;
+	args.out_folios = &folio;
+	args.out_nr_folios = 1;
 	version = atomic64_read(&fc->attr_version);
 	n = f2p_request(fc, &args);
 	if (n < 0)
@@ -356,92 +376,107 @@ static int f2p_read_folio(struct file *file, struct folio *folio)
 	return err;
 }
 
-/* copy @len bytes into the start of @folio, a page at a time */
-static void f2p_fill_folio(struct folio *folio, const char *src, size_t len)
+/*
+ * One readahead READ.  Its folios stay locked until the reply lands in
+ * them; the file stays referenced so that its RELEASE comes after it.
+ */
+struct f2p_ra {
+	struct f2p_args args;
+	struct fuse_read_in in;
+	struct f2p_file *ff;
+	u64 version;
+	struct folio *folios[];
+};
+
+static void f2p_ra_end(struct f2p_conn *fc, struct f2p_args *args, int error)
 {
-	size_t done = 0;
+	struct f2p_ra *ra = container_of(args, struct f2p_ra, args);
+	struct inode *inode = ra->folios[0]->mapping->host;
+	size_t n = args->out_size, off = 0;
+	unsigned int i;
 
-	while (done < len) {
-		size_t n = min_t(size_t, len - done, PAGE_SIZE);
-		void *dst = kmap_local_folio(folio, done);
-
-		memcpy(dst, src + done, n);
-		kunmap_local(dst);
-		done += n;
+	/* the inode is ours only while a folio is locked: touch it first */
+	if (!error) {
+		f2p_invalidate_atime(inode);
+		if (n < ra->in.size)
+			f2p_read_eof(inode, ra->in.offset + n, ra->version);
 	}
+	for (i = 0; i < args->out_nr_folios; i++) {
+		struct folio *folio = ra->folios[i];
+		size_t fs = folio_size(folio);
+
+		/* past what the server had is end of file: zeros */
+		if (!error) {
+			if (off + fs > n)
+				folio_zero_segment(folio, off < n ? n - off : 0, fs);
+			folio_mark_uptodate(folio);
+		}
+		/* one not filled stays !uptodate: read_folio asks again */
+		folio_unlock(folio);
+		off += fs;
+	}
+	f2p_file_put(ra->ff);
+	kfree(ra);
 }
 
 /*
- * Readahead: the folios the VFS wants next go out as few READs as
- * max_pages and max_read allow, through one bounce buffer per batch.
- * Folios we could not fill stay !uptodate; read_folio retries them.
+ * Readahead: the folios the VFS wants next go out as READs of up to
+ * max_pages and max_read, replies copied straight into them.  With
+ * ASYNC_READ the reader does not wait: it finds the folios locked until
+ * their reply is in, and the next window's READ can be on its way while
+ * it copies this one.
  */
 static void f2p_readahead(struct readahead_control *rac)
 {
 	struct inode *inode = rac->mapping->host;
 	struct f2p_conn *fc = f2p_inode_conn(inode);
 	struct f2p_file *ff = rac->file ? rac->file->private_data : NULL;
-	size_t batch_max = min_t(size_t, fc->max_read,
-				 (size_t)fc->max_pages << PAGE_SHIFT);
-	struct folio **folios;
-	unsigned int nr_max;
-	void *buf;
+	size_t max = max_t(size_t, PAGE_SIZE,
+			   min_t(size_t, fc->max_read,
+				 (size_t)fc->max_pages << PAGE_SHIFT));
 
 	if (!ff || f2p_is_bad(inode))
 		return;
-	/* no bigger than this readahead: a random read wants one page */
-	batch_max = min_t(size_t, batch_max, readahead_length(rac));
-	batch_max = max_t(size_t, batch_max, PAGE_SIZE);
-	nr_max = batch_max >> PAGE_SHIFT;
-	folios = kmalloc_array(nr_max, sizeof(*folios), GFP_KERNEL);
-	buf = kvmalloc(batch_max, GFP_KERNEL);
-	if (!folios || !buf)
-		goto out;
-
+	/* a busy server gets no READ that nobody waits for yet */
+	if (f2p_conn_congested(fc) && rac->ra->async_size >= readahead_count(rac))
+		return;
 	while (readahead_count(rac)) {
-		struct fuse_read_in in = {};
-		struct f2p_args args = {};
+		unsigned int nr = min_t(size_t, readahead_count(rac),
+					max >> PAGE_SHIFT);
 		struct folio *folio;
-		unsigned int nr = 0, i;
-		size_t bytes = 0, off = 0;
-		u64 version;
-		ssize_t n;
+		struct f2p_ra *ra;
+		size_t bytes = 0;
 
-		while (nr < nr_max && bytes + PAGE_SIZE <= batch_max &&
+		ra = kzalloc(struct_size(ra, folios, nr), GFP_KERNEL);
+		if (!ra)
+			return;	/* the folios left go back unread */
+		while (ra->args.out_nr_folios < nr && bytes + PAGE_SIZE <= max &&
 		       (folio = readahead_folio(rac))) {
-			folios[nr++] = folio;
+			ra->folios[ra->args.out_nr_folios++] = folio;
 			bytes += folio_size(folio);
 		}
-		if (!nr)
-			break;
-		f2p_read_args(&args, &in, ff, folio_pos(folios[0]), bytes,
-			      rac->file->f_flags);
-		args.out_args[0].value = buf;
-		version = atomic64_read(&fc->attr_version);
-		n = f2p_request(fc, &args);
-		if (n >= 0)
-			f2p_invalidate_atime(inode);
-		if (n >= 0 && n < bytes)
-			f2p_read_eof(inode, folio_pos(folios[0]) + n, version);
-		for (i = 0; i < nr; i++) {
-			size_t fs = folio_size(folios[i]);
+		if (!ra->args.out_nr_folios) {
+			kfree(ra);
+			return;
+		}
+		ra->ff = ff;
+		refcount_inc(&ff->count);
+		f2p_read_args(&ra->args, &ra->in, ff, folio_pos(ra->folios[0]),
+			      bytes, rac->file->f_flags);
+		ra->args.out_folios = ra->folios;
+		ra->version = atomic64_read(&fc->attr_version);
+		if (fc->async_read) {
+			/* the reader's READ, sent as it would send it */
+			ra->args.bgcreds = true;
+			ra->args.end = f2p_ra_end;
+			f2p_request_bg(fc, &ra->args, GFP_KERNEL);
+		} else {
+			ssize_t n = f2p_request(fc, &ra->args);
 
-			if (n >= 0) {
-				size_t have = off < n ? min_t(size_t, n - off, fs) : 0;
-
-				/* past what the server had is end of file: zeros */
-				f2p_fill_folio(folios[i], buf + off, have);
-				if (have < fs)
-					folio_zero_segment(folios[i], have, fs);
-				folio_mark_uptodate(folios[i]);
-			}
-			folio_unlock(folios[i]);
-			off += fs;
+			ra->args.out_size = max_t(ssize_t, n, 0);
+			f2p_ra_end(fc, &ra->args, min_t(ssize_t, n, 0));
 		}
 	}
-out:
-	kvfree(buf);
-	kfree(folios);
 }
 
 /* The most one direct READ asks for. */
@@ -559,8 +594,9 @@ void f2p_write_args(struct f2p_args *args, struct fuse_write_in *in,
 	args->out_args[0].value = out;
 }
 
+/* WRITE @len bytes held in @pages (from offset 0) at @pos. */
 static ssize_t f2p_send_write(struct f2p_file *ff, loff_t pos,
-			      const void *buf, size_t len,
+			      struct page **pages, size_t len,
 			      unsigned int f_flags, u32 write_flags)
 {
 	struct f2p_conn *fc = ff->fc;
@@ -569,8 +605,9 @@ static ssize_t f2p_send_write(struct f2p_file *ff, loff_t pos,
 	struct f2p_args args = {};
 	ssize_t err;
 
-	f2p_write_args(&args, &in, &out, ff, pos, buf, len, f_flags,
+	f2p_write_args(&args, &in, &out, ff, pos, NULL, len, f_flags,
 		       write_flags);
+	args.in_pages = pages;
 	err = f2p_request(fc, &args);
 	if (err)
 		return err;
@@ -578,6 +615,51 @@ static ssize_t f2p_send_write(struct f2p_file *ff, loff_t pos,
 	if (out.size > len)
 		return -EIO;
 	return out.size;
+}
+
+static void f2p_pages_free(struct page **pages, unsigned int nr)
+{
+	while (nr--)
+		if (pages[nr])
+			put_page(pages[nr]);
+	kfree(pages);
+}
+
+/* Room for @len bytes in whole pages (a splicing server borrows them). */
+static struct page **f2p_pages_alloc(size_t len, unsigned int *nr)
+{
+	unsigned int i, n = DIV_ROUND_UP(len, PAGE_SIZE);
+	struct page **pages = kcalloc(n, sizeof(*pages), GFP_KERNEL);
+
+	if (!pages)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		pages[i] = alloc_page(GFP_KERNEL);
+		if (!pages[i]) {
+			f2p_pages_free(pages, n);
+			return NULL;
+		}
+	}
+	*nr = n;
+	return pages;
+}
+
+/* Fill @pages from @from, up to @len bytes; returns what was copied. */
+static size_t f2p_pages_fill(struct page **pages, size_t len,
+			     struct iov_iter *from)
+{
+	size_t done = 0;
+
+	while (done < len) {
+		size_t n = min_t(size_t, PAGE_SIZE, len - done);
+		size_t got = copy_page_from_iter(pages[done >> PAGE_SHIFT], 0,
+						 n, from);
+
+		done += got;
+		if (got < n)
+			break;
+	}
+	return done;
 }
 
 /*
@@ -589,15 +671,16 @@ static ssize_t f2p_write_chunks(struct kiocb *iocb, struct iov_iter *from)
 	struct file *file = iocb->ki_filp;
 	struct f2p_file *ff = file->private_data;
 	size_t chunk_max = ff->fc->max_write;
+	struct page **pages;
+	unsigned int nr;
 	ssize_t total = 0;
-	void *buf;
 
-	buf = kvmalloc(min(chunk_max, iov_iter_count(from)), GFP_KERNEL);
-	if (!buf)
+	pages = f2p_pages_alloc(min(chunk_max, iov_iter_count(from)), &nr);
+	if (!pages)
 		return -ENOMEM;
 	while (iov_iter_count(from)) {
 		size_t want = min(chunk_max, iov_iter_count(from));
-		size_t got = copy_from_iter(buf, want, from);
+		size_t got = f2p_pages_fill(pages, want, from);
 		ssize_t n;
 
 		if (!got) {
@@ -605,7 +688,7 @@ static ssize_t f2p_write_chunks(struct kiocb *iocb, struct iov_iter *from)
 				total = -EFAULT;
 			break;
 		}
-		n = f2p_send_write(ff, iocb->ki_pos, buf, got, file->f_flags, 0);
+		n = f2p_send_write(ff, iocb->ki_pos, pages, got, file->f_flags, 0);
 		if (n < 0) {
 			iov_iter_revert(from, got);
 			if (!total)
@@ -619,7 +702,7 @@ static ssize_t f2p_write_chunks(struct kiocb *iocb, struct iov_iter *from)
 			break;
 		}
 	}
-	kvfree(buf);
+	f2p_pages_free(pages, nr);
 	return total;
 }
 
@@ -1039,10 +1122,11 @@ void f2p_write_file_put(struct f2p_file *ff)
 static int f2p_write_folio_data(struct inode *inode, struct folio *folio)
 {
 	loff_t pos = folio_pos(folio), size = i_size_read(inode);
+	/* a folio is one page here: we never ask for large ones */
+	struct page *page = folio_page(folio, 0);
 	struct f2p_file *ff;
 	size_t len;
 	ssize_t n;
-	void *buf;
 
 	if (pos >= size)
 		return 0;	/* truncated meanwhile: nothing to keep */
@@ -1050,11 +1134,8 @@ static int f2p_write_folio_data(struct inode *inode, struct folio *folio)
 	ff = f2p_write_file_get(inode);
 	if (!ff)
 		return -EIO;
-	/* we never ask for large folios, so one mapping covers it */
-	buf = kmap_local_folio(folio, 0);
 	/* from the cache, not from a caller: the server may tell them apart */
-	n = f2p_send_write(ff, pos, buf, len, 0, FUSE_WRITE_CACHE);
-	kunmap_local(buf);
+	n = f2p_send_write(ff, pos, &page, len, 0, FUSE_WRITE_CACHE);
 	f2p_write_file_put(ff);
 	if (n >= 0 && n < len)
 		n = -EIO;
@@ -1066,14 +1147,14 @@ static int f2p_write_folio_data(struct inode *inode, struct folio *folio)
 /*
  * Writeback gathers contiguous dirty folios, each under writeback and
  * unlocked, and sends them as one WRITE of up to max_write bytes (and
- * max_pages pages) through one bounce buffer.
+ * max_pages pages), straight from their pages.
  */
 struct f2p_wb_batch {
 	struct inode *inode;
 	struct folio **folios;
+	struct page **pages;
 	unsigned int nr, max;
 	size_t bytes, max_bytes;
-	void *buf;
 };
 
 /* Send the batch's part below i_size, and end writeback of every folio. */
@@ -1082,9 +1163,9 @@ static int f2p_wb_batch_send(struct f2p_wb_batch *b)
 	struct inode *inode = b->inode;
 	loff_t pos, size = i_size_read(inode);
 	struct f2p_file *ff;
-	size_t len, off;
 	unsigned int i;
 	ssize_t n = 0;
+	size_t len;
 
 	if (!b->nr)
 		return 0;
@@ -1092,16 +1173,12 @@ static int f2p_wb_batch_send(struct f2p_wb_batch *b)
 	/* past the end (truncated meanwhile): nothing to keep */
 	if (pos < size) {
 		len = min_t(loff_t, b->bytes, size - pos);
-		for (off = 0; off < len; off += PAGE_SIZE) {
-			/* we never ask for large folios: a folio is a page */
-			void *src = kmap_local_folio(b->folios[off >> PAGE_SHIFT], 0);
-
-			memcpy(b->buf + off, src, min_t(size_t, len - off, PAGE_SIZE));
-			kunmap_local(src);
-		}
+		/* we never ask for large folios: a folio is a page */
+		for (i = 0; i < b->nr; i++)
+			b->pages[i] = folio_page(b->folios[i], 0);
 		ff = f2p_write_file_get(inode);
 		if (ff) {
-			n = f2p_send_write(ff, pos, b->buf, len, 0,
+			n = f2p_send_write(ff, pos, b->pages, len, 0,
 					   FUSE_WRITE_CACHE);
 			f2p_write_file_put(ff);
 			if (n >= 0 && n < len)
@@ -1154,24 +1231,19 @@ static int f2p_writepages(struct address_space *mapping,
 	b.max_bytes = min_t(size_t, fc->max_write,
 			    (size_t)fc->max_pages << PAGE_SHIFT);
 	b.max_bytes = max_t(size_t, b.max_bytes, PAGE_SIZE);
-	b.buf = kvmalloc(b.max_bytes, GFP_KERNEL);
-	if (!b.buf) {
-		/* short of memory: a page at a time */
-		b.max_bytes = PAGE_SIZE;
-		b.buf = kvmalloc(PAGE_SIZE, GFP_KERNEL);
-	}
 	b.max = b.max_bytes >> PAGE_SHIFT;
 	b.folios = kmalloc_array(b.max, sizeof(*b.folios), GFP_KERNEL);
+	b.pages = kmalloc_array(b.max, sizeof(*b.pages), GFP_KERNEL);
 	/* nothing started yet: the folios stay dirty for a later try */
-	if (!b.buf || !b.folios) {
-		kvfree(b.buf);
+	if (!b.folios || !b.pages) {
 		kfree(b.folios);
+		kfree(b.pages);
 		return -ENOMEM;
 	}
 	err = f2p_write_cache_folios(mapping, wbc, f2p_writeback_folio, &b);
 	err2 = f2p_wb_batch_send(&b);
-	kvfree(b.buf);
 	kfree(b.folios);
+	kfree(b.pages);
 	return err ?: err2;
 }
 

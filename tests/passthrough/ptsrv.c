@@ -56,6 +56,9 @@
  *   --allow-mmap        ask for FUSE_CAP_DIRECT_IO_ALLOW_MMAP ...
  *   --no-allow-mmap     ... or not (default: what libfuse does)
  *   --no-async-dio      do not accept FUSE_CAP_ASYNC_DIO
+ *   --sync-read         do not accept FUSE_CAP_ASYNC_READ (one READ at a
+ *                       time per file; the kernel waits for its readahead)
+ *   --read-delay MS     answer each READ only after MS milliseconds
  *   -d                  libfuse debug output
  *
  * The stats also count READLINK requests (readlink) and say whether the
@@ -168,7 +171,9 @@ static struct {
 	bool export;
 	int allow_mmap;		/* 1 ask, 0 refuse, -1 libfuse's default */
 	bool no_async_dio;
+	bool sync_read;
 	int write_delay_ms;
+	int read_delay_ms;
 	int stack_depth;
 	const char *inval_data;
 	double timeout;
@@ -640,6 +645,8 @@ static void pt_init(void *data, struct fuse_conn_info *conn)
 		fuse_unset_feature_flag(conn, FUSE_CAP_DIRECT_IO_ALLOW_MMAP);
 	if (opt.no_async_dio)
 		fuse_unset_feature_flag(conn, FUSE_CAP_ASYNC_DIO);
+	if (opt.sync_read)
+		fuse_unset_feature_flag(conn, FUSE_CAP_ASYNC_READ);
 	if (opt.drop_caps) {
 		struct __user_cap_header_struct h = {
 			.version = _LINUX_CAPABILITY_VERSION_3,
@@ -978,6 +985,8 @@ static void pt_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	(void)ino;
 	st.read++;
 	st.read_bytes += size;
+	if (opt.read_delay_ms)
+		usleep(opt.read_delay_ms * 1000);
 	buf.buf[0].flags = FUSE_BUF_IS_FD | FUSE_BUF_FD_SEEK;
 	buf.buf[0].fd = pt_file(fi)->fd;
 	buf.buf[0].pos = off;
@@ -1215,7 +1224,7 @@ static void usage(int status)
 		"             [--writeback] [--stack-depth N] [--drop-caps] [--timeout S]\n"
 		"             [--inval-data auto|explicit|none] [--acl] [--cache-symlinks]\n"
 		"             [--no-export] [--export] [--write-delay MS] [--allow-mmap|--no-allow-mmap]\n"
-		"             [--no-async-dio]\n"
+		"             [--no-async-dio] [--sync-read] [--read-delay MS]\n"
 		"             [-d] SOURCE MOUNTPOINT\n");
 	exit(status);
 }
@@ -1251,6 +1260,8 @@ int main(int argc, char *argv[])
 		{ "allow-mmap", no_argument, NULL, 'a' },
 		{ "no-allow-mmap", no_argument, NULL, 'n' },
 		{ "no-async-dio", no_argument, NULL, 'y' },
+		{ "sync-read", no_argument, NULL, 'R' },
+		{ "read-delay", required_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -1282,6 +1293,8 @@ int main(int argc, char *argv[])
 		case 'a': opt.allow_mmap = 1; break;
 		case 'n': opt.allow_mmap = 0; break;
 		case 'y': opt.no_async_dio = true; break;
+		case 'R': opt.sync_read = true; break;
+		case 'r': opt.read_delay_ms = atoi(optarg); break;
 		case 'd': debug = true; break;
 		case 'h': usage(0); break;
 		default: usage(2);

@@ -104,6 +104,12 @@ static void drop_caches_n(int rounds, int nap_ms)
 
 static void drop_caches(void)
 {
+	/*
+	 * The last RELEASEs travel in the background and keep their inodes
+	 * until answered (after any readahead READ still out): let them land,
+	 * or an inode freed during the rounds may survive all three.
+	 */
+	usleep(1000 * 1000);
 	drop_caches_n(3, 200);
 }
 

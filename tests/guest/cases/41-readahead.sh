@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# timeout: 300
+#
+# Readahead without passthrough (ptsrv --no-passthrough, opens cached,
+# which counts READs and their bytes), on fuse2pt and on stock fuse:
+#   async       the server takes FUSE_ASYNC_READ (libfuse's default): a
+#               sequential read of an 8 MiB file returns its bytes, in
+#               READs of more than 16 KiB on average
+#   sync        the same with --sync-read (no ASYNC_READ: the kernel
+#               waits for each readahead READ itself)
+#   close-early READs answered only after 300 ms: dd reads 256 KiB and
+#               closes while the readahead it started is still out, and
+#               the filesystem is unmounted at once.  Every READ is
+#               answered, the RELEASE comes (open = release), umount
+#               works and the server exits 0; the runner checks dmesg and
+#               rmmod after the case
+#   umount-busy the same without waiting for the RELEASE count: umount
+#               right after dd, with readahead in flight
+# fuse2pt must send the same READs (count and bytes) as stock fuse.
+
+. "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/60-pt.lib"
+
+RA_SIZE=$((8 << 20))
+
+ra_source() {
+	ptc_source
+	head -c "$RA_SIZE" /dev/urandom > "$T_SRC/big"
+	RA_SUM=$(md5sum < "$T_SRC/big")
+}
+
+ra_need() {
+	t_need_module && t_need_bin ptsrv && return 0
+	t_pass	# reports the failure marked above
+	return 1
+}
+
+# ra_read TYPE LABEL PTSRV-ARGS...: read the whole file, check its bytes
+# and the READ sizes
+ra_read() {
+	local type=$1 label=$2 n bytes
+	shift 2
+	t_start "$type:$label"
+	ra_need || return
+	ra_source
+	ptc_mount "$type" --no-passthrough "$@" || { t_pass; return; }
+	ptc_mode cached
+	t_expect_eq "sum of the file read through $type" "$(md5sum < "$PTC_MNT/big")" "$RA_SUM"
+	ptc_stats
+	n=$(ptc_stat read)
+	bytes=$(ptc_stat read_bytes)
+	t_note "$type $label: $n READs, $bytes bytes asked"
+	echo "$label $n $bytes" >> "$T_WORK/ra-$type"
+	if [ "${n:-0}" -gt 0 ] && [ $((bytes / n)) -gt 16384 ]; then
+		t_note "average READ $((bytes / n)) bytes"
+	else
+		_t_mark_fail "READs not batched: ${n:-?} READs for $bytes bytes"
+	fi
+	t_check "$type $label: every byte asked for at least once" test "${bytes:-0}" -ge "$RA_SIZE"
+	ptc_check_balance
+	t_umount "$PTC_MNT"
+	t_pass
+}
+
+# ra_close_early TYPE WAIT-RELEASE(1|0)
+ra_close_early() {
+	local type=$1 wait=$2 t0 el
+	t_start "$type:close-early$([ "$wait" = 1 ] || echo -umount-busy)"
+	ra_need || return
+	ra_source
+	ptc_mount "$type" --no-passthrough --read-delay 300 || { t_pass; return; }
+	ptc_mode cached
+	t0=$(date +%s%N)
+	t_check "$type: dd reads 256 KiB" dd if="$PTC_MNT/big" of=/dev/null bs=64k count=4 status=none
+	el=$(( ($(date +%s%N) - t0) / 1000000 ))
+	t_note "$type: dd took $el ms (READs answered after 300 ms each)"
+	if [ "$wait" = 1 ]; then
+		ptc_stats
+		ptc_check_balance
+	fi
+	t_umount "$PTC_MNT"
+	t_pass
+}
+
+for type in $(ptc_types); do
+	: > "$T_WORK/ra-$type"
+	ra_read "$type" async
+	ra_read "$type" sync --sync-read
+	ra_close_early "$type" 1
+	ra_close_early "$type" 0
+done
+
+# the same READs as stock fuse asks for (its readahead is the reference)
+if [ -c /dev/fuse ]; then
+	t_start "reads-as-stock"
+	t_expect_files_eq "READ counts and bytes, stock fuse (-) vs fuse2pt (+)" \
+		"$T_WORK/ra-fuse" "$T_WORK/ra-fuse2pt"
+	t_pass
+fi
