@@ -15,6 +15,7 @@
 #   FUSE2PT_KERNEL_TIMEOUT=SECS   host-side limit per kernel (2700)
 #   FUSE2PT_STALL_SECS=SECS       a guest console silent this long is a stall:
 #                                 stacks by SysRq, then the guest is stopped (300)
+#   FUSE2PT_PARALLEL=N            guests at once (2; 1: one after another)
 #   FUSE2PT_CACHE, FUSE2PT_WORK   cache and build directories
 #
 # The last line is "N passed, N failed"; the exit status is non-zero if
@@ -94,7 +95,7 @@ parse_kernel() {
 	[ "$st" = ok ] || extra+=("build:fuse2pt.ko: $(echo "$st" | tr '\n' ' ')(log $WORK/$tag/build.log)")
 	if ! grep -q '^GUEST-START' <<< "$res"; then
 		extra+=("boot: the guest never started its tests (status $BOOT_RC; see $dir/console.log)")
-	elif ! grep -q '^ALL-DONE' <<< "$res"; then
+	elif [ "$(grep -c '^ALL-DONE' <<< "$res")" -lt "${NPARTS:-1}" ]; then
 		line=$(grep '^CASE-BEGIN' <<< "$res" | tail -n1)
 		extra+=("guest: did not finish (status $BOOT_RC$([ "$BOOT_RC" = 124 ] && echo ", host timeout ${KERNEL_TIMEOUT}s"); last case started: ${line#CASE-BEGIN })")
 		[ -s "$dir/stall.txt" ] &&
@@ -120,8 +121,11 @@ parse_kernel() {
 	fi
 	nf=$((nf + ${#extra[@]}))
 
+	# guest clock: boot of the first part; tests summed over the parts
 	up0=$(sed -n 's/^GUEST-START .*uptime=\([0-9.]*\).*/\1/p' <<< "$res" | head -n1)
-	up1=$(sed -n 's/^ALL-DONE.*uptime=\([0-9.]*\).*/\1/p' <<< "$res" | head -n1)
+	up1=$(awk '/^GUEST-START/ { sub(/.*uptime=/, ""); s = $1 }
+		   /^ALL-DONE/ { sub(/.*uptime=/, ""); t += $1 - s; n++ }
+		   END { if (n) printf "%.0f", t }' <<< "$res")
 	say "== $tag ($(kver_of "$tag"), $(vm_accel)): $np passed, $nf failed$([ "$ns" -gt 0 ] && echo ", $ns SKIPPED")"
 	grep '^RESULT FAIL ' <<< "$res" | sed 's/^RESULT FAIL \([^ ]*\) \{0,1\}/   FAIL \1: /' | cut -c1-400 |
 		while IFS= read -r line; do echo "$line"; done > "$dir/failures"
@@ -130,17 +134,80 @@ parse_kernel() {
 	grep '^RESULT SKIP ' <<< "$res" | sed 's/^RESULT SKIP \([^ ]*\) \{0,1\}/   SKIP \1: /' > "$dir/skips"
 	while IFS= read -r line; do say "$line"; done < "$dir/skips"
 	say "   dmesg: $DMESG_VERDICT"
-	say "   time: boot ${up0:-?}s, tests $( [ -n "$up0" ] && [ -n "$up1" ] && awk -v a="$up0" -v b="$up1" 'BEGIN { printf "%.0f", b - a }' || echo '?')s (guest clock), qemu ${STAGE[boot-$tag]}s wall; logs in $dir"
+	say "   time: boot ${up0:-?}s, tests ${up1:-?}s (guest clock, ${NPARTS:-1} boot(s)), qemu ${STAGE[boot-$tag]}s wall; logs in $dir"
 	TOTAL_PASS=$((TOTAL_PASS + np))
 	TOTAL_FAIL=$((TOTAL_FAIL + nf))
 }
 
-for t in "${TAGS[@]}"; do
-	log "booting $t ($(kver_of "$t")) with the test cases${FUSE2PT_ONLY:+ matching '$FUSE2PT_ONLY'}"
+# The guests run side by side, FUSE2PT_PARALLEL at a time (2): one guest
+# keeps only about 1.2 of the host's 2 cores busy under TCG.  Side by side
+# each runs its vCPUs in one host thread (VM_TCG_THREAD, vm.sh); three on
+# two cores make each 2.5 times slower, two only 1.1.  To keep the two
+# lanes even, the whole suite boots each kernel twice, with the cases
+# numbered below 50 and with the rest (about half the time each), longest
+# first; the parts' logs are joined into $WORK/TAG/vm afterwards.
+boot_part() {	# TAG PART LO-HI: boot it; status and wall time go to a file
+	local t=$1 part=$2 range=$3 dir=$WORK/$1/vm-$2 t0 rc=0
+	t0=$(date +%s)
+	log "booting $t ($(kver_of "$t")), cases $range${FUSE2PT_ONLY:+ matching '$FUSE2PT_ONLY'}"
+	vm_boot "$(vmlinuz_of "$t")" "$WORK/$t/run.img" "$dir" "$KERNEL_TIMEOUT" \
+		"f2ptest.tag=$t" "f2ptest.part=$range" ${FUSE2PT_ONLY:+"f2ptest.only=$FUSE2PT_ONLY"} \
+		${FUSE2PT_LONG:+"f2ptest.long=$FUSE2PT_LONG"} || rc=$?
+	echo "$rc $(( $(date +%s) - t0 ))" > "$dir/boot.status"
+	log "$t cases $range done: qemu status $rc after $(( $(date +%s) - t0 ))s"
+}
+
+# join_parts TAG PARTS...: one vm directory of the kernel's parts; sets
+# BOOT_RC (the first failing part's) and STAGE[boot-TAG] (their sum)
+join_parts() {
+	local t=$1 p rc wall f dir=$WORK/$1/vm
+	shift
 	BOOT_RC=0
-	stage "boot-$t" vm_boot "$(vmlinuz_of "$t")" "$WORK/$t/run.img" "$WORK/$t/vm" "$KERNEL_TIMEOUT" \
-		"f2ptest.tag=$t" ${FUSE2PT_ONLY:+"f2ptest.only=$FUSE2PT_ONLY"} \
-		${FUSE2PT_LONG:+"f2ptest.long=$FUSE2PT_LONG"} || BOOT_RC=$?
+	STAGE[boot-$t]=0
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	for p in "$@"; do
+		for f in console.log results.log qemu.log stall.txt; do
+			[ -e "$WORK/$t/vm-$p/$f" ] && cat "$WORK/$t/vm-$p/$f" >> "$dir/$f"
+		done
+		if read -r rc wall < "$WORK/$t/vm-$p/boot.status" 2>/dev/null; then
+			[ "$BOOT_RC" != 0 ] || BOOT_RC=$rc
+			STAGE[boot-$t]=$(( STAGE[boot-$t] + wall ))
+		else
+			BOOT_RC=lost
+		fi
+	done
+}
+
+PARALLEL=${FUSE2PT_PARALLEL:-2}
+[ "$PARALLEL" -le 1 ] || VM_TCG_THREAD=single
+if [ -z "${FUSE2PT_ONLY:-}" ]; then
+	JOBS=(6.12:b:50-99 7.3:b:50-99 7.3:a:10-49 6.12:a:10-49 6.1:a:10-49 6.1:b:50-99)
+else
+	JOBS=(7.3:all:10-99 6.12:all:10-99 6.1:all:10-99)
+fi
+BOOT_START=$(date +%s)
+running=0
+declare -A PARTS=()
+for job in "${JOBS[@]}"; do
+	IFS=: read -r t part range <<< "$job"
+	[[ " ${TAGS[*]} " == *" $t "* ]] || continue
+	PARTS[$t]+=" $part"
+	rm -rf "$WORK/$t/vm-$part"
+	if [ "$running" -ge "$PARALLEL" ]; then
+		wait -n
+		running=$((running - 1))
+	fi
+	boot_part "$t" "$part" "$range" &
+	running=$((running + 1))
+done
+wait
+STAGE[boot]=$(( $(date +%s) - BOOT_START ))
+STAGES+=(boot)
+for t in "${TAGS[@]}"; do
+	# shellcheck disable=SC2086
+	join_parts "$t" ${PARTS[$t]}
+	NPARTS=$(wc -w <<< "${PARTS[$t]}")
 	parse_kernel "$t"
 done
 

@@ -186,7 +186,9 @@ check_dmesg() {	# NAME FIRST-NEW-LINE
 	fi
 }
 
-echo "== runner: $(ls /tests/cases/*.sh 2>/dev/null | wc -l) case files, filter '${FUSE2PT_ONLY:-*}'"
+PART=${FUSE2PT_PART:-10-99}
+PART_LO=${PART%-*} PART_HI=${PART#*-}
+echo "== runner: $(ls /tests/cases/*.sh 2>/dev/null | wc -l) case files, filter '${FUSE2PT_ONLY:-*}', numbers $PART_LO-$PART_HI"
 if [ ! -e "$MOD" ]; then
 	echo
 	echo "!!!!!!!! fuse2pt.ko was not shipped for this kernel (build failed?) !!!!!!!!"
@@ -199,6 +201,9 @@ for file in /tests/cases/*.sh; do
 	name=$(basename "$file" .sh)
 	# shellcheck disable=SC2053
 	[[ $name == ${FUSE2PT_ONLY:-*} ]] || continue
+	num=${name%%-*}
+	[[ $num =~ ^[0-9]+$ ]] && [ $((10#$num)) -ge "$PART_LO" ] &&
+		[ $((10#$num)) -le "$PART_HI" ] || continue
 	if ! loaded && [ -e "$MOD" ]; then
 		out=$(load_module) || echo "!! insmod fuse2pt failed: $out"
 	fi

@@ -15,11 +15,16 @@
 
 VM_MEM=${FUSE2PT_VM_MEM:-2G}
 VM_SMP=${FUSE2PT_VM_SMP:-2}
+# TCG: one host thread per vCPU (multi), or one for all of them (single:
+# for guests side by side, which must not have more vCPU threads than the
+# host has cores, or a vCPU spinning on a lock another one holds while
+# descheduled makes every guest several times slower)
+VM_TCG_THREAD=${VM_TCG_THREAD:-multi}
 
 vm_accel_args() {
 	case $1 in
 	kvm) echo "-accel kvm -cpu host" ;;
-	*)   echo "-accel tcg,thread=multi -cpu max" ;;
+	*)   echo "-accel tcg,thread=${VM_TCG_THREAD:-multi} -cpu max" ;;
 	esac
 }
 
