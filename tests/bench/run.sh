@@ -23,6 +23,10 @@
 #   FUSE2PT_VM_MEM          guest memory (3G here)
 #   BENCH_RUNTIME (3 s), BENCH_SIZE (64m), BENCH_ROUNDS (2, best of),
 #   BENCH_META_N (2000)      passed to the guest
+#   BENCH_WORK, BENCH_CFGS   a focused run: comma-separated workloads and
+#                            configurations (default: all); BENCH_META=0
+#                            leaves out the metadata phase; BENCH_DIAG=1
+#                            shows fio's cpu and page-fault counts
 set -uo pipefail
 export FUSE2PT_VM_MEM=${FUSE2PT_VM_MEM:-3G}
 . "$(dirname "$0")/../lib/common.sh"
@@ -115,12 +119,14 @@ tables() {
 		printf "   backing: %s; %s\n", info["backing"], info["fio"]
 		printf "%-10s", "workload"
 		for (i = 1; i <= nc; i++) printf "%-16s", C[i]
-		printf "%s\n", "f2p-pt/fuse-pt"
+		printf "%-16s%s\n", "f2p-pt/fuse-pt", "f2p-nopt/fuse-nopt"
 		for (j = 1; j <= nw; j++) {
 			w = W[j]; b = fio["backing", w]
 			printf "%-10s", w
 			for (i = 1; i <= nc; i++) printf "%s", cell(fio[C[i], w], C[i] == "backing" ? 0 : b, "%.1f")
 			a = fio["f2p-pt", w]; s = fio["fuse-pt", w]
+			printf "%-16s", (a != "" && s > 0) ? sprintf("%.2f", a / s) : "-"
+			a = fio["f2p-nopt", w]; s = fio["fuse-nopt", w]
 			if (a != "" && s > 0) printf "%.2f", a / s; else printf "-"
 			printf "\n"
 		}
@@ -209,7 +215,9 @@ for t in "${TAGS[@]}"; do
 	VM_LOGLEVEL=4 vm_boot "$(vmlinuz_of "$t")" "$WORK/$t/bench.img" "$dir" "$TIMEOUT" \
 		f2ptest.tag="$t" f2ptest.mode=bench \
 		${BENCH_RUNTIME:+bench.runtime=$BENCH_RUNTIME} ${BENCH_SIZE:+bench.size=$BENCH_SIZE} \
-		${BENCH_META_N:+bench.meta_n=$BENCH_META_N} ${BENCH_ROUNDS:+bench.rounds=$BENCH_ROUNDS} &
+		${BENCH_META_N:+bench.meta_n=$BENCH_META_N} ${BENCH_ROUNDS:+bench.rounds=$BENCH_ROUNDS} \
+		${BENCH_WORK:+bench.work=$BENCH_WORK} ${BENCH_CFGS:+bench.cfgs=$BENCH_CFGS} \
+		${BENCH_META:+bench.meta=$BENCH_META} ${BENCH_DIAG:+bench.diag=$BENCH_DIAG} &
 	pid=$!
 	sleep 1
 	tail -n +1 -f --pid=$pid "$dir/results.log" 2>/dev/null |
