@@ -96,12 +96,19 @@ fio_one() {
 	timeout $((RUNTIME * 10 + 60)) fio --name="$w" --filename="$f" --size="$SIZE" \
 		--time_based --runtime="$RUNTIME" --group_reporting --minimal \
 		--overwrite=1 --invalidate=0 "${args[@]}" 2>/dev/null |
-		awk -F';' -v diag="${BENCH_DIAG:-0}" -v d="$dir" -v w="$w" '
-		NR == 1 { printf "%.1f\n", ($7 + $48) / 1024 }
-		# BENCH_DIAG=1: fio'"'"'s cpu fields (usr sys ctx majf minf: terse
-		# v3 after three blocks of 41 fields) on the console
-		NR == 1 && diag == 1 { printf "  diag %s %s: usr %s sys %s ctx %s majf %s minf %s\n",
-			d, w, $129, $130, $131, $132, $133 > "/dev/console" }'
+		awk -F';' 'NR == 1 { printf "%.1f\n", ($7 + $48) / 1024 }'
+}
+
+# BENCH_DIAG=1: what the server was asked during a run (ptsrv's counters:
+# READs, bytes, WRITEs, bytes), on the console
+srv_counts() {	# CONFIG -> "read read_bytes write write_bytes", or nothing
+	local cfg=$1 st=/bench/stats-$1 pid n=50
+	pid=${_t_srv_pid[/bench/mnt/$1]:-}
+	[ -n "$pid" ] || return 0
+	rm -f "$st"
+	kill -USR1 "$pid" 2>/dev/null || return 0
+	while [ ! -e "$st" ] && [ $n -gt 0 ]; do sleep 0.05; n=$((n - 1)); done
+	awk '{ v[$1] = $2 } END { print v["read"], v["read_bytes"], v["write"], v["write_bytes"] }' "$st" 2>/dev/null
 }
 
 WORKLOADS=(seqread seqwrite randread randwrite mmapread par4read)
@@ -142,12 +149,19 @@ fio_mount() {	# CONFIG TYPE PT(1|0): mount ptsrv, add CONFIG to FIO_CFGS
 # (round, workload, configuration), so that load from outside the guest
 # spreads over all of them; each number is the best of $ROUNDS.
 fio_all() {
-	local r w cfg v
+	local r w cfg v c0 r0 rb0 w0 wb0 r1 rb1 w1 wb1
 	for r in $(seq "$ROUNDS"); do
 		for w in "${WORKLOADS[@]}"; do
 			for cfg in "${FIO_CFGS[@]}"; do
+				[ "${BENCH_DIAG:-0}" != 1 ] || c0=$(srv_counts "$cfg")
 				v=$(fio_one "${FIO_DIR[$cfg]}" "$w")
 				v=${v:-0}
+				if [ "${BENCH_DIAG:-0}" = 1 ] && [ -n "$c0" ]; then
+					read -r r0 rb0 w0 wb0 <<< "$c0"
+					read -r r1 rb1 w1 wb1 <<< "$(srv_counts "$cfg")"
+					printf '  diag %-8s %-10s READ %s (%s MiB) WRITE %s (%s MiB)\n' "$cfg" "$w" \
+						$((r1 - r0)) $(((rb1 - rb0) >> 20)) $((w1 - w0)) $(((wb1 - wb0) >> 20))
+				fi
 				printf '  round %s %-8s %-10s %s MB/s\n' "$r" "$cfg" "$w" "$v"
 				if awk -v a="$v" -v b="${FIO_BEST[$cfg,$w]:-0}" 'BEGIN { exit !(a > b) }'; then
 					FIO_BEST[$cfg,$w]=$v

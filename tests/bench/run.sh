@@ -26,7 +26,7 @@
 #   BENCH_WORK, BENCH_CFGS   a focused run: comma-separated workloads and
 #                            configurations (default: all); BENCH_META=0
 #                            leaves out the metadata phase; BENCH_DIAG=1
-#                            shows fio's cpu and page-fault counts
+#                            shows what each run asked of the server
 set -uo pipefail
 export FUSE2PT_VM_MEM=${FUSE2PT_VM_MEM:-3G}
 . "$(dirname "$0")/../lib/common.sh"
