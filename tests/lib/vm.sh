@@ -24,7 +24,7 @@ VM_TCG_THREAD=${VM_TCG_THREAD:-multi}
 vm_accel_args() {
 	case $1 in
 	kvm) echo "-accel kvm -cpu host" ;;
-	*)   echo "-accel tcg,thread=${VM_TCG_THREAD:-multi} -cpu max" ;;
+	*)   echo "-accel tcg,thread=$VM_TCG_THREAD -cpu max" ;;
 	esac
 }
 
