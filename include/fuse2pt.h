@@ -108,6 +108,14 @@ struct f2p_backing {
 
 /* ---- connection (conn.c) ---- */
 
+/* a write-through buffer: @nr whole pages (wbuf.c) */
+struct f2p_wbuf {
+	unsigned int nr;
+	struct page *pages[];
+};
+
+#define F2P_WBUF_KEEP	2	/* buffers a connection keeps */
+
 struct f2p_conn {
 	spinlock_t lock;
 	refcount_t count;
@@ -198,6 +206,10 @@ struct f2p_conn {
 	unsigned int active_background;	/* on pending or processing */
 	unsigned int max_background;
 	unsigned int congestion_threshold;
+
+	/* write-through buffers kept for the next writes (wbuf.c) */
+	spinlock_t wbuf_lock;
+	struct f2p_wbuf *wbufs[F2P_WBUF_KEEP];
 };
 
 /* the per-open-device-file state: which connection this fd serves */
@@ -511,6 +523,11 @@ void f2p_dcache_add(struct inode *dir, u64 version, u64 pos,
 		    const struct fuse_dirent *d);
 void f2p_dcache_end(struct inode *dir, u64 version, u64 pos);
 int f2p_dcache_readdir(struct file *file, struct dir_context *ctx);
+
+/* wbuf.c */
+struct f2p_wbuf *f2p_wbuf_get(struct f2p_conn *fc, size_t len);
+void f2p_wbuf_put(struct f2p_conn *fc, struct f2p_wbuf *wb);
+void f2p_wbuf_drop_all(struct f2p_conn *fc);
 
 /* file.c */
 extern const struct file_operations f2p_file_fops;

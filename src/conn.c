@@ -58,6 +58,7 @@ struct f2p_conn *f2p_conn_alloc(struct fs_context *fsc)
 	INIT_LIST_HEAD(&fc->releases);
 	init_rwsem(&fc->killsb);
 	INIT_LIST_HEAD(&fc->bg_queue);
+	spin_lock_init(&fc->wbuf_lock);
 	fc->max_background = f2p_default_max_background();
 	fc->congestion_threshold = f2p_default_congestion_threshold();
 	idr_init(&fc->backing_ids);
@@ -88,6 +89,7 @@ void f2p_conn_put(struct f2p_conn *fc)
 		     !list_empty(&fc->forgets));
 	f2p_backing_forget_all(fc);
 	f2p_poll_conn_free(fc);
+	f2p_wbuf_drop_all(fc);
 	put_pid_ns(fc->pid_ns);
 	put_user_ns(fc->user_ns);
 	kfree(fc);

@@ -617,33 +617,6 @@ static ssize_t f2p_send_write(struct f2p_file *ff, loff_t pos,
 	return out.size;
 }
 
-static void f2p_pages_free(struct page **pages, unsigned int nr)
-{
-	while (nr--)
-		if (pages[nr])
-			put_page(pages[nr]);
-	kfree(pages);
-}
-
-/* Room for @len bytes in whole pages (a splicing server borrows them). */
-static struct page **f2p_pages_alloc(size_t len, unsigned int *nr)
-{
-	unsigned int i, n = DIV_ROUND_UP(len, PAGE_SIZE);
-	struct page **pages = kcalloc(n, sizeof(*pages), GFP_KERNEL);
-
-	if (!pages)
-		return NULL;
-	for (i = 0; i < n; i++) {
-		pages[i] = alloc_page(GFP_KERNEL);
-		if (!pages[i]) {
-			f2p_pages_free(pages, n);
-			return NULL;
-		}
-	}
-	*nr = n;
-	return pages;
-}
-
 /* Fill @pages from @from, up to @len bytes; returns what was copied. */
 static size_t f2p_pages_fill(struct page **pages, size_t len,
 			     struct iov_iter *from)
@@ -671,16 +644,15 @@ static ssize_t f2p_write_chunks(struct kiocb *iocb, struct iov_iter *from)
 	struct file *file = iocb->ki_filp;
 	struct f2p_file *ff = file->private_data;
 	size_t chunk_max = ff->fc->max_write;
-	struct page **pages;
-	unsigned int nr;
+	struct f2p_wbuf *wb;
 	ssize_t total = 0;
 
-	pages = f2p_pages_alloc(min(chunk_max, iov_iter_count(from)), &nr);
-	if (!pages)
+	wb = f2p_wbuf_get(ff->fc, min(chunk_max, iov_iter_count(from)));
+	if (!wb)
 		return -ENOMEM;
 	while (iov_iter_count(from)) {
 		size_t want = min(chunk_max, iov_iter_count(from));
-		size_t got = f2p_pages_fill(pages, want, from);
+		size_t got = f2p_pages_fill(wb->pages, want, from);
 		ssize_t n;
 
 		if (!got) {
@@ -688,7 +660,8 @@ static ssize_t f2p_write_chunks(struct kiocb *iocb, struct iov_iter *from)
 				total = -EFAULT;
 			break;
 		}
-		n = f2p_send_write(ff, iocb->ki_pos, pages, got, file->f_flags, 0);
+		n = f2p_send_write(ff, iocb->ki_pos, wb->pages, got,
+				   file->f_flags, 0);
 		if (n < 0) {
 			iov_iter_revert(from, got);
 			if (!total)
@@ -702,7 +675,7 @@ static ssize_t f2p_write_chunks(struct kiocb *iocb, struct iov_iter *from)
 			break;
 		}
 	}
-	f2p_pages_free(pages, nr);
+	f2p_wbuf_put(ff->fc, wb);
 	return total;
 }
 
