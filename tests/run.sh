@@ -9,6 +9,8 @@
 #
 # Environment:
 #   FUSE2PT_ONLY=GLOB             run only guest cases whose name matches
+#   FUSE2PT_SUB=GLOB              ... and of the cases that ask (34-integrity),
+#                                 only the subtests whose name matches
 #   FUSE2PT_LONG=1                long runs of the cases that have them (85-fuzz:
 #                                 >= 100,000 replies); raise FUSE2PT_KERNEL_TIMEOUT
 #   FUSE2PT_ACCEL=kvm|tcg         skip the accelerator probe
@@ -149,9 +151,10 @@ parse_kernel() {
 boot_part() {	# TAG PART LO-HI: boot it; status and wall time go to a file
 	local t=$1 part=$2 range=$3 dir=$WORK/$1/vm-$2 t0 rc=0
 	t0=$(date +%s)
-	log "booting $t ($(kver_of "$t")), cases $range${FUSE2PT_ONLY:+ matching '$FUSE2PT_ONLY'}"
+	log "booting $t ($(kver_of "$t")), cases $range${FUSE2PT_ONLY:+ matching '$FUSE2PT_ONLY'}${FUSE2PT_SUB:+, subtests '$FUSE2PT_SUB'}"
 	vm_boot "$(vmlinuz_of "$t")" "$WORK/$t/run.img" "$dir" "$KERNEL_TIMEOUT" \
 		"f2ptest.tag=$t" "f2ptest.part=$range" ${FUSE2PT_ONLY:+"f2ptest.only=$FUSE2PT_ONLY"} \
+		${FUSE2PT_SUB:+"f2ptest.sub=$FUSE2PT_SUB"} \
 		${FUSE2PT_LONG:+"f2ptest.long=$FUSE2PT_LONG"} || rc=$?
 	echo "$rc $(( $(date +%s) - t0 ))" > "$dir/boot.status"
 	log "$t cases $range done: qemu status $rc after $(( $(date +%s) - t0 ))s"

@@ -71,6 +71,16 @@ t_start() {
 	printf '=== %s:%s\n' "$T_CASE" "$1"
 }
 
+# t_selected NAME: whether subtest NAME is in FUSE2PT_SUB (a glob over
+# subtest names, from f2ptest.sub=; run.sh's FUSE2PT_SUB) for the cases
+# that are split this way; one not selected says so on the console.
+t_selected() {
+	[[ $1 == ${FUSE2PT_SUB:-*} ]] && return 0
+	printf -- '--- %s:%s not run: not selected by FUSE2PT_SUB=%s\n' \
+		"$T_CASE" "$1" "$FUSE2PT_SUB"
+	return 1
+}
+
 _t_need_open() { [ -n "$_t_name" ] || t_start "${1:-unnamed}"; }
 
 t_pass() {

@@ -188,7 +188,7 @@ check_dmesg() {	# NAME FIRST-NEW-LINE
 
 PART=${FUSE2PT_PART:-10-99}
 PART_LO=${PART%-*} PART_HI=${PART#*-}
-echo "== runner: $(ls /tests/cases/*.sh 2>/dev/null | wc -l) case files, filter '${FUSE2PT_ONLY:-*}', numbers $PART_LO-$PART_HI"
+echo "== runner: $(ls /tests/cases/*.sh 2>/dev/null | wc -l) case files, filter '${FUSE2PT_ONLY:-*}', subtests '${FUSE2PT_SUB:-*}', numbers $PART_LO-$PART_HI"
 if [ ! -e "$MOD" ]; then
 	echo
 	echo "!!!!!!!! fuse2pt.ko was not shipped for this kernel (build failed?) !!!!!!!!"

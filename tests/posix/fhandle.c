@@ -31,6 +31,10 @@
  *   deleted.*     a handle of a file since unlinked
  *   corrupt.*     a damaged handle: generation, nodeid, type, length
  *
+ * FH_WAITING=FILE (the connection's "waiting" file in its control
+ * directory): before the drops, wait until no request of the connection
+ * is out (at most 30 s), instead of a fixed second.
+ *
  * Exit status: 0 whatever the checks found, 2 for bad arguments or a
  * setup that failed.
  */
@@ -102,14 +106,44 @@ static void drop_caches_n(int rounds, int nap_ms)
 	}
 }
 
+/* the number in FILE, or -1 */
+static long read_count(const char *file)
+{
+	char buf[32];
+	ssize_t n;
+	int fd = open(file, O_RDONLY);
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	return strtol(buf, NULL, 10);
+}
+
 static void drop_caches(void)
 {
+	const char *waiting = getenv("FH_WAITING");
+	int i;
+
 	/*
 	 * The last RELEASEs travel in the background and keep their inodes
 	 * until answered (after any readahead READ still out): let them land,
-	 * or an inode freed during the rounds may survive all three.
+	 * or an inode freed during the rounds may survive all three.  A
+	 * loaded host can take seconds for that: the connection's waiting
+	 * count says when it is done.
 	 */
-	usleep(1000 * 1000);
+	if (!waiting || !*waiting) {
+		usleep(1000 * 1000);
+	} else {
+		for (i = 0; i < 300 && read_count(waiting) != 0; i++)
+			usleep(100 * 1000);
+		if (read_count(waiting) != 0)
+			fprintf(stderr, "fhandle: %s still not 0 after 30 s\n",
+				waiting);
+	}
 	drop_caches_n(3, 200);
 }
 
