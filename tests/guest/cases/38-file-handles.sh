@@ -23,6 +23,7 @@
 #
 # timeout: 900
 . /tests/lib.sh
+. /tests/lifelib.sh
 
 FH_OUT=$T_WORK/fhandle
 mkdir -p "$FH_OUT"
@@ -39,7 +40,7 @@ fh_args() {
 # fh_run TYPE SERVER OUT FHANDLE-ARGS...: mount, run fhandle inside, umount
 fh_run() {
 	local type=$1 srv=$2 out=$3 back=$T_WORK/back-$1-$2 mnt=$T_WORK/mnt/fh-$1 rc=0 log
-	local ctl=/sys/fs/fuse/connections ctlfs= waiting
+	local waiting
 	shift 3
 	rm -rf "$back"
 	mkdir -p "$back"
@@ -48,15 +49,12 @@ fh_run() {
 	log=${_t_srv_log[$mnt]}
 	# fhandle waits for the connection's background requests (RELEASE)
 	# before it drops the caches: its "waiting" count, in the control fs
-	if [ "$type" = fuse2pt ]; then
-		ctl=/sys/fs/fuse2pt/connections
-		mount -t fuse2ptctl none "$ctl" && ctlfs=$ctl
-	fi
-	waiting=$ctl/$(stat -c %d "$mnt")/waiting
+	[ "$type" != fuse2pt ] || life_ctl_mount
+	waiting=$(life_conn_dir "$type" "$mnt")/waiting
 	t_check "$type: the connection's waiting count is readable" test -r "$waiting"
 	FH_WAITING=$waiting timeout -k 10 300 "$T_BIN/fhandle" "$@" "$mnt" "${FH_FILE[@]}" \
 		> "$out" 2> "$out.err" || rc=$?
-	[ -z "$ctlfs" ] || umount "$ctlfs"
+	[ "$type" != fuse2pt ] || life_ctl_umount
 	t_expect_eq "fhandle exit status on $type ($srv)" "$rc" 0
 	[ -s "$out.err" ] && sed 's/^/  | stderr: /' "$out.err" | head -n 10
 	t_umount "$mnt"
