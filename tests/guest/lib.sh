@@ -196,6 +196,57 @@ t_tmpfs_odirect() {
 	return $rc
 }
 
+# A scratch ext4 for what tmpfs cannot do (O_DIRECT before 6.6): the image
+# carries the kernel's ext4 and loop modules and the host's mke2fs
+# (tests/lib/build.sh stage_ext4).
+T_EXT4=/opt/fuse2pt/ext4
+
+# t_ext4_ready: the modules loaded, each after what it needs (the
+# image's order file); fails when this guest cannot make an ext4.
+t_ext4_ready() {
+	local m
+	if ! grep -qw ext4 /proc/filesystems || [ ! -e /dev/loop-control ]; then
+		while read -r m; do
+			[ -e "$T_EXT4/mod/$m.ko" ] || continue
+			grep -q "^$(echo "$m" | tr - _) " /proc/modules && continue
+			insmod "$T_EXT4/mod/$m.ko"
+		done < "$T_EXT4/order"
+	fi
+	grep -qw ext4 /proc/filesystems && [ -x "$T_EXT4/bin/mke2fs" ] &&
+		{ [ -e /dev/loop-control ] || t_wait_for 3 test -e /dev/loop-control; }
+}
+
+# t_ext4_mount DIR MB [OPTS]: a fresh, empty ext4 of MB MiB at DIR, on a
+# loop device over a file in the guest's memory.  The file is unlinked
+# once attached: umount DIR detaches the loop device and frees it.
+t_ext4_mount() {
+	local dir=$1 img
+	img=$T_WORK/ext4-$$-${RANDOM}.img
+	t_ext4_ready || { echo "t_ext4_mount: no ext4 in this guest" >&2; return 1; }
+	truncate -s "${2}m" "$img" &&
+	LD_LIBRARY_PATH=$T_EXT4/lib MKE2FS_CONFIG=$T_EXT4/mke2fs.conf \
+		"$T_EXT4/bin/mke2fs" -q -F -t ext4 -E lazy_itable_init=0,lazy_journal_init=0 \
+		"$img" > /dev/null &&
+	mkdir -p "$dir" &&
+	mount -o "loop${3:+,$3}" "$img" "$dir" || { rm -f "$img"; return 1; }
+	rm -f "$img"
+	rmdir "$dir/lost+found"
+	chmod 755 "$dir"
+}
+
+# t_odirect_mount DIR MB NAME: a fresh, empty filesystem at DIR whose files
+# take O_DIRECT: a tmpfs named NAME where tmpfs does (6.6 on), else ext4.
+# T_ODFS says which.
+t_odirect_mount() {
+	if t_tmpfs_odirect; then
+		T_ODFS=tmpfs
+		mount -t tmpfs -o "size=${2}m,mode=755" "$3" "$1"
+	else
+		T_ODFS=ext4
+		t_ext4_mount "$1" "$2"
+	fi
+}
+
 # t_wait_for SECONDS CMD...: poll CMD every 0.1 s until it succeeds.
 t_wait_for() {
 	local n=$(( $1 * 10 ))

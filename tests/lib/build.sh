@@ -14,6 +14,10 @@
 #                         3.14 builds of two examples (*-314)
 #                         -> $WORK/bin, $WORK/lib ($WORK/progs.status)
 #   make_image TAG        base userspace + overlay -> $WORK/TAG/run.img
+#   stage_ext4 TAG DIR    ext4 and loop modules of kernel TAG (DIR/order: the
+#                         order to load them in) and the host's mke2fs
+#                         -> DIR/{mod,bin,lib} (the guest has no
+#                         e2fsprogs; a scratch ext4 where tmpfs will not do)
 #
 # Sources are copied per kernel so builds never share object files.
 
@@ -194,6 +198,59 @@ _stock_fuse_module() {	# TAG -> path or nothing
 	   "$CHROOT/usr/lib/modules/$kver/kernel/fs/fuse/fuse.ko"* 2>/dev/null | head -n1
 }
 
+# Kernel modules of kernel TAG (6.1 and 6.12: the extracted kernel package;
+# 7.3: the chroot).
+mod_file() {	# TAG NAME -> path of NAME.ko*
+	local kver
+	kver=$(kver_of "$1")
+	find "$CACHE/kernels/$1/root" "$CHROOT/usr/lib/modules/$kver" "$CHROOT/lib/modules/$kver" \
+		-path "*/$kver/kernel/*" \( -name "$2.ko" -o -name "$2.ko.xz" -o -name "$2.ko.zst" \) \
+		2>/dev/null | head -n1
+}
+
+stage_ext4() {	# TAG DIR
+	local tag=$1 dir=$2 m f dep lib
+	local -A seen=()
+	local todo=(crc32c_generic crc16 mbcache jbd2 ext4 loop)
+	mkdir -p "$dir/mod" "$dir/bin" "$dir/lib"
+	: > "$dir/deps"
+	while [ ${#todo[@]} -gt 0 ]; do
+		m=${todo[0]}
+		todo=("${todo[@]:1}")
+		[ -n "${seen[$m]:-}" ] && continue
+		seen[$m]=1
+		f=$(mod_file "$tag" "$m")
+		if [ -z "$f" ]; then	# (crc32c: a library built in on 7.3)
+			[ "$m" = crc32c_generic ] || grep -q "^CONFIG_$(echo "$m" | tr 'a-z' 'A-Z')=y" \
+				"$CACHE/kernels/$tag/root/boot/config-$(kver_of "$tag")" 2>/dev/null ||
+				log "$tag: module $m not found (no scratch ext4 in the guest)"
+			continue
+		fi
+		case $f in	# decompressed here: no need for the guest's kmod to
+		*.xz)  xz -dc "$f" > "$dir/mod/$m.ko" ;;
+		*.zst) zstd -qdc "$f" > "$dir/mod/$m.ko" ;;
+		*)     cp "$f" "$dir/mod/$m.ko" ;;
+		esac
+		echo "$m $m" >> "$dir/deps"
+		for dep in $(modinfo -F depends "$f" 2>/dev/null | tr ',' ' '); do
+			todo+=("$dep")
+			echo "$dep $m" >> "$dir/deps"
+		done
+	done
+	# the order to load them in: every module after what it needs
+	tsort "$dir/deps" > "$dir/order" 2>/dev/null || log "$tag: module dependencies in a loop?"
+	rm -f "$dir/deps"
+	if [ -x /sbin/mke2fs ]; then
+		cp /sbin/mke2fs "$dir/bin/"
+		for lib in $(ldd /sbin/mke2fs | awk '/libext2fs|libe2p/ { print $3 }'); do
+			cp -L "$lib" "$dir/lib/"
+		done
+		[ -f /etc/mke2fs.conf ] && cp /etc/mke2fs.conf "$dir/"
+	else
+		log "$tag: no /sbin/mke2fs on the host (no scratch ext4 in the guest)"
+	fi
+}
+
 make_image() {
 	local tag=$1 out=$WORK/$1 st m
 	st=$out/overlay
@@ -212,6 +269,7 @@ make_image() {
 	elif ! grep -q '^CONFIG_FUSE_FS=y' "$CACHE/kernels/$tag/root/boot/config-$(kver_of "$tag")"; then
 		log "WARNING: $tag: stock fuse is neither built in nor found as a module"
 	fi
+	stage_ext4 "$tag" "$st$GUEST_OPT/ext4"
 	echo "$tag" > "$st$GUEST_OPT/TAG"
 	(cd "$st" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) |
 		zstd -q -T0 > "$out/overlay.cpio.zst"

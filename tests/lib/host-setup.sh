@@ -31,7 +31,7 @@ fi
 
 host_pkgs=(build-essential make gcc sparse kmod bc flex bison libelf-dev
 	   qemu-system-x86 debootstrap cpio zstd xz-utils
-	   libfuse3-dev pkg-config dkms)
+	   libfuse3-dev pkg-config dkms e2fsprogs)
 missing=()
 for p in "${host_pkgs[@]}"; do
 	dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

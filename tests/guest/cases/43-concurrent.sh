@@ -10,8 +10,8 @@
 #
 #   ll-auto, ll-always, ll-never   libfuse's passthrough_ll over a tmpfs,
 #                   -o cache=auto|always|never (POSIX locks kernel-local)
-#   ll-never-odirect   cache=never and the file opened O_DIRECT (-D);
-#                   skipped, loudly, where the backing tmpfs has no O_DIRECT
+#   ll-never-odirect   cache=never and the file opened O_DIRECT (-D), over
+#                   a backing filesystem with O_DIRECT (6.1: a scratch ext4)
 #                   (before 6.6), since passthrough_ll opens it with the
 #                   caller's flags
 #   lksrv, lksrv-odirect   tests/servers/lksrv.c, which takes the locks
@@ -39,7 +39,12 @@ cc_run() {
 	out=$T_WORK/cc-$name-$type.log
 	if [ "$prog" = passthrough_ll ]; then
 		mkdir -p "$back"
-		t_check "tmpfs for $type" mount -t tmpfs -o size=64m ccback "$back" || return 1
+		if [ "$name" = ll-never-odirect ]; then	# O_DIRECT: ext4 before 6.6
+			t_check "backing filesystem for $type with O_DIRECT" t_odirect_mount "$back" 64 ccback || return 1
+			t_note "backing filesystem: $T_ODFS"
+		else
+			t_check "tmpfs for $type" mount -t tmpfs -o size=64m ccback "$back" || return 1
+		fi
 		set -- -f -o source="$back,$1" "${@:2}"
 	fi
 	if ! t_mount "$type" "$mnt" "$prog" "$@"; then
@@ -63,7 +68,7 @@ cc_run() {
 		t_check "lksrv saw F_SETLKW waits and interrupts on $type ($name)" \
 			grep -Eq '^lksrv: .* waited=[1-9][0-9]* .* eintr=[1-9]' "${_t_srv_log[$mnt]}"
 	fi
-	[ "$prog" != passthrough_ll ] || t_check "umount tmpfs of $type" umount "$back"
+	[ "$prog" != passthrough_ll ] || t_check "umount backing filesystem of $type" umount "$back"
 }
 
 # Stock fuse of recent kernels (seen on 7.3.4 in the guest, 6.18 on the
@@ -89,10 +94,6 @@ for cfg in ll-auto ll-always ll-never ll-never-odirect lksrv lksrv-odirect; do
 	ll-*)	t_need_bin passthrough_ll || { t_pass; continue; } ;;
 	lksrv*)	t_need_bin lksrv || { t_pass; continue; } ;;
 	esac
-	if [ "$cfg" = ll-never-odirect ] && ! t_tmpfs_odirect; then
-		t_skip "tmpfs on $(uname -r) refuses O_DIRECT, and passthrough_ll opens its backing file with the caller's O_DIRECT (lksrv-odirect covers -D)"
-		continue
-	fi
 	for type in fuse fuse2pt; do
 		case $cfg in
 		ll-auto)	cc_run "$type" "$cfg" passthrough_ll -- cache=auto ;;

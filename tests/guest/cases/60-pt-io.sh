@@ -92,14 +92,14 @@ third"
 	r=$(ptc_err dd if="$T_WORK/data" of="$s/odirect-probe" bs=4096 count=4 oflag=direct status=none)
 	: > "$m/odirect"
 	d=$(ptc_err dd if="$T_WORK/data" of="$m/odirect" bs=4096 count=16 oflag=direct conv=notrunc status=none)
-	t_expect_eq "O_DIRECT write: same result as on the backing tmpfs" "$d" "$r"
+	t_expect_eq "O_DIRECT write: same result as on the backing filesystem" "$d" "$r"
 	if [ "$r" = ok ]; then
 		t_expect_eq "O_DIRECT read" "$(dd if="$m/odirect" bs=4096 iflag=direct status=none | md5sum)" \
 			"$(head -c 65536 "$T_WORK/data" | md5sum)"
 		t_expect_eq "READ/WRITE requests" "$(ptc_rw)" "0 0"
 		t_pass
 	else
-		t_skip "the backing tmpfs on $(uname -r) has no O_DIRECT ($r), and passthrough says the same"
+		t_skip "the backing filesystem ($T_ODFS) on $(uname -r) has no O_DIRECT ($r), and passthrough says the same"
 	fi
 
 	t_start "$type:odirect-create"
@@ -108,7 +108,7 @@ third"
 			"$(ptc_err dd if="$T_WORK/data" of="$m/odirect-new" bs=4096 count=4 oflag=direct status=none)" ok
 		t_pass
 	else
-		t_skip "the backing tmpfs on $(uname -r) has no O_DIRECT ($r)"
+		t_skip "the backing filesystem ($T_ODFS) on $(uname -r) has no O_DIRECT ($r)"
 	fi
 
 	t_start "$type:aio"

@@ -5,10 +5,11 @@
 #
 # Data integrity over passthrough: the exerciser (tests/integrity/
 # exercise.c) on passthrough files with every operation it has (mmap,
-# splice, sendfile, fallocate, truncate, reopen), with O_DIRECT where the
-# backing tmpfs has it, and with the open mode changing under it between
-# passthrough, PASSTHROUGH|DIRECT_IO and direct io at every reopen.  On
-# fuse2pt, and on stock fuse as the reference where it has passthrough.
+# splice, sendfile, fallocate, truncate, reopen), with O_DIRECT (the
+# source is ext4 where tmpfs has none), and with the open mode changing
+# under it between passthrough, PASSTHROUGH|DIRECT_IO and direct io at
+# every reopen.  On fuse2pt, and on stock fuse as the reference where it
+# has passthrough.
 
 . "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 . "$(dirname "${BASH_SOURCE[0]}")/60-pt.lib"
@@ -52,7 +53,7 @@ exercise_suite() {
 		t_expect_eq "READ/WRITE requests" "$(ptc_rw)" "0 0"
 		t_pass
 	else
-		t_skip "the backing tmpfs on $(uname -r) has no O_DIRECT ($r)"
+		t_skip "the backing filesystem ($T_ODFS) on $(uname -r) has no O_DIRECT ($r)"
 	fi
 
 	t_start "$type:exercise-mixed-opens"
