@@ -22,7 +22,6 @@
 T_CASE=bench
 . /tests/lib.sh
 
-BENCH_OPT=/opt/fuse2pt/bench
 for arg in $(cat /proc/cmdline); do	# run.sh passes BENCH_* this way
 	case $arg in
 	bench.runtime=*) BENCH_RUNTIME=${arg#*=} ;;
@@ -36,7 +35,7 @@ for arg in $(cat /proc/cmdline); do	# run.sh passes BENCH_* this way
 	esac
 done
 RUNTIME=${BENCH_RUNTIME:-3}		# seconds per fio job
-ROUNDS=${BENCH_ROUNDS:-2}		# each fio number is the best of this many
+ROUNDS=${BENCH_ROUNDS:-3}		# rounds; each fio number is their median
 SIZE=${BENCH_SIZE:-64m}			# the data file
 META_N=${BENCH_META_N:-2000}
 BACK=/bench/back
@@ -45,27 +44,10 @@ out() { printf '%s\n' "$*" >> "$T_RESULTS"; printf '  %s\n' "$*"; }
 
 # --- backing filesystem ---
 backing_setup() {
-	local m ok=1
 	mkdir -p "$BACK"
-	# dependencies before their users: a few rounds until nothing loads
-	for _ in 1 2 3 4; do
-		for m in "$BENCH_OPT"/mod/*.ko*; do
-			[ -e "$m" ] || continue
-			grep -q "^$(basename "${m%%.ko*}" | tr - _) " /proc/modules && continue
-			insmod "$m" 2>/dev/null
-		done
-	done
-	if grep -qw ext4 /proc/filesystems && [ -x "$BENCH_OPT/bin/mke2fs" ]; then
-		[ -e /dev/loop-control ] || t_wait_for 3 test -e /dev/loop-control
-		truncate -s 1200m /tmp/ext4.img
-		if LD_LIBRARY_PATH=$BENCH_OPT/lib MKE2FS_CONFIG=$BENCH_OPT/mke2fs.conf \
-		   "$BENCH_OPT/bin/mke2fs" -q -F -t ext4 -E lazy_itable_init=0,lazy_journal_init=0 \
-		   /tmp/ext4.img && mount -o loop,noatime /tmp/ext4.img "$BACK"; then
-			ok=0
-			out "BENCH-INFO backing ext4 (loop device over a tmpfs file)"
-		fi
-	fi
-	if [ $ok != 0 ]; then
+	if t_ext4_mount "$BACK" 1200 noatime; then
+		out "BENCH-INFO backing ext4 (loop device over a tmpfs file)"
+	else
 		mount -t tmpfs -o noatime,size=1200m,mode=755 back "$BACK"
 		out "BENCH-INFO backing tmpfs (no ext4/loop in this guest)"
 	fi
@@ -147,12 +129,22 @@ fio_mount() {	# CONFIG TYPE PT(1|0): mount ptsrv, add CONFIG to FIO_CFGS
 
 # All configurations are mounted at once and measured interleaved
 # (round, workload, configuration), so that load from outside the guest
-# spreads over all of them; each number is the best of $ROUNDS.
+# spreads over all of them; every other round takes the configurations
+# in reverse, so that a drift in the host's speed falls on both sides of
+# a comparison.  Each round's number goes out (BENCH fioround), and the
+# median of the rounds (BENCH fio); run.sh takes each ratio as the median
+# of the rounds' ratios, each measured back to back.
 fio_all() {
-	local r w cfg v c0 r0 rb0 w0 wb0 r1 rb1 w1 wb1
+	local r w cfg v c0 r0 rb0 w0 wb0 r1 rb1 w1 wb1 order=()
+	local -A vals=()
 	for r in $(seq "$ROUNDS"); do
+		order=("${FIO_CFGS[@]}")
+		if [ $((r % 2)) = 0 ]; then
+			order=()
+			for cfg in "${FIO_CFGS[@]}"; do order=("$cfg" "${order[@]}"); done
+		fi
 		for w in "${WORKLOADS[@]}"; do
-			for cfg in "${FIO_CFGS[@]}"; do
+			for cfg in "${order[@]}"; do
 				[ "${BENCH_DIAG:-0}" != 1 ] || c0=$(srv_counts "$cfg")
 				v=$(fio_one "${FIO_DIR[$cfg]}" "$w")
 				v=${v:-0}
@@ -163,15 +155,15 @@ fio_all() {
 						$((r1 - r0)) $(((rb1 - rb0) >> 20)) $((w1 - w0)) $(((wb1 - wb0) >> 20))
 				fi
 				printf '  round %s %-8s %-10s %s MB/s\n' "$r" "$cfg" "$w" "$v"
-				if awk -v a="$v" -v b="${FIO_BEST[$cfg,$w]:-0}" 'BEGIN { exit !(a > b) }'; then
-					FIO_BEST[$cfg,$w]=$v
-				fi
+				out "BENCH fioround $r $cfg $w $v" > /dev/null
+				vals[$cfg,$w]+=" $v"
 			done
 		done
 	done
 	for cfg in "${FIO_CFGS[@]}"; do
 		for w in "${WORKLOADS[@]}"; do
-			out "BENCH fio $cfg $w ${FIO_BEST[$cfg,$w]}"
+			out "BENCH fio $cfg $w $(printf '%s\n' ${vals[$cfg,$w]} | sort -g |
+				awk '{ v[NR] = $1 } END { print NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }')"
 		done
 	done
 }
@@ -202,7 +194,7 @@ echo
 echo "==================== fuse2pt benchmark on $(uname -r) ===================="
 out "BENCH-INFO kernel $(uname -r)"
 out "BENCH-INFO cpus $(nproc) mem_kb $(awk '/MemTotal/ { print $2 }' /proc/meminfo)"
-out "BENCH-INFO fio size=$SIZE runtime=${RUNTIME}s best-of=$ROUNDS meta_n=$META_N"
+out "BENCH-INFO fio size=$SIZE runtime=${RUNTIME}s rounds=$ROUNDS meta_n=$META_N"
 # passthrough_ll keeps an fd open per inode it knows
 ulimit -n 1048576 2>/dev/null || ulimit -n 65536
 insmod "$T_MOD" || echo "!! insmod $T_MOD failed"

@@ -21,7 +21,7 @@
 # Environment: FUSE2PT_WORK, FUSE2PT_CACHE, FUSE2PT_ACCEL as for run.sh;
 #   FUSE2PT_BENCH_TIMEOUT   host-side limit per kernel (1500 s)
 #   FUSE2PT_VM_MEM          guest memory (3G here)
-#   BENCH_RUNTIME (3 s), BENCH_SIZE (64m), BENCH_ROUNDS (2, best of),
+#   BENCH_RUNTIME (3 s), BENCH_SIZE (64m), BENCH_ROUNDS (3; medians),
 #   BENCH_META_N (2000)      passed to the guest
 #   BENCH_WORK, BENCH_CFGS   a focused run: comma-separated workloads and
 #                            configurations (default: all); BENCH_META=0
@@ -48,52 +48,11 @@ FIO_WORK=(seqread seqwrite randread randwrite mmapread par4read)
 META_CFGS=(backing f2p fuse)
 META_OPS=(create stat readdir rename unlink)
 
-# Kernel modules the guest needs for an ext4 backing filesystem on a loop
-# device (6.1 and 6.12: the extracted kernel package; 7.3: the chroot).
-mod_file() {	# TAG NAME -> path of NAME.ko*
-	local kver
-	kver=$(kver_of "$1")
-	find "$CACHE/kernels/$1/root" "$CHROOT/usr/lib/modules/$kver" "$CHROOT/lib/modules/$kver" \
-		-path "*/$kver/kernel/*" \( -name "$2.ko" -o -name "$2.ko.xz" -o -name "$2.ko.zst" \) \
-		2>/dev/null | head -n1
-}
-
-bench_overlay() {	# TAG: $WORK/TAG/bench.img = run.img + the bench files
-	local tag=$1 st=$WORK/$1/bench-overlay m f dep lib
-	local -A seen=()
-	local todo=(crc32c_generic crc16 mbcache jbd2 ext4 loop)
+bench_overlay() {	# TAG: $WORK/TAG/bench.img = run.img + the bench script
+	local tag=$1 st=$WORK/$1/bench-overlay
 	rm -rf "$st"
-	mkdir -p "$st/tests/bench" "$st$GUEST_OPT/bench/mod" "$st$GUEST_OPT/bench/bin" "$st$GUEST_OPT/bench/lib"
+	mkdir -p "$st/tests/bench"
 	install -m 755 "$TOP/tests/bench/guest-bench.sh" "$st/tests/bench/"
-	while [ ${#todo[@]} -gt 0 ]; do
-		m=${todo[0]}
-		todo=("${todo[@]:1}")
-		[ -n "${seen[$m]:-}" ] && continue
-		seen[$m]=1
-		f=$(mod_file "$tag" "$m")
-		if [ -z "$f" ]; then	# (crc32c: a library built in on 7.3)
-			[ "$m" = crc32c_generic ] || grep -q "^CONFIG_$(echo "$m" | tr 'a-z' 'A-Z')=y" \
-				"$CACHE/kernels/$tag/root/boot/config-$(kver_of "$tag")" 2>/dev/null ||
-				log "$tag: module $m not found (ext4 backing may fall back to tmpfs)"
-			continue
-		fi
-		case $f in	# decompressed here: no need for the guest's kmod to
-		*.xz)  xz -dc "$f" > "$st$GUEST_OPT/bench/mod/$m.ko" ;;
-		*.zst) zstd -qdc "$f" > "$st$GUEST_OPT/bench/mod/$m.ko" ;;
-		*)     cp "$f" "$st$GUEST_OPT/bench/mod/$m.ko" ;;
-		esac
-		for dep in $(modinfo -F depends "$f" 2>/dev/null | tr ',' ' '); do
-			todo+=("$dep")
-		done
-	done
-	# the guest has no e2fsprogs: the host's mke2fs with its libraries
-	if [ -x /sbin/mke2fs ]; then
-		cp /sbin/mke2fs "$st$GUEST_OPT/bench/bin/"
-		for lib in $(ldd /sbin/mke2fs | awk '/libext2fs|libe2p/ { print $3 }'); do
-			cp -L "$lib" "$st$GUEST_OPT/bench/lib/"
-		done
-		[ -f /etc/mke2fs.conf ] && cp /etc/mke2fs.conf "$st$GUEST_OPT/bench/"
-	fi
 	(cd "$st" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) |
 		zstd -q -T0 > "$WORK/$tag/bench-overlay.cpio.zst"
 	cat "$WORK/$tag/run.img" "$WORK/$tag/bench-overlay.cpio.zst" > "$WORK/$tag/bench.img"
@@ -105,29 +64,44 @@ tables() {
 	awk -v tag="$tag" -v kver="$(kver_of "$tag")" -v fcfg="${FIO_CFGS[*]}" -v fw="${FIO_WORK[*]}" \
 	    -v mcfg="${META_CFGS[*]}" -v mops="${META_OPS[*]}" '
 	$1 == "BENCH" && $2 == "fio"  { fio[$3, $4] = $5 }
+	$1 == "BENCH" && $2 == "fioround" { rv[$4, $5, $3] = $6; if ($3 > nr) nr = $3 }
 	$1 == "BENCH" && $2 == "meta" { meta[$3, $4] = $5 }
 	$1 == "BENCH-INFO" { k = $2; $1 = ""; $2 = ""; sub(/^  */, ""); info[k] = $0 }
 	$1 == "BENCH-SKIP" { k = $2; $1 = ""; $2 = ""; sub(/^  */, ""); skip[k] = $0 }
-	function cell(v, b, fmt) {
+	# the median over the rounds of A/B, each round measured back to
+	# back; without round lines (an older run), the ratio of the numbers
+	function ratio(a, b, w,   r, n, i, j, t, q) {
+		n = 0
+		for (r = 1; r <= nr; r++)
+			if (rv[b, w, r] > 0 && rv[a, w, r] != "")
+				q[++n] = rv[a, w, r] / rv[b, w, r]
+		if (!n) return (fio[b, w] > 0 && fio[a, w] != "") ? fio[a, w] / fio[b, w] : ""
+		for (i = 2; i <= n; i++)
+			for (j = i; j > 1 && q[j - 1] > q[j]; j--) { t = q[j]; q[j] = q[j - 1]; q[j - 1] = t }
+		return n % 2 ? q[(n + 1) / 2] : (q[n / 2] + q[n / 2 + 1]) / 2
+	}
+	function cell(v, x, fmt) {
 		if (v == "") return sprintf("%-16s", "-")
-		if (b > 0) return sprintf("%-16s", sprintf(fmt " (%.2f)", v, v / b))
+		if (x != "") return sprintf("%-16s", sprintf(fmt " (%.2f)", v, x))
 		return sprintf("%-16s", sprintf(fmt, v))
 	}
 	END {
 		nc = split(fcfg, C, " "); nw = split(fw, W, " ")
-		printf "== %s (%s): fio MB/s, (ratio to the backing filesystem)\n", tag, kver
+		if (nr) printf "== %s (%s): fio MB/s, median of %d rounds (ratio to the backing filesystem: median of the rounds\x27 ratios)\n", tag, kver, nr
+		else printf "== %s (%s): fio MB/s, (ratio to the backing filesystem)\n", tag, kver
 		printf "   backing: %s; %s\n", info["backing"], info["fio"]
 		printf "%-10s", "workload"
 		for (i = 1; i <= nc; i++) printf "%-16s", C[i]
 		printf "%-16s%s\n", "f2p-pt/fuse-pt", "f2p-nopt/fuse-nopt"
 		for (j = 1; j <= nw; j++) {
-			w = W[j]; b = fio["backing", w]
+			w = W[j]
 			printf "%-10s", w
-			for (i = 1; i <= nc; i++) printf "%s", cell(fio[C[i], w], C[i] == "backing" ? 0 : b, "%.1f")
-			a = fio["f2p-pt", w]; s = fio["fuse-pt", w]
-			printf "%-16s", (a != "" && s > 0) ? sprintf("%.2f", a / s) : "-"
-			a = fio["f2p-nopt", w]; s = fio["fuse-nopt", w]
-			if (a != "" && s > 0) printf "%.2f", a / s; else printf "-"
+			for (i = 1; i <= nc; i++)
+				printf "%s", cell(fio[C[i], w], C[i] == "backing" ? "" : ratio(C[i], "backing", w), "%.1f")
+			x = ratio("f2p-pt", "fuse-pt", w)
+			printf "%-16s", x != "" ? sprintf("%.2f", x) : "-"
+			x = ratio("f2p-nopt", "fuse-nopt", w)
+			if (x != "") printf "%.2f", x; else printf "-"
 			printf "\n"
 		}
 		for (k in skip) if (k !~ /^(f2p|fuse|backing)$/) printf "   %s: not measured (%s)\n", k, skip[k]
