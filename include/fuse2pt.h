@@ -539,6 +539,7 @@ void f2p_file_put_release(struct f2p_file *ff, unsigned int f_flags,
 			  bool isdir);
 int f2p_file_opened(struct inode *inode, struct file *file);
 int f2p_read_folio_locked(struct file *file, struct folio *folio);
+void f2p_file_folios(struct inode *inode);
 struct f2p_file *f2p_write_file_get(struct inode *inode);
 void f2p_write_file_put(struct f2p_file *ff);
 void f2p_read_args(struct f2p_args *args, struct fuse_read_in *in,

@@ -434,26 +434,36 @@ static void f2p_readahead(struct readahead_control *rac)
 	size_t max = max_t(size_t, PAGE_SIZE,
 			   min_t(size_t, fc->max_read,
 				 (size_t)fc->max_pages << PAGE_SHIFT));
+	/* a large folio that did not fit the READ before opens the next */
+	struct folio *folio = NULL;
 
 	if (!ff || f2p_is_bad(inode))
 		return;
 	/* a busy server gets no READ that nobody waits for yet */
 	if (f2p_conn_congested(fc) && rac->ra->async_size >= readahead_count(rac))
 		return;
-	while (readahead_count(rac)) {
-		unsigned int nr = min_t(size_t, readahead_count(rac),
+	while (folio || readahead_count(rac)) {
+		unsigned int nr = min_t(size_t, readahead_count(rac) +
+					(folio ? folio_nr_pages(folio) : 0),
 					max >> PAGE_SHIFT);
-		struct folio *folio;
 		struct f2p_ra *ra;
 		size_t bytes = 0;
 
 		ra = kzalloc(struct_size(ra, folios, nr), GFP_KERNEL);
-		if (!ra)
-			return;	/* the folios left go back unread */
-		while (ra->args.out_nr_folios < nr && bytes + PAGE_SIZE <= max &&
-		       (folio = readahead_folio(rac))) {
+		if (!ra) {
+			/* the folios left go back unread; this one is ours */
+			if (folio)
+				folio_unlock(folio);
+			return;
+		}
+		/* a folio is never larger than a READ: see f2p_file_folios() */
+		while (ra->args.out_nr_folios < nr &&
+		       (folio || (folio = readahead_folio(rac)))) {
+			if (bytes && bytes + folio_size(folio) > max)
+				break;
 			ra->folios[ra->args.out_nr_folios++] = folio;
 			bytes += folio_size(folio);
+			folio = NULL;
 		}
 		if (!ra->args.out_nr_folios) {
 			kfree(ra);
@@ -477,6 +487,27 @@ static void f2p_readahead(struct readahead_control *rac)
 			f2p_ra_end(fc, &ra->args, min_t(ssize_t, n, 0));
 		}
 	}
+}
+
+/*
+ * Large folios in a file's page cache, where the kernel lets us bound
+ * them: none larger than one READ (max_read, max_pages) or one WRITE
+ * (max_write), so that no folio is ever split over requests.  Not with
+ * the writeback cache, whose buffered writes go through write_begin a
+ * page at a time.  Called on a new inode, before anyone can map it.
+ */
+void f2p_file_folios(struct inode *inode)
+{
+#ifdef F2P_HAVE_FOLIO_ORDER_RANGE
+	struct f2p_conn *fc = f2p_inode_conn(inode);
+	size_t max = min3((size_t)fc->max_read, (size_t)fc->max_write,
+			  (size_t)fc->max_pages << PAGE_SHIFT);
+
+	if (fc->writeback_cache || max < 2 * PAGE_SIZE)
+		return;
+	mapping_set_folio_order_range(inode->i_mapping, 0,
+				      ilog2(max >> PAGE_SHIFT));
+#endif
 }
 
 /* The most one direct READ asks for. */
@@ -1095,25 +1126,34 @@ void f2p_write_file_put(struct f2p_file *ff)
 static int f2p_write_folio_data(struct inode *inode, struct folio *folio)
 {
 	loff_t pos = folio_pos(folio), size = i_size_read(inode);
-	/* a folio is one page here: we never ask for large ones */
-	struct page *page = folio_page(folio, 0);
+	struct page **pages;
 	struct f2p_file *ff;
+	unsigned long i;
 	size_t len;
 	ssize_t n;
 
 	if (pos >= size)
 		return 0;	/* truncated meanwhile: nothing to keep */
 	len = min_t(loff_t, folio_size(folio), size - pos);
+	pages = kmalloc_array(folio_nr_pages(folio), sizeof(*pages),
+			      GFP_KERNEL);
+	if (!pages)
+		return -ENOMEM;
+	for (i = 0; i < folio_nr_pages(folio); i++)
+		pages[i] = folio_page(folio, i);
 	ff = f2p_write_file_get(inode);
-	if (!ff)
-		return -EIO;
-	/* from the cache, not from a caller: the server may tell them apart */
-	n = f2p_send_write(ff, pos, &page, len, 0, FUSE_WRITE_CACHE);
-	f2p_write_file_put(ff);
-	if (n >= 0 && n < len)
+	if (ff) {
+		/* from the cache, not from a caller: the server may tell */
+		n = f2p_send_write(ff, pos, pages, len, 0, FUSE_WRITE_CACHE);
+		f2p_write_file_put(ff);
+		if (n >= 0 && n < len)
+			n = -EIO;
+		/* mtime moved on the server */
+		F2P_I(inode)->attr_expire = 0;
+	} else {
 		n = -EIO;
-	/* mtime moved on the server */
-	F2P_I(inode)->attr_expire = 0;
+	}
+	kfree(pages);
 	return n < 0 ? n : 0;
 }
 
@@ -1136,7 +1176,7 @@ static int f2p_wb_batch_send(struct f2p_wb_batch *b)
 	struct inode *inode = b->inode;
 	loff_t pos, size = i_size_read(inode);
 	struct f2p_file *ff;
-	unsigned int i;
+	unsigned int i, p;
 	ssize_t n = 0;
 	size_t len;
 
@@ -1146,9 +1186,13 @@ static int f2p_wb_batch_send(struct f2p_wb_batch *b)
 	/* past the end (truncated meanwhile): nothing to keep */
 	if (pos < size) {
 		len = min_t(loff_t, b->bytes, size - pos);
-		/* we never ask for large folios: a folio is a page */
-		for (i = 0; i < b->nr; i++)
-			b->pages[i] = folio_page(b->folios[i], 0);
+		/* the batch's pages in order, a large folio's each */
+		for (i = 0, p = 0; i < b->nr; i++) {
+			unsigned long j;
+
+			for (j = 0; j < folio_nr_pages(b->folios[i]); j++)
+				b->pages[p++] = folio_page(b->folios[i], j);
+		}
 		ff = f2p_write_file_get(inode);
 		if (ff) {
 			n = f2p_send_write(ff, pos, b->pages, len, 0,

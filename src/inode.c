@@ -283,6 +283,7 @@ static void f2p_init_inode(struct inode *inode, const struct fuse_attr *attr,
 		inode->i_op = &f2p_file_iops;
 		inode->i_fop = &f2p_file_fops;
 		inode->i_data.a_ops = &f2p_file_aops;
+		f2p_file_folios(inode);
 		break;
 	case S_IFDIR:
 		inode->i_op = &f2p_dir_iops;

@@ -177,7 +177,9 @@ static int f2p_store_data(struct inode *inode, loff_t pos, size_t num,
 		p = kmap_local_page(page);
 		got = copy_from_iter(p + off, n, from);
 		kunmap_local(p);
-		if (got == n && !folio_test_uptodate(folio) && !off &&
+		/* (a large folio is read whole: it waits for its read) */
+		if (got == n && !folio_test_uptodate(folio) &&
+		    !folio_test_large(folio) && !off &&
 		    (n == PAGE_SIZE || end == isize)) {
 			folio_zero_segment(folio, n, PAGE_SIZE);
 			folio_mark_uptodate(folio);
