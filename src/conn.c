@@ -240,6 +240,11 @@ static void f2p_apply_init(struct f2p_conn *fc, const struct fuse_init_out *o)
 			PAGE_SIZE;
 	if ((flags & FUSE_MAX_PAGES) && o->max_pages)
 		fc->max_pages = min_t(u32, o->max_pages, F2P_MAX_MAX_PAGES);
+	/* readahead no larger than the server said it wants, if smaller */
+	if (fc->sb)
+		fc->sb->s_bdi->ra_pages = min_t(unsigned long,
+						fc->sb->s_bdi->ra_pages,
+						o->max_readahead >> PAGE_SHIFT);
 }
 
 static void f2p_init_end(struct f2p_conn *fc, struct f2p_args *args, int error)

@@ -59,6 +59,8 @@
  *   --sync-read         do not accept FUSE_CAP_ASYNC_READ (one READ at a
  *                       time per file; the kernel waits for its readahead)
  *   --read-delay MS     answer each READ only after MS milliseconds
+ *   --max-readahead N   conn->max_readahead: the kernel's readahead must
+ *                       stay within N bytes
  *   -d                  libfuse debug output
  *
  * The stats also count READLINK requests (readlink) and say whether the
@@ -174,6 +176,7 @@ static struct {
 	bool sync_read;
 	int write_delay_ms;
 	int read_delay_ms;
+	unsigned int max_readahead;
 	int stack_depth;
 	const char *inval_data;
 	double timeout;
@@ -647,6 +650,8 @@ static void pt_init(void *data, struct fuse_conn_info *conn)
 		fuse_unset_feature_flag(conn, FUSE_CAP_ASYNC_DIO);
 	if (opt.sync_read)
 		fuse_unset_feature_flag(conn, FUSE_CAP_ASYNC_READ);
+	if (opt.max_readahead)
+		conn->max_readahead = opt.max_readahead;
 	if (opt.drop_caps) {
 		struct __user_cap_header_struct h = {
 			.version = _LINUX_CAPABILITY_VERSION_3,
@@ -1224,7 +1229,7 @@ static void usage(int status)
 		"             [--writeback] [--stack-depth N] [--drop-caps] [--timeout S]\n"
 		"             [--inval-data auto|explicit|none] [--acl] [--cache-symlinks]\n"
 		"             [--no-export] [--export] [--write-delay MS] [--allow-mmap|--no-allow-mmap]\n"
-		"             [--no-async-dio] [--sync-read] [--read-delay MS]\n"
+		"             [--no-async-dio] [--sync-read] [--read-delay MS] [--max-readahead N]\n"
 		"             [-d] SOURCE MOUNTPOINT\n");
 	exit(status);
 }
@@ -1262,6 +1267,7 @@ int main(int argc, char *argv[])
 		{ "no-async-dio", no_argument, NULL, 'y' },
 		{ "sync-read", no_argument, NULL, 'R' },
 		{ "read-delay", required_argument, NULL, 'r' },
+		{ "max-readahead", required_argument, NULL, 'x' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -1295,6 +1301,7 @@ int main(int argc, char *argv[])
 		case 'y': opt.no_async_dio = true; break;
 		case 'R': opt.sync_read = true; break;
 		case 'r': opt.read_delay_ms = atoi(optarg); break;
+		case 'x': opt.max_readahead = strtoul(optarg, NULL, 0); break;
 		case 'd': debug = true; break;
 		case 'h': usage(0); break;
 		default: usage(2);
