@@ -108,7 +108,7 @@ struct f2p_backing {
 
 /* ---- connection (conn.c) ---- */
 
-/* a write-through buffer: @nr whole pages (wbuf.c) */
+/* write-through or direct-read data: @nr whole pages (wbuf.c) */
 struct f2p_wbuf {
 	unsigned int nr;
 	struct page *pages[];
@@ -207,7 +207,7 @@ struct f2p_conn {
 	unsigned int max_background;
 	unsigned int congestion_threshold;
 
-	/* write-through buffers kept for the next writes (wbuf.c) */
+	/* page buffers kept for the next uncached WRITE or READ (wbuf.c) */
 	spinlock_t wbuf_lock;
 	struct f2p_wbuf *wbufs[F2P_WBUF_KEEP];
 };

@@ -526,20 +526,31 @@ static ssize_t f2p_direct_read(struct kiocb *iocb, struct iov_iter *to)
 	struct f2p_file *ff = file->private_data;
 	struct f2p_conn *fc = ff->fc;
 	size_t chunk_max = f2p_dio_read_max(fc);
+	struct folio **folios;
+	struct f2p_wbuf *wb;
 	ssize_t total = 0;
-	void *buf;
+	unsigned int i;
 
-	buf = kvmalloc(min(chunk_max, iov_iter_count(to)) ?: 1, GFP_KERNEL);
-	if (!buf)
+	/* the replies land in a kept buffer's pages, not fresh zeroed ones */
+	wb = f2p_wbuf_get(fc, min(chunk_max, iov_iter_count(to)) ?: 1);
+	if (!wb)
 		return -ENOMEM;
+	folios = kmalloc_array(wb->nr, sizeof(*folios), GFP_KERNEL);
+	if (!folios) {
+		f2p_wbuf_put(fc, wb);
+		return -ENOMEM;
+	}
+	for (i = 0; i < wb->nr; i++)
+		folios[i] = page_folio(wb->pages[i]);
 	while (iov_iter_count(to)) {
-		size_t want = min(chunk_max, iov_iter_count(to));
+		size_t want = min(chunk_max, iov_iter_count(to)), done = 0;
 		struct fuse_read_in in = {};
 		struct f2p_args args = {};
 		ssize_t n;
 
 		f2p_read_args(&args, &in, ff, iocb->ki_pos, want, file->f_flags);
-		args.out_args[0].value = buf;
+		args.out_folios = folios;
+		args.out_nr_folios = DIV_ROUND_UP(want, PAGE_SIZE);
 		n = f2p_request(fc, &args);
 		if (n < 0) {
 			if (!total)
@@ -547,17 +558,27 @@ static ssize_t f2p_direct_read(struct kiocb *iocb, struct iov_iter *to)
 			break;
 		}
 		f2p_invalidate_atime(file_inode(file));
-		if (copy_to_iter(buf, n, to) != n) {
+		/* only what this reply wrote: the pages held older data */
+		while (done < n) {
+			size_t len = min_t(size_t, PAGE_SIZE, n - done);
+
+			if (copy_page_to_iter(wb->pages[done >> PAGE_SHIFT], 0,
+					      len, to) != len)
+				break;
+			done += len;
+		}
+		iocb->ki_pos += done;
+		total += done;
+		if (done < n) {
 			if (!total)
 				total = -EFAULT;
 			break;
 		}
-		iocb->ki_pos += n;
-		total += n;
 		if (n < want)
 			break;
 	}
-	kvfree(buf);
+	kfree(folios);
+	f2p_wbuf_put(fc, wb);
 	return total;
 }
 

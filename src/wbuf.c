@@ -1,14 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Write-through buffers.  A write that does not go through the page
- * cache carries its data to the server in whole pages of its own, which
- * a splicing server borrows instead of copying.  Fresh pages cost more
- * than the copy into them on distribution kernels: they zero every page
- * they hand out (init_on_alloc), so a 1 MiB write() would clear a MiB
- * before filling it.  Each connection therefore keeps the last few
- * buffers it used, the largest ones, for the next writes; they go when
- * the connection does.  What a buffer held before reaches only the
- * server that was sent it already.
+ * Buffers for data that bypasses the page cache: a write-through WRITE
+ * carries its data to the server in whole pages of its own, which a
+ * splicing server borrows instead of copying, and a direct READ's reply
+ * lands in such pages before it is copied to the reader.  Fresh pages
+ * cost more than the copy into them on distribution kernels: they zero
+ * every page they hand out (init_on_alloc), so a 1 MiB write() or read()
+ * would clear a MiB first.  Each connection therefore keeps the last few
+ * buffers it used, the largest ones, for the next requests; they go when
+ * the connection does.  What a buffer held before reaches no one: a
+ * WRITE sends only what its caller filled, a reader gets only what the
+ * reply wrote.
  */
 #include <linux/slab.h>
 #include <linux/mm.h>
