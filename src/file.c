@@ -561,11 +561,12 @@ static ssize_t f2p_direct_read(struct kiocb *iocb, struct iov_iter *to)
 		/* only what this reply wrote: the pages held older data */
 		while (done < n) {
 			size_t len = min_t(size_t, PAGE_SIZE, n - done);
+			size_t got = copy_page_to_iter(wb->pages[done >> PAGE_SHIFT],
+						       0, len, to);
 
-			if (copy_page_to_iter(wb->pages[done >> PAGE_SHIFT], 0,
-					      len, to) != len)
+			done += got;	/* a fault: what did arrive counts */
+			if (got != len)
 				break;
-			done += len;
 		}
 		iocb->ki_pos += done;
 		total += done;
