@@ -558,12 +558,19 @@ static ssize_t f2p_direct_read(struct kiocb *iocb, struct iov_iter *to)
 			break;
 		}
 		f2p_invalidate_atime(file_inode(file));
-		/* only what this reply wrote: the pages held older data */
+		/*
+		 * Only what this reply wrote: the pages held older data.
+		 * A copy, never copy_page_to_iter(): on 6.1 a splice's pipe
+		 * iterator would take a reference to the kept page itself,
+		 * which the next read overwrites (and whose lack of a
+		 * mapping the pipe reports as ENODATA).
+		 */
 		while (done < n) {
 			size_t len = min_t(size_t, PAGE_SIZE, n - done);
-			size_t got = copy_page_to_iter(wb->pages[done >> PAGE_SHIFT],
-						       0, len, to);
+			void *src = kmap_local_page(wb->pages[done >> PAGE_SHIFT]);
+			size_t got = copy_to_iter(src, len, to);
 
+			kunmap_local(src);
 			done += got;	/* a fault: what did arrive counts */
 			if (got != len)
 				break;
