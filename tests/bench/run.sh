@@ -11,7 +11,7 @@
 #     unlink of N files through passthrough_ll on fuse2pt and stock fuse.
 #
 #   tests/bench/run.sh [TAGS...]     TAGS: 6.1 6.12 7.3 (default: all three)
-#   tests/bench/run.sh --charts [TAGS...]   redraw the charts of an earlier run
+#   tests/bench/run.sh --charts [TAGS...]   redo the tables and charts of an earlier run
 #
 # Output: $WORK/bench/TAG.txt (tables), $WORK/bench/TAG.png (chart),
 # $WORK/bench/TAG.raw (the guest's BENCH lines); the tables are printed
@@ -113,7 +113,7 @@ tables() {
 		for (j = 1; j <= nw; j++) {
 			w = W[j]
 			printf "%-10s", w
-			for (i = 1; i <= nc; i++) printf "%s", cell(meta[C[i], w], 0, "%.0f")
+			for (i = 1; i <= nc; i++) printf "%s", cell(meta[C[i], w], "", "%.0f")
 			a = meta["f2p", w]; s = meta["fuse", w]
 			if (a != "" && s > 0) printf "%.2f", a / s; else printf "-"
 			printf "\n"
@@ -162,8 +162,11 @@ chart() {
 	EOF
 }
 
-if [ "${REDRAW:-}" = 1 ]; then	# --charts: redraw from $OUT/TAG.raw, no boot
+if [ "${REDRAW:-}" = 1 ]; then	# --charts: tables and chart again from $OUT/TAG.raw, no boot
 	for t in "${TAGS[@]}"; do
+		[ -s "$OUT/$t.raw" ] || { log "no $OUT/$t.raw: nothing to redraw"; continue; }
+		{ tables "$t" "$OUT/$t.raw"; grep -E '^   (!!|qemu )' "$OUT/$t.txt" 2>/dev/null; } > "$OUT/$t.txt.new" &&
+			mv "$OUT/$t.txt.new" "$OUT/$t.txt"
 		chart "$t" "$OUT/$t.raw" && log "chart: $OUT/$t.png"
 		cat "$OUT/$t.txt" 2>/dev/null
 	done
