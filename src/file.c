@@ -519,6 +519,31 @@ size_t f2p_dio_read_max(const struct f2p_conn *fc)
 	return max_t(size_t, max, PAGE_SIZE);
 }
 
+/*
+ * Copy @len bytes of @pages to @to; returns what was copied (less on a
+ * fault).  The read side of f2p_pages_fill().  A copy, never
+ * copy_page_to_iter(): on 6.1 a splice's pipe iterator would take a
+ * reference to the kept page itself, which the next read overwrites
+ * (and whose lack of a mapping the pipe reports as ENODATA).
+ */
+static size_t f2p_pages_drain(struct page **pages, size_t len,
+			      struct iov_iter *to)
+{
+	size_t done = 0;
+
+	while (done < len) {
+		size_t n = min_t(size_t, PAGE_SIZE, len - done);
+		void *src = kmap_local_page(pages[done >> PAGE_SHIFT]);
+		size_t got = copy_to_iter(src, n, to);
+
+		kunmap_local(src);
+		done += got;
+		if (got < n)
+			break;
+	}
+	return done;
+}
+
 /* FOPEN_DIRECT_IO: bypass the page cache, bounce through a kernel buffer. */
 static ssize_t f2p_direct_read(struct kiocb *iocb, struct iov_iter *to)
 {
@@ -543,7 +568,7 @@ static ssize_t f2p_direct_read(struct kiocb *iocb, struct iov_iter *to)
 	for (i = 0; i < wb->nr; i++)
 		folios[i] = page_folio(wb->pages[i]);
 	while (iov_iter_count(to)) {
-		size_t want = min(chunk_max, iov_iter_count(to)), done = 0;
+		size_t want = min(chunk_max, iov_iter_count(to)), done;
 		struct fuse_read_in in = {};
 		struct f2p_args args = {};
 		ssize_t n;
@@ -558,23 +583,8 @@ static ssize_t f2p_direct_read(struct kiocb *iocb, struct iov_iter *to)
 			break;
 		}
 		f2p_invalidate_atime(file_inode(file));
-		/*
-		 * Only what this reply wrote: the pages held older data.
-		 * A copy, never copy_page_to_iter(): on 6.1 a splice's pipe
-		 * iterator would take a reference to the kept page itself,
-		 * which the next read overwrites (and whose lack of a
-		 * mapping the pipe reports as ENODATA).
-		 */
-		while (done < n) {
-			size_t len = min_t(size_t, PAGE_SIZE, n - done);
-			void *src = kmap_local_page(wb->pages[done >> PAGE_SHIFT]);
-			size_t got = copy_to_iter(src, len, to);
-
-			kunmap_local(src);
-			done += got;	/* a fault: what did arrive counts */
-			if (got != len)
-				break;
-		}
+		/* only what this reply wrote: the pages held older data */
+		done = f2p_pages_drain(wb->pages, n, to);
 		iocb->ki_pos += done;
 		total += done;
 		if (done < n) {
