@@ -71,6 +71,9 @@ ix_run() {
 	t_expect_eq "exercise on $type ($prog $conf, seed $seed, $ops ops)" "$rc" 0
 	if [ "$rc" != 0 ]; then
 		tail -n 30 "$out.log" | sed 's/^/  | /'
+	else
+		# what was done, op by op: the counts the long run reports
+		t_note "$type $conf: $(grep -m1 '^exercise: seed=.* ok' "$out.log")"
 	fi
 	grep -iE 'disabl|not supported|dropp' "$out.log" | sed 's/[0-9]\+ ops\?//g' | sort -u > "$out.dropped"
 	t_umount "$mnt"
