@@ -9,6 +9,7 @@
 #include <linux/pid_namespace.h>
 #include <linux/user_namespace.h>
 #include <linux/capability.h>
+#include <linux/backing-dev.h>
 #include "fuse2pt.h"
 
 /*
@@ -240,11 +241,18 @@ static void f2p_apply_init(struct f2p_conn *fc, const struct fuse_init_out *o)
 			PAGE_SIZE;
 	if ((flags & FUSE_MAX_PAGES) && o->max_pages)
 		fc->max_pages = min_t(u32, o->max_pages, F2P_MAX_MAX_PAGES);
-	/* readahead no larger than the server said it wants, if smaller */
-	if (fc->sb)
+	/*
+	 * Readahead no larger than the server said it wants, if smaller.
+	 * A read() larger than that window is read ahead whole, up to
+	 * io_pages: one READ of max_pages, not a READ per window (newer
+	 * stock fuse does the same; 6.12's does not).
+	 */
+	if (fc->sb) {
 		fc->sb->s_bdi->ra_pages = min_t(unsigned long,
 						fc->sb->s_bdi->ra_pages,
 						o->max_readahead >> PAGE_SHIFT);
+		fc->sb->s_bdi->io_pages = fc->max_pages;
+	}
 }
 
 static void f2p_init_end(struct f2p_conn *fc, struct f2p_args *args, int error)

@@ -300,7 +300,13 @@ static int f2p_fill_super(struct super_block *sb, struct fs_context *fsc)
 		opts->subtype = NULL;
 	}
 
-	err = super_setup_bdi(sb);
+	/*
+	 * Named MAJ:MIN after the mount's st_dev, as stock fuse names its
+	 * own: /sys/class/bdi/MAJ:MIN/read_ahead_kb is where libfuse's FAQ
+	 * sends users to tune readahead.
+	 */
+	err = super_setup_bdi_name(sb, "%u:%u", MAJOR(sb->s_dev),
+				   MINOR(sb->s_dev));
 	if (err)
 		goto out_fput;
 	sb->s_bdi->ra_pages = fc->max_pages;

@@ -20,6 +20,13 @@
 #               rmmod after the case
 #   umount-busy the same without waiting for the RELEASE count: umount
 #               right after dd, with readahead in flight
+#   big-reads   the file read cold in 1 MiB read()s: on fuse2pt in READs
+#               of more than the 128 KiB readahead window on average (a
+#               read() that large is read ahead whole, up to max_pages: the
+#               bdi's io_pages), and never more READs than stock fuse
+#               (which does the same on 7.3, not on 6.1 or 6.12); the
+#               mount's bdi is /sys/class/bdi/MAJ:MIN of its st_dev, with
+#               stock fuse's read_ahead_kb
 # fuse2pt must send the same READs (count and bytes) as stock fuse.
 
 . "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
@@ -100,8 +107,37 @@ ra_close_early() {
 	t_pass
 }
 
+# ra_big TYPE: the big-reads subtest; leaves "READS READ_AHEAD_KB" in
+# $T_WORK/big-TYPE
+ra_big() {
+	local type=$1 d kb n r0 sum
+	t_start "$type:big-reads"
+	ra_need || return
+	ra_source
+	ptc_mount "$type" --no-passthrough || { t_pass; return; }
+	ptc_mode cached
+	d=$(mountpoint -d "$PTC_MNT")
+	t_check "$type: the mount's bdi is /sys/class/bdi/$d" test -r "/sys/class/bdi/$d/read_ahead_kb"
+	kb=$(cat "/sys/class/bdi/$d/read_ahead_kb" 2>/dev/null)
+	ptc_stats
+	r0=$(ptc_stat read)
+	sum=$(dd if="$PTC_MNT/big" bs=1M status=none | md5sum)
+	t_expect_eq "sum of the file read through $type in 1 MiB read()s" "$sum" "$RA_SUM"
+	ptc_stats
+	n=$(( $(ptc_stat read) - r0 ))
+	t_note "$type: $n READs for $RA_SIZE bytes in 1 MiB read()s; read_ahead_kb $kb"
+	echo "$n $kb" > "$T_WORK/big-$type"
+	[ "$type" != fuse2pt ] ||
+		t_check "fuse2pt: READs of more than 128 KiB on average ($n for $RA_SIZE bytes)" \
+			test "$n" -gt 0 -a $((RA_SIZE / n)) -gt 131072
+	ptc_check_balance
+	t_umount "$PTC_MNT"
+	t_pass
+}
+
 for type in $(ptc_types); do
 	: > "$T_WORK/ra-$type"
+	ra_big "$type"
 	ra_read "$type" async
 	ra_read "$type" sync --sync-read
 	RA_LIMIT=16384 RA_BS=4096 ra_read "$type" ra-16k --max-readahead 16384
@@ -114,6 +150,13 @@ done
 # page cache has large folios (6.12 on: how a window's folios split
 # over READs of at most max_pages is each kernel's own choice)
 if [ -c /dev/fuse ]; then
+	t_start "big-reads-as-stock"
+	read -r n kb < "$T_WORK/big-fuse2pt"
+	read -r sn skb < "$T_WORK/big-fuse"
+	t_expect_eq "read_ahead_kb, fuse2pt vs stock fuse" "$kb" "$skb"
+	t_check "1 MiB read()s: no more READs than stock fuse ($n vs $sn)" test "${n:-1000}" -le "${sn:-0}"
+	t_pass
+
 	t_start "reads-as-stock"
 	t_expect_eq "labels and bytes, stock fuse vs fuse2pt" \
 		"$(awk '{ print $1, $3 }' "$T_WORK/ra-fuse2pt")" "$(awk '{ print $1, $3 }' "$T_WORK/ra-fuse")"
