@@ -244,7 +244,7 @@ static void f2p_apply_init(struct f2p_conn *fc, const struct fuse_init_out *o)
 	/*
 	 * Readahead no larger than the server said it wants, if smaller.
 	 * A read() larger than that window is read ahead whole, up to
-	 * io_pages: one READ of max_pages, not a READ per window (newer
+	 * io_pages: READs of up to max_pages, not one per window (newer
 	 * stock fuse does the same; 6.12's does not).
 	 */
 	if (fc->sb) {

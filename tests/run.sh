@@ -35,7 +35,9 @@ for t in "${TAGS[@]}"; do
 done
 KERNEL_TIMEOUT=${FUSE2PT_KERNEL_TIMEOUT:-2700}
 VM_STALL=${FUSE2PT_STALL_SECS:-300}	# see vm_boot
-BAD_RE='WARNING|BUG|Oops|KASAN|hung task|blocked for more than|refcount_t|general protection|Call Trace'
+# slub_debug=FZP (vm.sh) turns a use-after-free into "BUG <cache>",
+# "Poison overwritten", "Redzone ..." or "list_del corruption" reports.
+BAD_RE='WARNING|BUG|Oops|KASAN|KFENCE|UBSAN|hung task|blocked for more than|refcount_t|general protection|Call Trace|Poison overwritten|Redzone|list_(add|del) corruption|possible circular locking|inconsistent lock state'
 
 declare -A STAGE=()
 STAGES=()

@@ -45,3 +45,14 @@ if t_need_module; then
 	t_check "/dev/fuse2pt back" t_wait_for 5 test -c /dev/fuse2pt
 fi
 t_pass
+
+# Every guest boots with slub_debug=FZP (tests/lib/vm.sh): a write to
+# freed memory then shows up as a poison report, which fails the run.
+t_start slub-debug-active
+t_check "the kernel command line asks for slub_debug=FZP" grep -qw 'slub_debug=FZP' /proc/cmdline
+if t_need_module; then
+	t_check "fuse2pt's request cache is poisoned on free" \
+		test "$(cat /sys/kernel/slab/fuse2pt_request/poison 2>&1)" = 1
+	t_check "... and red-zoned" test "$(cat /sys/kernel/slab/fuse2pt_request/red_zone 2>&1)" = 1
+fi
+t_pass
