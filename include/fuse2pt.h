@@ -456,6 +456,7 @@ void f2p_fs_exit(void);
 struct inode *f2p_iget(struct super_block *sb, u64 nodeid, u64 generation,
 		       const struct fuse_attr *attr, u64 attr_valid,
 		       u64 attr_version);
+void f2p_attr_stale(struct inode *inode);
 void f2p_change_attr(struct inode *inode, const struct fuse_attr *attr,
 		     u64 attr_valid, u64 attr_version);
 bool f2p_attr_ok(const struct fuse_attr *attr);

@@ -1043,7 +1043,7 @@ static long f2p_fallocate(struct file *file, int mode, loff_t offset,
 		i_size_write(inode, end);
 	if (clears)
 		truncate_pagecache_range(inode, offset, end - 1);
-	F2P_I(inode)->attr_expire = 0;
+	f2p_attr_stale(inode);
 out:
 	inode_unlock(inode);
 	return err;
@@ -1118,19 +1118,29 @@ static ssize_t f2p_copy_on_server(struct file *file_in, loff_t pos_in,
 		if (pos_out + (loff_t)out.size > i_size_read(out_inode))
 			i_size_write(out_inode, pos_out + out.size);
 	}
-	F2P_I(out_inode)->attr_expire = 0;
+	f2p_attr_stale(out_inode);
 	err = out.size;
 out:
 	inode_unlock(out_inode);
 	return err;
 }
 
+/*
+ * The reply's count is 32 bits: a larger copy could not say how much it
+ * did.  Ask for at most the largest whole number of pages below 4 GiB;
+ * the caller sees a short copy and goes on, as from any filesystem.
+ */
+#define F2P_COPY_MAX	((size_t)U32_MAX & PAGE_MASK)
+
 static ssize_t f2p_copy_file_range(struct file *file_in, loff_t pos_in,
 				   struct file *file_out, loff_t pos_out,
 				   size_t len, unsigned int flags)
 {
-	ssize_t ret = f2p_copy_on_server(file_in, pos_in, file_out, pos_out,
-					 len, flags);
+	ssize_t ret;
+
+	len = min(len, F2P_COPY_MAX);
+	ret = f2p_copy_on_server(file_in, pos_in, file_out, pos_out, len,
+				 flags);
 
 	/* a server without COPY_FILE_RANGE: copy through us instead */
 	if (ret == -EOPNOTSUPP || ret == -EXDEV)
@@ -1188,7 +1198,7 @@ static int f2p_write_folio_data(struct inode *inode, struct folio *folio)
 		if (n >= 0 && n < len)
 			n = -EIO;
 		/* mtime moved on the server */
-		F2P_I(inode)->attr_expire = 0;
+		f2p_attr_stale(inode);
 	} else {
 		n = -EIO;
 	}
@@ -1243,7 +1253,7 @@ static int f2p_wb_batch_send(struct f2p_wb_batch *b)
 			n = -EIO;
 		}
 		/* mtime moved on the server */
-		F2P_I(inode)->attr_expire = 0;
+		f2p_attr_stale(inode);
 	}
 	for (i = 0; i < b->nr; i++) {
 		if (n < 0)
