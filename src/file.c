@@ -199,9 +199,12 @@ int f2p_file_opened(struct inode *inode, struct file *file)
 		list_add_tail(&ff->write_entry, &fi->write_files);
 		spin_unlock(&fi->lock);
 	}
-	/* unless the server vouches for our cache, start from scratch */
-	if (ff->iomode == F2P_IOMODE_CACHED &&
-	    !(ff->open_flags & FOPEN_KEEP_CACHE))
+	/*
+	 * Unless the server vouches for our cache, start from scratch, in
+	 * every io mode: pages cached before a passthrough open would
+	 * otherwise outlive it and come back after its release.
+	 */
+	if (!(ff->open_flags & FOPEN_KEEP_CACHE))
 		invalidate_inode_pages2(inode->i_mapping);
 	return 0;
 }
@@ -438,6 +441,12 @@ static void f2p_readahead(struct readahead_control *rac)
 	struct folio *folio = NULL;
 
 	if (!ff || f2p_is_bad(inode))
+		return;
+	/*
+	 * readahead(2) and fadvise(WILLNEED) reach here for any file: a
+	 * passthrough file's data is the backing file's, never ours to cache.
+	 */
+	if (ff->backing_file || READ_ONCE(F2P_I(inode)->fb))
 		return;
 	/* a busy server gets no READ that nobody waits for yet */
 	if (f2p_conn_congested(fc) && rac->ra->async_size >= readahead_count(rac))
