@@ -553,6 +553,8 @@ static ssize_t f2p_interrupt_reply(struct f2p_conn *fc,
 		ret = -EINVAL;
 	else if (oh->error == -ENOSYS)
 		fc->no_interrupt = true;
+	else if (oh->error == -EAGAIN && !test_bit(F2P_R_INTERRUPTED, &req->flags))
+		ret = -EINVAL;	/* "ask again" about what we never asked */
 	else if (oh->error == -EAGAIN)
 		f2p_queue_interrupt_locked(fc, req);
 	spin_unlock(&fc->lock);

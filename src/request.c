@@ -13,7 +13,7 @@
  * linked only while the request is SENT and not FINISHED, and every change
  * of those two bits that ends that state (f2p_req_end, f2p_resend) unlinks
  * it in the same fc->lock section; f2p_queue_interrupt_locked() tests both
- * bits under that lock.  So a request is never freed, nor withdrawn by a
+ * bits (and LOCKED) under that lock.  So a request is never freed, nor withdrawn by a
  * killed caller, while an INTERRUPT of it waits to be read.  A request the
  * server lost and gets again (NOTIFY_RESEND) has its INTERRUPT queued anew
  * once it has been read again (f2p_dev_do_read).
@@ -257,12 +257,17 @@ int f2p_wait_init(struct f2p_conn *fc)
 }
 
 /*
- * Queue an INTERRUPT for a request the server has (or will have) seen.
- * Called with fc->lock held.
+ * Queue an INTERRUPT for a request the server has seen: SENT, not being
+ * copied (a request still being copied to the server gets its INTERRUPT
+ * from f2p_dev_do_read once the copy is done, so it never arrives before
+ * the request; one whose reply is being copied needs none) and not
+ * FINISHED.  Called with fc->lock held.
  */
 void f2p_queue_interrupt_locked(struct f2p_conn *fc, struct f2p_req *req)
 {
 	if (fc->no_interrupt || !fc->connected ||
+	    !test_bit(F2P_R_SENT, &req->flags) ||
+	    test_bit(F2P_R_LOCKED, &req->flags) ||
 	    test_bit(F2P_R_FINISHED, &req->flags) ||
 	    !list_empty(&req->intr_entry))
 		return;
@@ -308,11 +313,16 @@ int f2p_resend(struct f2p_conn *fc)
  * (if it takes them), and the wait goes on: the server decides whether
  * the operation ends early.  A caller killed before the server has seen
  * the request withdraws it; once sent, the server may be acting on it,
- * so we wait for the answer or for the connection to go away.
+ * so we wait for the answer or for the connection to go away.  A forced
+ * request (FLUSH and the unlock of close, RELEASE) is neither interrupted
+ * nor withdrawn: the server must learn that the file or its locks are
+ * gone even when the closing task was killed.
  */
 static void f2p_wait_answer(struct f2p_conn *fc, struct f2p_req *req)
 {
-	if (!req->args->force && !READ_ONCE(fc->no_interrupt)) {
+	if (req->args->force)
+		goto wait;
+	if (!READ_ONCE(fc->no_interrupt)) {
 		if (!wait_event_interruptible(req->waitq,
 				test_bit(F2P_R_FINISHED, &req->flags)))
 			goto done;
@@ -340,6 +350,7 @@ static void f2p_wait_answer(struct f2p_conn *fc, struct f2p_req *req)
 		return;
 	}
 	spin_unlock(&fc->lock);
+wait:
 	wait_event(req->waitq, test_bit(F2P_R_FINISHED, &req->flags));
 done:
 	smp_rmb();
