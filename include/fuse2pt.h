@@ -121,6 +121,7 @@ struct f2p_conn {
 	refcount_t count;
 	wait_queue_head_t waitq;	/* server threads waiting to read */
 	wait_queue_head_t blocked_waitq;/* callers waiting for INIT */
+	wait_queue_head_t bg_waitq;	/* submitters waiting for room (dio.c) */
 	struct list_head pending;
 	struct list_head processing;
 	struct list_head forgets;
@@ -424,6 +425,7 @@ void f2p_ctl_remove_conn(struct f2p_conn *fc);
 void f2p_conn_set_bg_limits(struct f2p_conn *fc, unsigned int max_bg,
 			    unsigned int congestion, bool privileged);
 void f2p_conn_flush_bg(struct f2p_conn *fc);
+int f2p_bg_wait_room(struct f2p_conn *fc);
 unsigned int f2p_default_max_background(void);
 unsigned int f2p_default_congestion_threshold(void);
 unsigned int f2p_bg_user_limit(bool congestion);

@@ -52,6 +52,7 @@ struct f2p_conn *f2p_conn_alloc(struct fs_context *fsc)
 	refcount_set(&fc->count, 1);
 	init_waitqueue_head(&fc->waitq);
 	init_waitqueue_head(&fc->blocked_waitq);
+	init_waitqueue_head(&fc->bg_waitq);
 	INIT_LIST_HEAD(&fc->pending);
 	INIT_LIST_HEAD(&fc->processing);
 	INIT_LIST_HEAD(&fc->forgets);
@@ -162,6 +163,7 @@ void f2p_conn_abort(struct f2p_conn *fc)
 
 	wake_up_all(&fc->waitq);
 	wake_up_all(&fc->blocked_waitq);
+	wake_up_all(&fc->bg_waitq);
 	kill_fasync(&fc->fasync, SIGIO, POLL_IN);
 	f2p_poll_wake_all(fc);
 }

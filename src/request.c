@@ -205,6 +205,7 @@ void f2p_conn_set_bg_limits(struct f2p_conn *fc, unsigned int max_bg,
 		WRITE_ONCE(fc->congestion_threshold, congestion);
 	spin_unlock(&fc->lock);
 	f2p_conn_flush_bg(fc);
+	wake_up_all(&fc->bg_waitq);	/* a larger limit has room now */
 }
 
 /*
@@ -233,6 +234,8 @@ void f2p_req_end(struct f2p_conn *fc, struct f2p_req *req)
 	spin_unlock(&fc->lock);
 	if (moved)
 		f2p_wake_readers(fc);
+	if (test_bit(F2P_R_BGLIMIT, &req->flags) && wq_has_sleeper(&fc->bg_waitq))
+		wake_up(&fc->bg_waitq);
 
 	if (background) {
 		atomic_dec(&fc->num_waiting);
@@ -422,6 +425,23 @@ ssize_t f2p_request(struct f2p_conn *fc, struct f2p_args *args)
 	f2p_req_put(req);
 	atomic_dec(&fc->num_waiting);
 	return ret;
+}
+
+/*
+ * Background requests never wait for room (RELEASE must always go out),
+ * so one that carries a caller's data (async direct I/O) waits here first,
+ * killably, while the connection has max_background of them: what a
+ * submitter may hold in kernel memory is bounded by the limit, whatever
+ * the size of its I/O and however slow the server.
+ */
+int f2p_bg_wait_room(struct f2p_conn *fc)
+{
+	if (wait_event_killable(fc->bg_waitq,
+				READ_ONCE(fc->num_background) <
+					READ_ONCE(fc->max_background) ||
+				!READ_ONCE(fc->connected)))
+		return -EINTR;
+	return 0;
 }
 
 /* Queue a background request, or park it when the server has enough. */
