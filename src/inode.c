@@ -374,16 +374,22 @@ void f2p_give_back(struct f2p_conn *fc, u64 nodeid)
 
 bool f2p_allow_current(const struct f2p_conn *fc)
 {
-	const struct cred *cred = current_cred();
+	const struct cred *c = current_cred();
+	const kuid_t uids[] = { c->uid, c->euid, c->suid };
+	const kgid_t gids[] = { c->gid, c->egid, c->sgid };
+	unsigned int i;
 
 	if (fc->allow_other)
 		return true;
-	return uid_eq(cred->euid, fc->user_id) &&
-	       uid_eq(cred->suid, fc->user_id) &&
-	       uid_eq(cred->uid, fc->user_id) &&
-	       gid_eq(cred->egid, fc->group_id) &&
-	       gid_eq(cred->sgid, fc->group_id) &&
-	       gid_eq(cred->gid, fc->group_id);
+	/*
+	 * Only the mount's owner, and only as itself through and through: a
+	 * set-id program run by the owner (or one the owner runs as someone
+	 * else) could turn the server's answers against the other identity.
+	 */
+	for (i = 0; i < ARRAY_SIZE(uids); i++)
+		if (!uid_eq(uids[i], fc->user_id) || !gid_eq(gids[i], fc->group_id))
+			return false;
+	return true;
 }
 
 static int f2p_do_getattr(struct inode *inode, struct file *file)
