@@ -281,7 +281,7 @@ static int f2p_flush(struct file *file, fl_owner_t id)
 	if (fc->no_flush || (ff->open_flags & FOPEN_NOFLUSH))
 		return 0;
 	in.fh = ff->fh;
-	in.lock_owner = f2p_lock_owner(id);
+	in.lock_owner = f2p_lock_owner(fc, id);
 	args.opcode = FUSE_FLUSH;
 	args.nodeid = ff->nodeid;
 	args.in_numargs = 1;
