@@ -538,6 +538,8 @@ extern const struct address_space_operations f2p_file_aops;
 struct f2p_file *f2p_file_alloc(struct f2p_conn *fc);
 struct f2p_file *f2p_file_open(struct inode *inode, struct file *file,
 			       bool isdir);
+struct f2p_file *f2p_file_open_flags(struct inode *inode, unsigned int f_flags,
+				     bool isdir);
 void f2p_file_put_release(struct f2p_file *ff, unsigned int f_flags,
 			  bool isdir);
 int f2p_file_opened(struct inode *inode, struct file *file);
