@@ -24,6 +24,7 @@
 #include <linux/uidgid.h>
 #include <linux/idr.h>
 #include <linux/xarray.h>
+#include <linux/siphash.h>
 #include <linux/types.h>
 #include "fuse2pt_wire.h"
 
@@ -193,6 +194,8 @@ struct f2p_conn {
 
 	struct user_namespace *user_ns;
 	struct pid_namespace *pid_ns;
+	/* random, set at creation: lock owners are hashed with it (lock.c) */
+	siphash_key_t owner_key;
 	atomic64_t attr_version;
 	struct super_block *sb;
 
@@ -538,6 +541,8 @@ extern const struct address_space_operations f2p_file_aops;
 struct f2p_file *f2p_file_alloc(struct f2p_conn *fc);
 struct f2p_file *f2p_file_open(struct inode *inode, struct file *file,
 			       bool isdir);
+struct f2p_file *f2p_file_open_flags(struct inode *inode, unsigned int f_flags,
+				     bool isdir);
 void f2p_file_put_release(struct f2p_file *ff, unsigned int f_flags,
 			  bool isdir);
 int f2p_file_opened(struct inode *inode, struct file *file);
@@ -580,7 +585,7 @@ int f2p_poll_notify(struct f2p_conn *fc, const void *buf, size_t size);
 __poll_t f2p_file_poll(struct file *file, struct poll_table_struct *wait);
 
 /* lock.c */
-u64 f2p_lock_owner(fl_owner_t owner);
+u64 f2p_lock_owner(const struct f2p_conn *fc, fl_owner_t owner);
 int f2p_lock(struct file *file, int cmd, struct file_lock *fl);
 int f2p_flock(struct file *file, int cmd, struct file_lock *fl);
 

@@ -674,4 +674,53 @@ static inline void f2p_release_secctx(struct f2p_secctx *sc)
 #endif
 }
 
+/*
+ * File attributes (FS_IOC_GETFLAGS and friends) through inode operations
+ * (5.13): the VFS checks the caller (owner, CAP_LINUX_IMMUTABLE, ...)
+ * and then calls ->fileattr_set(), which 6.3 handed a mnt_idmap instead
+ * of a user_namespace; 6.17 renamed struct fileattr to file_kattr.
+ * F2P_FILEATTR_IOPS names our operations where they exist; without them
+ * the ioctl path makes the checks itself (ioctl.c).
+ */
+#if defined(F2P_HAVE_FILE_KATTR)
+#define F2P_USE_FILEATTR_OPS	1
+#define F2P_FILEATTR_T		struct file_kattr
+#define F2P_FILEATTR_NS_T	struct mnt_idmap
+#elif defined(F2P_HAVE_FILEATTR_IDMAP)
+#define F2P_USE_FILEATTR_OPS	1
+#define F2P_FILEATTR_T		struct fileattr
+#define F2P_FILEATTR_NS_T	struct mnt_idmap
+#elif defined(F2P_HAVE_FILEATTR_USERNS)
+#define F2P_USE_FILEATTR_OPS	1
+#define F2P_FILEATTR_T		struct fileattr
+#define F2P_FILEATTR_NS_T	struct user_namespace
+#endif
+
+#ifdef F2P_USE_FILEATTR_OPS
+#include <linux/fileattr.h>
+int f2p_fileattr_get(struct dentry *dentry, F2P_FILEATTR_T *fa);
+int f2p_fileattr_set(F2P_FILEATTR_NS_T *ns, struct dentry *dentry,
+		     F2P_FILEATTR_T *fa);
+#define F2P_FILEATTR_IOPS						\
+	.fileattr_get	= f2p_fileattr_get,				\
+	.fileattr_set	= f2p_fileattr_set,
+#else
+#define F2P_FILEATTR_IOPS
+#endif
+
+/*
+ * May the caller change @file's inode as its owner (or with CAP_FOWNER)?
+ * 5.12 and 6.3 hand the check the mount's idmapping.
+ */
+static inline bool f2p_file_owner_or_capable(struct file *file)
+{
+#if defined(F2P_HAVE_OWNER_CAPABLE_IDMAP)
+	return inode_owner_or_capable(file_mnt_idmap(file), file_inode(file));
+#elif defined(F2P_HAVE_OWNER_CAPABLE_USERNS)
+	return inode_owner_or_capable(file_mnt_user_ns(file), file_inode(file));
+#else
+	return inode_owner_or_capable(file_inode(file));
+#endif
+}
+
 #endif /* FUSE2PT_COMPAT_H */

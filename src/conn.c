@@ -10,6 +10,7 @@
 #include <linux/user_namespace.h>
 #include <linux/capability.h>
 #include <linux/backing-dev.h>
+#include <linux/random.h>
 #include "fuse2pt.h"
 
 /*
@@ -72,6 +73,7 @@ struct f2p_conn *f2p_conn_alloc(struct fs_context *fsc)
 	fc->max_read = ~0U;
 	fc->user_ns = get_user_ns(fsc->user_ns);
 	fc->pid_ns = get_pid_ns(task_active_pid_ns(current));
+	get_random_bytes(&fc->owner_key, sizeof(fc->owner_key));
 	return fc;
 }
 

@@ -26,9 +26,12 @@ struct f2p_file *f2p_file_alloc(struct f2p_conn *fc)
 	return ff;
 }
 
-/* OPEN or OPENDIR; the reply stays in the per-file argument space. */
-struct f2p_file *f2p_file_open(struct inode *inode, struct file *file,
-			       bool isdir)
+/*
+ * OPEN or OPENDIR with @f_flags: for an open(2), or a handle of our own
+ * (ioctl.c).  The reply stays in the per-file argument space.
+ */
+struct f2p_file *f2p_file_open_flags(struct inode *inode, unsigned int f_flags,
+				     bool isdir)
 {
 	struct f2p_conn *fc = f2p_inode_conn(inode);
 	struct f2p_file *ff;
@@ -39,7 +42,7 @@ struct f2p_file *f2p_file_open(struct inode *inode, struct file *file,
 		return ERR_PTR(-ENOMEM);
 	ff->nodeid = f2p_nodeid(inode);
 
-	ff->open.in.flags = file->f_flags & ~(O_CREAT | O_EXCL | O_NOCTTY);
+	ff->open.in.flags = f_flags & ~(O_CREAT | O_EXCL | O_NOCTTY);
 	if (isdir || !fc->atomic_o_trunc)
 		ff->open.in.flags &= ~O_TRUNC;
 	ff->args.opcode = isdir ? FUSE_OPENDIR : FUSE_OPEN;
@@ -58,6 +61,12 @@ struct f2p_file *f2p_file_open(struct inode *inode, struct file *file,
 	ff->fh = ff->open.out.fh;
 	ff->open_flags = ff->open.out.open_flags;
 	return ff;
+}
+
+struct f2p_file *f2p_file_open(struct inode *inode, struct file *file,
+			       bool isdir)
+{
+	return f2p_file_open_flags(inode, file->f_flags, isdir);
 }
 
 /* Let go of the inode a RELEASE kept; NULL if umount took it already. */
@@ -284,7 +293,7 @@ static int f2p_flush(struct file *file, fl_owner_t id)
 	if (fc->no_flush || (ff->open_flags & FOPEN_NOFLUSH))
 		return 0;
 	in.fh = ff->fh;
-	in.lock_owner = f2p_lock_owner(id);
+	in.lock_owner = f2p_lock_owner(fc, id);
 	args.opcode = FUSE_FLUSH;
 	args.nodeid = ff->nodeid;
 	args.in_numargs = 1;

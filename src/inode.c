@@ -886,6 +886,7 @@ const struct inode_operations f2p_file_iops = {
 	.setattr	= f2p_setattr,
 	.listxattr	= f2p_listxattr,
 	F2P_ACL_IOPS,
+	F2P_FILEATTR_IOPS
 };
 
 const struct inode_operations f2p_special_iops = {
@@ -894,6 +895,7 @@ const struct inode_operations f2p_special_iops = {
 	.setattr	= f2p_setattr,
 	.listxattr	= f2p_listxattr,
 	F2P_ACL_IOPS,
+	F2P_FILEATTR_IOPS
 };
 
 /* the VFS half of an inode is set up once per slab object, not per use */

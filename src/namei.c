@@ -731,4 +731,5 @@ const struct inode_operations f2p_dir_iops = {
 	.tmpfile	= f2p_tmpfile,
 	.listxattr	= f2p_listxattr,
 	F2P_ACL_IOPS,
+	F2P_FILEATTR_IOPS
 };
