@@ -3,6 +3,7 @@
 #   make                 build fuse2pt.ko for the running kernel
 #   make KVER=6.1.0-xx-amd64   ... for another installed kernel
 #   make KDIR=/path/to/build   ... for a kernel build/headers tree
+#   make F2P_PROBES_OFF="F2P_HAVE_X ..."   ... as if the kernel lacked those (compat/probe.sh)
 #   make check           the QEMU test suite (6.1, 6.12, 7.3)
 #   make demo            a passthrough mount of a libfuse server in a VM
 #   make bench           fio and metadata benchmarks in VMs (tests/bench/run.sh)
@@ -16,9 +17,9 @@ PROBES := include/generated/fuse2pt_probes.h
 all: modules
 
 $(PROBES): compat/probe.sh $(wildcard compat/probes/*.c) FORCE
-	@if [ ! -f $@ ] || [ "$$(sed -n '1s/.* against \(.*\);.*/\1/p' $@)" != "$(KDIR)" ] || \
+	@if [ ! -f $@ ] || [ "$$(sed -n '1s/.* against \(.*\);.*/\1/p' $@)" != "$(KDIR)$(if $(F2P_PROBES_OFF), (off: $(F2P_PROBES_OFF)))" ] || \
 	    [ -n "$$(find compat -newer $@ -print -quit)" ]; then \
-		echo "  PROBE   $(KDIR)"; sh compat/probe.sh $(KDIR) $@; fi
+		echo "  PROBE   $(KDIR)"; F2P_PROBES_OFF="$(F2P_PROBES_OFF)" sh compat/probe.sh $(KDIR) $@; fi
 
 modules: $(PROBES)
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules

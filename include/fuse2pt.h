@@ -24,6 +24,7 @@
 #include <linux/uidgid.h>
 #include <linux/idr.h>
 #include <linux/xarray.h>
+#include <linux/siphash.h>
 #include <linux/types.h>
 #include "fuse2pt_wire.h"
 
@@ -121,6 +122,7 @@ struct f2p_conn {
 	refcount_t count;
 	wait_queue_head_t waitq;	/* server threads waiting to read */
 	wait_queue_head_t blocked_waitq;/* callers waiting for INIT */
+	wait_queue_head_t bg_waitq;	/* submitters waiting for room (dio.c) */
 	struct list_head pending;
 	struct list_head processing;
 	struct list_head forgets;
@@ -192,6 +194,8 @@ struct f2p_conn {
 
 	struct user_namespace *user_ns;
 	struct pid_namespace *pid_ns;
+	/* random, set at creation: lock owners are hashed with it (lock.c) */
+	siphash_key_t owner_key;
 	atomic64_t attr_version;
 	struct super_block *sb;
 
@@ -424,6 +428,7 @@ void f2p_ctl_remove_conn(struct f2p_conn *fc);
 void f2p_conn_set_bg_limits(struct f2p_conn *fc, unsigned int max_bg,
 			    unsigned int congestion, bool privileged);
 void f2p_conn_flush_bg(struct f2p_conn *fc);
+int f2p_bg_wait_room(struct f2p_conn *fc);
 unsigned int f2p_default_max_background(void);
 unsigned int f2p_default_congestion_threshold(void);
 unsigned int f2p_bg_user_limit(bool congestion);
@@ -456,6 +461,7 @@ void f2p_fs_exit(void);
 struct inode *f2p_iget(struct super_block *sb, u64 nodeid, u64 generation,
 		       const struct fuse_attr *attr, u64 attr_valid,
 		       u64 attr_version);
+void f2p_attr_stale(struct inode *inode);
 void f2p_change_attr(struct inode *inode, const struct fuse_attr *attr,
 		     u64 attr_valid, u64 attr_version);
 bool f2p_attr_ok(const struct fuse_attr *attr);
@@ -535,6 +541,8 @@ extern const struct address_space_operations f2p_file_aops;
 struct f2p_file *f2p_file_alloc(struct f2p_conn *fc);
 struct f2p_file *f2p_file_open(struct inode *inode, struct file *file,
 			       bool isdir);
+struct f2p_file *f2p_file_open_flags(struct inode *inode, unsigned int f_flags,
+				     bool isdir);
 void f2p_file_put_release(struct f2p_file *ff, unsigned int f_flags,
 			  bool isdir);
 int f2p_file_opened(struct inode *inode, struct file *file);
@@ -577,7 +585,7 @@ int f2p_poll_notify(struct f2p_conn *fc, const void *buf, size_t size);
 __poll_t f2p_file_poll(struct file *file, struct poll_table_struct *wait);
 
 /* lock.c */
-u64 f2p_lock_owner(fl_owner_t owner);
+u64 f2p_lock_owner(const struct f2p_conn *fc, fl_owner_t owner);
 int f2p_lock(struct file *file, int cmd, struct file_lock *fl);
 int f2p_flock(struct file *file, int cmd, struct file_lock *fl);
 

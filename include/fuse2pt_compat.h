@@ -191,16 +191,35 @@ static int name(F2P_IDMAP_T *idmap, struct inode *dir,			\
 #endif
 
 /*
- * Passthrough on the backing file.  6.8 added helpers that do it
- * (include/linux/backing-file.h); 6.13 handed them the kiocb instead of
- * the user file.  Before 6.8, src/backing-shim.c does the same itself.
- * Either way the caller gets one set of f2p_backing_*() functions.
+ * Passthrough on the backing file: one set of f2p_backing_*() functions
+ * over three kinds of kernel.
+ *
+ * 6.8 and later have helpers for it (include/linux/backing-file.h), in
+ * several forms that the probes tell apart: backing_file_open() takes the
+ * user's path (6.8) or the user's file (later, and 6.12's stable
+ * updates); ->end_write() gets the user's file (6.8), the user's file,
+ * position and result (6.12), or the user's kiocb and result (6.13, when
+ * the context lost user_file and splice took a kiocb).  Their backing
+ * file is opened on the registered path and also keeps the FUSE path,
+ * which /proc/PID/maps shows.
+ *
+ * Before 6.5 (open_with_fake_path() still there; Debian 12's 6.1)
+ * src/backing-shim.c does the work from what those kernels export.  It
+ * opens the backing file on the registered path like the helpers, but
+ * has nowhere to keep the FUSE path: /proc/PID/maps shows the backing
+ * path.  Its opening comment says what else it does and does not do.
+ *
+ * 6.5 to 6.7 (backing_file_open() without the helpers) are refused:
+ * the shim is written for the VFS of 6.1 to 6.4, and soon after it
+ * vfs_iter_write() and vfs_iocb_iter_write() began to take freeze
+ * protection themselves, which no probe can see (the shim would take it
+ * twice).
  */
 struct pipe_inode_info;
 struct vm_area_struct;
 void f2p_pt_end_write(struct file *user_file);
 
-#ifdef F2P_HAVE_BACKING_FILE
+#ifdef F2P_HAVE_BACKING_FILE_HELPERS
 #include <linux/backing-file.h>
 
 static inline void f2p_backing_accessed(struct file *file)
@@ -208,7 +227,7 @@ static inline void f2p_backing_accessed(struct file *file)
 	/* atime is the server's to keep; nothing to do on our side */
 }
 
-#ifdef F2P_HAVE_BACKING_KIOCB
+#if defined(F2P_HAVE_BACKING_KIOCB)
 static inline void f2p_backing_end_write(struct kiocb *iocb, ssize_t ret)
 {
 	f2p_pt_end_write(iocb->ki_filp);
@@ -219,12 +238,21 @@ static inline void f2p_backing_end_write(struct kiocb *iocb, ssize_t ret)
 		.accessed = f2p_backing_accessed,			\
 		.end_write = f2p_backing_end_write,			\
 	}
-#else
+#elif defined(F2P_HAVE_BACKING_END_WRITE_POS)
 static inline void f2p_backing_end_write(struct file *user, loff_t pos,
 					 ssize_t ret)
 {
 	f2p_pt_end_write(user);
 }
+#elif defined(F2P_HAVE_BACKING_END_WRITE_FILE)
+static inline void f2p_backing_end_write(struct file *user)
+{
+	f2p_pt_end_write(user);
+}
+#else
+#error "fuse2pt: unknown form of backing_file_ctx (see compat/probes/F2P_HAVE_BACKING_*)"
+#endif
+#ifndef F2P_HAVE_BACKING_KIOCB
 #define F2P_BACKING_CTX(name, cred_, user_)				\
 	struct backing_file_ctx name = {				\
 		.cred = (cred_),					\
@@ -238,9 +266,16 @@ static inline struct file *f2p_backing_open(struct file *user, int flags,
 					    const struct path *real,
 					    const struct cred *cred)
 {
+#if defined(F2P_HAVE_BACKING_OPEN_USER_FILE)
 	return backing_file_open(user, flags, real, cred);
+#elif defined(F2P_HAVE_BACKING_OPEN_USER_PATH)
+	return backing_file_open(&user->f_path, flags, real, cred);
+#else
+#error "fuse2pt: unknown form of backing_file_open() (see compat/probes/F2P_HAVE_BACKING_OPEN_*)"
+#endif
 }
 
+/* the flags carry IOCB_APPEND, IOCB_DIRECT, IOCB_DSYNC ... of the caller */
 static inline ssize_t f2p_backing_read_iter(struct file *bf,
 					    struct iov_iter *iter,
 					    struct kiocb *iocb,
@@ -317,7 +352,7 @@ static inline int f2p_backing_mmap(struct file *bf, struct file *user,
 	return backing_file_mmap(bf, vma, &ctx);
 }
 
-#else /* !F2P_HAVE_BACKING_FILE: src/backing-shim.c */
+#elif defined(F2P_HAVE_OPEN_WITH_FAKE_PATH) /* src/backing-shim.c */
 
 struct file *f2p_backing_open(struct file *user, int flags,
 			      const struct path *real,
@@ -336,7 +371,10 @@ ssize_t f2p_backing_splice_write(struct pipe_inode_info *pipe,
 				 const struct cred *cred);
 int f2p_backing_mmap(struct file *bf, struct file *user,
 		     struct vm_area_struct *vma, const struct cred *cred);
-#endif /* F2P_HAVE_BACKING_FILE */
+
+#else
+#error "fuse2pt: backing_file_open() without the backing-file helpers (6.5 to 6.7) is not supported"
+#endif /* F2P_HAVE_BACKING_FILE_HELPERS */
 
 /* 7.x d_alloc_parallel() keeps its own wait queue for in-lookup waiters */
 #ifdef F2P_HAVE_D_ALLOC_PARALLEL_WQ
@@ -671,6 +709,55 @@ static inline void f2p_release_secctx(struct f2p_secctx *sc)
 	security_release_secctx(&lc);
 #else
 	security_release_secctx(sc->context, sc->len);
+#endif
+}
+
+/*
+ * File attributes (FS_IOC_GETFLAGS and friends) through inode operations
+ * (5.13): the VFS checks the caller (owner, CAP_LINUX_IMMUTABLE, ...)
+ * and then calls ->fileattr_set(), which 6.3 handed a mnt_idmap instead
+ * of a user_namespace; 6.17 renamed struct fileattr to file_kattr.
+ * F2P_FILEATTR_IOPS names our operations where they exist; without them
+ * the ioctl path makes the checks itself (ioctl.c).
+ */
+#if defined(F2P_HAVE_FILE_KATTR)
+#define F2P_USE_FILEATTR_OPS	1
+#define F2P_FILEATTR_T		struct file_kattr
+#define F2P_FILEATTR_NS_T	struct mnt_idmap
+#elif defined(F2P_HAVE_FILEATTR_IDMAP)
+#define F2P_USE_FILEATTR_OPS	1
+#define F2P_FILEATTR_T		struct fileattr
+#define F2P_FILEATTR_NS_T	struct mnt_idmap
+#elif defined(F2P_HAVE_FILEATTR_USERNS)
+#define F2P_USE_FILEATTR_OPS	1
+#define F2P_FILEATTR_T		struct fileattr
+#define F2P_FILEATTR_NS_T	struct user_namespace
+#endif
+
+#ifdef F2P_USE_FILEATTR_OPS
+#include <linux/fileattr.h>
+int f2p_fileattr_get(struct dentry *dentry, F2P_FILEATTR_T *fa);
+int f2p_fileattr_set(F2P_FILEATTR_NS_T *ns, struct dentry *dentry,
+		     F2P_FILEATTR_T *fa);
+#define F2P_FILEATTR_IOPS						\
+	.fileattr_get	= f2p_fileattr_get,				\
+	.fileattr_set	= f2p_fileattr_set,
+#else
+#define F2P_FILEATTR_IOPS
+#endif
+
+/*
+ * May the caller change @file's inode as its owner (or with CAP_FOWNER)?
+ * 5.12 and 6.3 hand the check the mount's idmapping.
+ */
+static inline bool f2p_file_owner_or_capable(struct file *file)
+{
+#if defined(F2P_HAVE_OWNER_CAPABLE_IDMAP)
+	return inode_owner_or_capable(file_mnt_idmap(file), file_inode(file));
+#elif defined(F2P_HAVE_OWNER_CAPABLE_USERNS)
+	return inode_owner_or_capable(file_mnt_user_ns(file), file_inode(file));
+#else
+	return inode_owner_or_capable(file_inode(file));
 #endif
 }
 

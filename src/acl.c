@@ -130,7 +130,7 @@ static int f2p_acl_store(F2P_IDMAP_T *idmap, struct inode *inode,
 	if (!err && mode != inode->i_mode)
 		err = f2p_setattr_mode(inode, mode);
 	forget_all_cached_acls(inode);
-	F2P_I(inode)->attr_expire = 0;
+	f2p_attr_stale(inode);
 	return err;
 }
 

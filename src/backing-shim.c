@@ -1,71 +1,292 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Passthrough on kernels without the backing-file helpers (before 6.8,
- * e.g. Debian 12's 6.1): the same behaviour from what those kernels
- * export.  Built only there (see Kbuild and compat/probe.sh).
+ * Passthrough on kernels without the backing-file helpers: before 6.5,
+ * e.g. Debian 12's 6.1 (the probes and fuse2pt_compat.h say which
+ * kernels; Kbuild builds this file only there).  Reads, writes, splice
+ * and mmap of a passthrough file go to our own open of the backing file,
+ * with the credentials the server registered it with.
  *
- * The backing file is opened with the FUSE file's path and the backing
- * inode, so /proc/PID/maps and friends show the FUSE path.  Every
- * operation runs with the credentials the server registered.  Splice goes
- * through our own ->read_iter/->write_iter, which are passthrough.
- * Asynchronous kiocbs complete synchronously, which the AIO and io_uring
- * callers accept.
+ * The backing file (ff->backing_file, "bf" below) is an ordinary open of
+ * the registered path: dentry_open() of fb->file->f_path with fb->cred.
+ * Its f_path is the backing path, so the backing filesystem's ->open and
+ * everything after it see their own dentry, inode and mount; write
+ * access is taken on the backing mount (a read-only bind mount refuses
+ * it, and remount,ro of the backing filesystem is refused while it is
+ * held).  What the 6.8+ helpers also do and this file cannot: keep the
+ * FUSE path beside the real one.  /proc/PID/maps of a mapping shows the
+ * backing path here.
+ *
+ * What holds what, and when it is dropped:
+ *
+ *  - fb (struct f2p_backing, backing.c) holds fb->file, the server's
+ *    file, and fb->cred.  References: the id registry until
+ *    BACKING_CLOSE or the connection's end, each passthrough f2p_file
+ *    (ff->fb) from open to ->release, the inode (fi->fb) while its
+ *    passthrough files are open.  Nothing below needs fb once bf is
+ *    open: bf has its own path and credentials.
+ *
+ *  - bf: vfs_open() took a reference on its dentry (so the inode) and
+ *    mount, write access to the inode and mount when opened for write,
+ *    and f_cred holds a reference to fb->cred.  All of them go in bf's
+ *    __fput(), which touches nothing but bf's own: whatever order the
+ *    deferred fputs of bf, fb->file and the FUSE file run in, none of
+ *    them reaches an object another one freed.  References to bf:
+ *      ff->backing_file, from open to the FUSE file's ->release
+ *        (f2p_iomode_release());
+ *      each vma mapping it: mmap puts bf, not the FUSE file, in the vma
+ *        (vma_set_file()), so a mapping pins the backing path, inode and
+ *        mount after the FUSE file, its backing id and even the FUSE
+ *        mount are gone, and umount of the backing filesystem is EBUSY
+ *        while it is mapped;
+ *      each asynchronous kiocb in flight (struct f2p_aio), from
+ *        submission to its last put.
+ *
+ *  - The user's kiocb pins the FUSE file (and so ff, fb and the FUSE
+ *    inode): a synchronous caller for the length of the call, aio and
+ *    io_uring until the kiocb is completed.  A completion therefore uses
+ *    the FUSE file up to the user's ki_complete() and not after; it drops
+ *    its own references first and calls ki_complete() last.  The FUSE
+ *    file also pins this module (its f_op), and its final fput() is
+ *    deferred: of ours, only the return from the completion function
+ *    can run after ki_complete().
+ *
+ *  - struct f2p_aio holds two references to itself: the submitter's,
+ *    dropped when vfs_iocb_iter_*() returned (the backing filesystem may
+ *    look at its kiocb until then even when another CPU completed it
+ *    already), and the completion's, dropped by the completion, or by
+ *    the submitter when the backing filesystem did not queue the kiocb
+ *    (then it never calls ki_complete()).  The last put fputs bf.
+ *
+ *  - Freeze protection of the backing filesystem (these kernels' VFS
+ *    leaves it to the caller): a synchronous write holds it around the
+ *    call; an asynchronous one takes it at submission and hands it to the
+ *    completion, telling lockdep as aio does for the FUSE file's own, and
+ *    the completion drops it before it completes the user's kiocb (the
+ *    submitter does when the kiocb was not queued).
+ *
+ * Setuid and setgid: a write first drops them on the FUSE file with the
+ * caller's credentials (file_remove_privs(): SETATTR to the server while
+ * only the FUSE inode is locked, as the 6.8+ helpers do); the backing
+ * filesystem then does the same on the backing inode with the server's
+ * credentials.  Nothing of it calls back into FUSE with the backing inode
+ * locked.
+ *
+ * Asynchronous kiocbs complete asynchronously: ours on bf carries the
+ * user's flags and position, and its completion completes the user's.
+ * Write completions run from a workqueue, since the FUSE inode's size
+ * follows the backing file's there, under a lock that is not taken with
+ * interrupts off; read completions run where the backing filesystem
+ * calls them.
+ *
+ * Splice goes through our ->read_iter and ->write_iter with synchronous
+ * kiocbs, so the same code.
  */
 #include <linux/fs.h>
 #include <linux/cred.h>
 #include <linux/mm.h>
 #include <linux/uio.h>
+#include <linux/slab.h>
+#include <linux/refcount.h>
 #include <linux/splice.h>
+#include <linux/workqueue.h>
 #include "fuse2pt.h"
 
 struct file *f2p_backing_open(struct file *user, int flags,
 			      const struct path *real,
 			      const struct cred *cred)
 {
-	return open_with_fake_path(&user->f_path, flags,
-				   d_inode(real->dentry), cred);
+	return dentry_open(real, flags, cred);
 }
 
-static rwf_t f2p_iocb_to_rwf(int ki_flags)
+/*
+ * The flags of our kiocb on bf: the caller's, so IOCB_APPEND, IOCB_DIRECT,
+ * IOCB_DSYNC and IOCB_SYNC follow the FUSE file as it is now (fcntl's
+ * F_SETFL included) and pwritev2()'s RWF_*, never bf's open flags.  Left
+ * behind is what only means something to the caller's kiocb: aio's
+ * eventfd, io_uring's wait queue and bio cache, and the polling of an
+ * asynchronous kiocb (nobody polls ours).
+ */
+static int f2p_backing_flags(struct file *bf, struct kiocb *iocb)
 {
-	rwf_t flags = 0;
+	int flags = iocb->ki_flags & ~(IOCB_EVENTFD | IOCB_WAITQ |
+				       IOCB_ALLOC_CACHE);
 
-	if (ki_flags & IOCB_NOWAIT)
-		flags |= RWF_NOWAIT;
-	if (ki_flags & IOCB_HIPRI)
-		flags |= RWF_HIPRI;
-	if (ki_flags & IOCB_DSYNC)
-		flags |= RWF_DSYNC;
-	if (ki_flags & IOCB_SYNC)
-		flags |= RWF_SYNC;
+	if (!is_sync_kiocb(iocb))
+		flags &= ~IOCB_HIPRI;
+	if ((flags & IOCB_DIRECT) && !(bf->f_mode & FMODE_CAN_ODIRECT))
+		return -EINVAL;
+	if ((flags & IOCB_NOWAIT) && !(bf->f_mode & FMODE_NOWAIT))
+		return -EAGAIN;
 	return flags;
+}
+
+static bool f2p_sb_start_write(struct super_block *sb, int flags)
+{
+	if (flags & IOCB_NOWAIT)
+		return sb_start_write_trylock(sb);
+	sb_start_write(sb);
+	return true;
+}
+
+static ssize_t f2p_backing_sync(struct file *bf, struct iov_iter *iter,
+				struct kiocb *iocb, int flags, bool write)
+{
+	struct super_block *sb = file_inode(bf)->i_sb;
+	struct kiocb kio;
+	ssize_t ret;
+
+	kiocb_clone(&kio, iocb, bf);
+	kio.ki_flags = flags;
+	if (!write) {
+		ret = vfs_iocb_iter_read(bf, &kio, iter);
+	} else {
+		if (!f2p_sb_start_write(sb, flags))
+			return -EAGAIN;
+		ret = vfs_iocb_iter_write(bf, &kio, iter);
+		sb_end_write(sb);
+	}
+	iocb->ki_pos = kio.ki_pos;
+	return ret;
+}
+
+/* An asynchronous kiocb of ours on bf, for the caller's on the FUSE file */
+struct f2p_aio {
+	struct kiocb iocb;
+	struct kiocb *user;
+	refcount_t ref;
+	bool write;
+	long res;
+	struct work_struct work;	/* write completions */
+};
+
+static void f2p_aio_put(struct f2p_aio *aio)
+{
+	if (refcount_dec_and_test(&aio->ref)) {
+		fput(aio->iocb.ki_filp);
+		kfree(aio);
+	}
+}
+
+/* The freeze protection the submitter handed over is ours to drop. */
+static void f2p_aio_end_write(struct f2p_aio *aio)
+{
+	struct super_block *sb = file_inode(aio->iocb.ki_filp)->i_sb;
+
+	__sb_writers_acquired(sb, SB_FREEZE_WRITE);
+	sb_end_write(sb);
+}
+
+static void f2p_aio_complete(struct f2p_aio *aio, long res)
+{
+	struct kiocb *user = aio->user;
+
+	if (aio->write) {
+		f2p_aio_end_write(aio);
+		if (res > 0)
+			f2p_pt_end_write(user->ki_filp);
+	}
+	user->ki_pos = aio->iocb.ki_pos;
+	f2p_aio_put(aio);
+	/* last: from here on the caller may let the FUSE file go */
+	user->ki_complete(user, res);
+}
+
+static void f2p_aio_read_done(struct kiocb *iocb, long res)
+{
+	f2p_aio_complete(container_of(iocb, struct f2p_aio, iocb), res);
+}
+
+static void f2p_aio_write_work(struct work_struct *work)
+{
+	struct f2p_aio *aio = container_of(work, struct f2p_aio, work);
+
+	f2p_aio_complete(aio, aio->res);
+}
+
+static void f2p_aio_write_done(struct kiocb *iocb, long res)
+{
+	struct f2p_aio *aio = container_of(iocb, struct f2p_aio, iocb);
+
+	aio->res = res;
+	queue_work(system_unbound_wq, &aio->work);
+}
+
+static ssize_t f2p_backing_async(struct file *bf, struct iov_iter *iter,
+				 struct kiocb *iocb, int flags, bool write)
+{
+	struct super_block *sb = file_inode(bf)->i_sb;
+	struct f2p_aio *aio;
+	ssize_t ret;
+
+	aio = kmalloc(sizeof(*aio), GFP_KERNEL);
+	if (!aio)
+		return -ENOMEM;
+	kiocb_clone(&aio->iocb, iocb, get_file(bf));
+	aio->iocb.ki_flags = flags;
+	aio->iocb.ki_complete = write ? f2p_aio_write_done : f2p_aio_read_done;
+	aio->user = iocb;
+	aio->write = write;
+	INIT_WORK(&aio->work, f2p_aio_write_work);
+	refcount_set(&aio->ref, 2);
+
+	if (!write) {
+		ret = vfs_iocb_iter_read(bf, &aio->iocb, iter);
+	} else if (f2p_sb_start_write(sb, flags)) {
+		/* the completion inherits it: lockdep must not see it held */
+		__sb_writers_release(sb, SB_FREEZE_WRITE);
+		ret = vfs_iocb_iter_write(bf, &aio->iocb, iter);
+		if (ret != -EIOCBQUEUED)
+			f2p_aio_end_write(aio);
+	} else {
+		ret = -EAGAIN;
+	}
+	if (ret != -EIOCBQUEUED) {
+		/* no completion will come: its reference is ours to drop */
+		iocb->ki_pos = aio->iocb.ki_pos;
+		f2p_aio_put(aio);
+	}
+	f2p_aio_put(aio);
+	return ret;
+}
+
+static ssize_t f2p_backing_rw(struct file *bf, struct iov_iter *iter,
+			      struct kiocb *iocb, const struct cred *cred,
+			      bool write)
+{
+	const struct cred *old;
+	ssize_t ret;
+	int flags;
+
+	flags = f2p_backing_flags(bf, iocb);
+	if (flags < 0)
+		return flags;
+	old = override_creds(cred);
+	if (is_sync_kiocb(iocb))
+		ret = f2p_backing_sync(bf, iter, iocb, flags, write);
+	else
+		ret = f2p_backing_async(bf, iter, iocb, flags, write);
+	revert_creds(old);
+	return ret;
 }
 
 ssize_t f2p_backing_read_iter(struct file *bf, struct iov_iter *iter,
 			      struct kiocb *iocb, const struct cred *cred)
 {
-	const struct cred *old;
-	ssize_t ret;
-
-	old = override_creds(cred);
-	ret = vfs_iter_read(bf, iter, &iocb->ki_pos,
-			    f2p_iocb_to_rwf(iocb->ki_flags));
-	revert_creds(old);
-	return ret;
+	return f2p_backing_rw(bf, iter, iocb, cred, false);
 }
 
+/* Called with the FUSE inode locked (passthrough.c). */
 ssize_t f2p_backing_write_iter(struct file *bf, struct iov_iter *iter,
 			       struct kiocb *iocb, const struct cred *cred)
 {
-	const struct cred *old;
 	ssize_t ret;
 
-	old = override_creds(cred);
-	file_start_write(bf);
-	ret = vfs_iter_write(bf, iter, &iocb->ki_pos,
-			     f2p_iocb_to_rwf(iocb->ki_flags));
-	file_end_write(bf);
-	revert_creds(old);
+	/* the caller's credentials decide, and the FUSE inode is the one */
+	ret = file_remove_privs(iocb->ki_filp);
+	if (ret)
+		return ret;
+	ret = f2p_backing_rw(bf, iter, iocb, cred, true);
+	/* a queued write's completion does this itself */
 	if (ret > 0)
 		f2p_pt_end_write(iocb->ki_filp);
 	return ret;
@@ -87,6 +308,7 @@ ssize_t f2p_backing_splice_write(struct pipe_inode_info *pipe,
 	return iter_file_splice_write(pipe, user, ppos, len, flags);
 }
 
+/* The vma gets bf in place of the FUSE file: the mapping pins bf's path. */
 int f2p_backing_mmap(struct file *bf, struct file *user,
 		     struct vm_area_struct *vma, const struct cred *cred)
 {

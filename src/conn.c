@@ -10,6 +10,7 @@
 #include <linux/user_namespace.h>
 #include <linux/capability.h>
 #include <linux/backing-dev.h>
+#include <linux/random.h>
 #include "fuse2pt.h"
 
 /*
@@ -52,6 +53,7 @@ struct f2p_conn *f2p_conn_alloc(struct fs_context *fsc)
 	refcount_set(&fc->count, 1);
 	init_waitqueue_head(&fc->waitq);
 	init_waitqueue_head(&fc->blocked_waitq);
+	init_waitqueue_head(&fc->bg_waitq);
 	INIT_LIST_HEAD(&fc->pending);
 	INIT_LIST_HEAD(&fc->processing);
 	INIT_LIST_HEAD(&fc->forgets);
@@ -71,6 +73,7 @@ struct f2p_conn *f2p_conn_alloc(struct fs_context *fsc)
 	fc->max_read = ~0U;
 	fc->user_ns = get_user_ns(fsc->user_ns);
 	fc->pid_ns = get_pid_ns(task_active_pid_ns(current));
+	get_random_bytes(&fc->owner_key, sizeof(fc->owner_key));
 	return fc;
 }
 
@@ -162,6 +165,7 @@ void f2p_conn_abort(struct f2p_conn *fc)
 
 	wake_up_all(&fc->waitq);
 	wake_up_all(&fc->blocked_waitq);
+	wake_up_all(&fc->bg_waitq);
 	kill_fasync(&fc->fasync, SIGIO, POLL_IN);
 	f2p_poll_wake_all(fc);
 }

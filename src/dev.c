@@ -374,11 +374,17 @@ restart:
 
 	req = list_first_entry(&fc->pending, struct f2p_req, list);
 	if (req->in_h.len > nbytes) {
-		/* cannot happen with the size check above, but never loop */
+		/*
+		 * The size check above covers the largest WRITE, not every
+		 * request: a SETXATTR value or an ioctl argument may be larger
+		 * than max_write.  Such a request can never be read, so it
+		 * fails here; SETXATTR with E2BIG (the value is too large for
+		 * this server), everything else with EIO, as stock fuse does.
+		 */
 		list_del_init(&req->list);
 		set_bit(F2P_R_SENT, &req->flags);
 		spin_unlock(&fc->lock);
-		req->error = -EIO;
+		req->error = req->args->opcode == FUSE_SETXATTR ? -E2BIG : -EIO;
 		f2p_req_end(fc, req);
 		goto restart;
 	}
@@ -547,6 +553,8 @@ static ssize_t f2p_interrupt_reply(struct f2p_conn *fc,
 		ret = -EINVAL;
 	else if (oh->error == -ENOSYS)
 		fc->no_interrupt = true;
+	else if (oh->error == -EAGAIN && !test_bit(F2P_R_INTERRUPTED, &req->flags))
+		ret = -EINVAL;	/* "ask again" about what we never asked */
 	else if (oh->error == -EAGAIN)
 		f2p_queue_interrupt_locked(fc, req);
 	spin_unlock(&fc->lock);

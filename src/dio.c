@@ -11,8 +11,13 @@
  * back short or failed, or that chunk's error when it is the first one.
  *
  * Writes copy the caller's data at submission; reads hold the caller's
- * pages and copy each answer into them as it comes.  Writes that extend
- * the file, and O_SYNC/O_DSYNC writes, take the synchronous path.
+ * pages and copy each answer into them as it comes.  Each chunk's buffer
+ * is charged to the submitter's memory cgroup, and the submitter waits
+ * (killably) before each chunk while the connection has max_background
+ * background requests (f2p_bg_wait_room): however large the I/O and
+ * however slow the server, what it holds in the kernel is bounded.
+ * Writes that extend the file, and O_SYNC/O_DSYNC writes, take the
+ * synchronous path.
  */
 #include <linux/slab.h>
 #include <linux/mm.h>
@@ -24,6 +29,7 @@
 struct f2p_dio {
 	struct kiocb *iocb;
 	struct inode *inode;
+	loff_t pos;		/* where the I/O starts */
 	bool write;
 	bool counted;		/* holds a parallel-writer count (iomode.c) */
 	bool dirty;		/* read into user pages: dirty them at the end */
@@ -173,6 +179,7 @@ static struct f2p_dio *f2p_dio_alloc(struct kiocb *iocb, bool write,
 	if (!dio)
 		return NULL;
 	dio->iocb = iocb;
+	dio->pos = iocb->ki_pos;
 	dio->inode = file_inode(iocb->ki_filp);
 	dio->write = write;
 	atomic_set(&dio->pending, 1);
@@ -188,7 +195,7 @@ static struct f2p_dio_chunk *f2p_dio_chunk_alloc(struct f2p_dio *dio,
 
 	if (!ch)
 		return NULL;
-	ch->buf = kvmalloc(len, GFP_KERNEL);
+	ch->buf = kvmalloc(len, GFP_KERNEL_ACCOUNT);
 	if (!ch->buf) {
 		kfree(ch);
 		return NULL;
@@ -210,16 +217,20 @@ static bool f2p_dio_send(struct f2p_conn *fc, struct f2p_dio_chunk *ch)
 }
 
 /*
- * Submission is over.  Everything answered already: the result goes back
- * at once; else the kiocb completes later.
+ * Submission is over; the caller has moved ki_pos past what it sent.
+ * Everything answered already: the result goes back at once, and ki_pos
+ * (the file position of a read or write at offset -1) moves only past
+ * what was transferred.  Else the kiocb completes later.
  */
 static ssize_t f2p_dio_submitted(struct f2p_dio *dio)
 {
+	struct kiocb *iocb = dio->iocb;
 	ssize_t ret;
 
 	if (!atomic_dec_and_test(&dio->pending))
 		return -EIOCBQUEUED;
 	ret = f2p_dio_finish(dio);
+	iocb->ki_pos = dio->pos + max_t(ssize_t, ret, 0);
 	kfree(dio);
 	return ret;
 }
@@ -256,8 +267,8 @@ static ssize_t f2p_dio_hold_pages(struct f2p_dio *dio, struct iov_iter *to)
 	unsigned int nr = 0, i;
 	ssize_t ret = 0;
 
-	pages = kvmalloc_array(max, sizeof(*pages), GFP_KERNEL);
-	dio->bvec = kvmalloc_array(max, sizeof(*dio->bvec), GFP_KERNEL);
+	pages = kvmalloc_array(max, sizeof(*pages), GFP_KERNEL_ACCOUNT);
+	dio->bvec = kvmalloc_array(max, sizeof(*dio->bvec), GFP_KERNEL_ACCOUNT);
 	if (!pages || !dio->bvec) {
 		kvfree(pages);
 		return -ENOMEM;
@@ -308,8 +319,14 @@ ssize_t f2p_dio_read_async(struct kiocb *iocb, struct iov_iter *to)
 
 	while (off < held) {
 		size_t len = min_t(size_t, chunk_max, held - off);
-		struct f2p_dio_chunk *ch = f2p_dio_chunk_alloc(dio, off, len);
+		struct f2p_dio_chunk *ch;
+		int err = f2p_bg_wait_room(fc);
 
+		if (err) {
+			f2p_dio_stop(dio, off, err);
+			break;
+		}
+		ch = f2p_dio_chunk_alloc(dio, off, len);
 		if (!ch) {
 			f2p_dio_stop(dio, off, -ENOMEM);
 			break;
@@ -352,9 +369,15 @@ ssize_t f2p_dio_write_async(struct kiocb *iocb, struct iov_iter *from,
 
 	while (off < size) {
 		size_t len = min(chunk_max, size - off);
-		struct f2p_dio_chunk *ch = f2p_dio_chunk_alloc(dio, off, len);
+		struct f2p_dio_chunk *ch;
+		int err = f2p_bg_wait_room(fc);
 		size_t got;
 
+		if (err) {
+			f2p_dio_stop(dio, off, err);
+			break;
+		}
+		ch = f2p_dio_chunk_alloc(dio, off, len);
 		if (!ch) {
 			f2p_dio_stop(dio, off, -ENOMEM);
 			break;

@@ -26,9 +26,12 @@ struct f2p_file *f2p_file_alloc(struct f2p_conn *fc)
 	return ff;
 }
 
-/* OPEN or OPENDIR; the reply stays in the per-file argument space. */
-struct f2p_file *f2p_file_open(struct inode *inode, struct file *file,
-			       bool isdir)
+/*
+ * OPEN or OPENDIR with @f_flags: for an open(2), or a handle of our own
+ * (ioctl.c).  The reply stays in the per-file argument space.
+ */
+struct f2p_file *f2p_file_open_flags(struct inode *inode, unsigned int f_flags,
+				     bool isdir)
 {
 	struct f2p_conn *fc = f2p_inode_conn(inode);
 	struct f2p_file *ff;
@@ -39,7 +42,7 @@ struct f2p_file *f2p_file_open(struct inode *inode, struct file *file,
 		return ERR_PTR(-ENOMEM);
 	ff->nodeid = f2p_nodeid(inode);
 
-	ff->open.in.flags = file->f_flags & ~(O_CREAT | O_EXCL | O_NOCTTY);
+	ff->open.in.flags = f_flags & ~(O_CREAT | O_EXCL | O_NOCTTY);
 	if (isdir || !fc->atomic_o_trunc)
 		ff->open.in.flags &= ~O_TRUNC;
 	ff->args.opcode = isdir ? FUSE_OPENDIR : FUSE_OPEN;
@@ -58,6 +61,12 @@ struct f2p_file *f2p_file_open(struct inode *inode, struct file *file,
 	ff->fh = ff->open.out.fh;
 	ff->open_flags = ff->open.out.open_flags;
 	return ff;
+}
+
+struct f2p_file *f2p_file_open(struct inode *inode, struct file *file,
+			       bool isdir)
+{
+	return f2p_file_open_flags(inode, file->f_flags, isdir);
 }
 
 /* Let go of the inode a RELEASE kept; NULL if umount took it already. */
@@ -199,9 +208,12 @@ int f2p_file_opened(struct inode *inode, struct file *file)
 		list_add_tail(&ff->write_entry, &fi->write_files);
 		spin_unlock(&fi->lock);
 	}
-	/* unless the server vouches for our cache, start from scratch */
-	if (ff->iomode == F2P_IOMODE_CACHED &&
-	    !(ff->open_flags & FOPEN_KEEP_CACHE))
+	/*
+	 * Unless the server vouches for our cache, start from scratch, in
+	 * every io mode: pages cached before a passthrough open would
+	 * otherwise outlive it and come back after its release.
+	 */
+	if (!(ff->open_flags & FOPEN_KEEP_CACHE))
 		invalidate_inode_pages2(inode->i_mapping);
 	return 0;
 }
@@ -281,7 +293,7 @@ static int f2p_flush(struct file *file, fl_owner_t id)
 	if (fc->no_flush || (ff->open_flags & FOPEN_NOFLUSH))
 		return 0;
 	in.fh = ff->fh;
-	in.lock_owner = f2p_lock_owner(id);
+	in.lock_owner = f2p_lock_owner(fc, id);
 	args.opcode = FUSE_FLUSH;
 	args.nodeid = ff->nodeid;
 	args.in_numargs = 1;
@@ -438,6 +450,12 @@ static void f2p_readahead(struct readahead_control *rac)
 	struct folio *folio = NULL;
 
 	if (!ff || f2p_is_bad(inode))
+		return;
+	/*
+	 * readahead(2) and fadvise(WILLNEED) reach here for any file: a
+	 * passthrough file's data is the backing file's, never ours to cache.
+	 */
+	if (ff->backing_file || READ_ONCE(F2P_I(inode)->fb))
 		return;
 	/* a busy server gets no READ that nobody waits for yet */
 	if (f2p_conn_congested(fc) && rac->ra->async_size >= readahead_count(rac))
@@ -1043,7 +1061,7 @@ static long f2p_fallocate(struct file *file, int mode, loff_t offset,
 		i_size_write(inode, end);
 	if (clears)
 		truncate_pagecache_range(inode, offset, end - 1);
-	F2P_I(inode)->attr_expire = 0;
+	f2p_attr_stale(inode);
 out:
 	inode_unlock(inode);
 	return err;
@@ -1118,19 +1136,29 @@ static ssize_t f2p_copy_on_server(struct file *file_in, loff_t pos_in,
 		if (pos_out + (loff_t)out.size > i_size_read(out_inode))
 			i_size_write(out_inode, pos_out + out.size);
 	}
-	F2P_I(out_inode)->attr_expire = 0;
+	f2p_attr_stale(out_inode);
 	err = out.size;
 out:
 	inode_unlock(out_inode);
 	return err;
 }
 
+/*
+ * The reply's count is 32 bits: a larger copy could not say how much it
+ * did.  Ask for at most the largest whole number of pages below 4 GiB;
+ * the caller sees a short copy and goes on, as from any filesystem.
+ */
+#define F2P_COPY_MAX	((size_t)U32_MAX & PAGE_MASK)
+
 static ssize_t f2p_copy_file_range(struct file *file_in, loff_t pos_in,
 				   struct file *file_out, loff_t pos_out,
 				   size_t len, unsigned int flags)
 {
-	ssize_t ret = f2p_copy_on_server(file_in, pos_in, file_out, pos_out,
-					 len, flags);
+	ssize_t ret;
+
+	len = min(len, F2P_COPY_MAX);
+	ret = f2p_copy_on_server(file_in, pos_in, file_out, pos_out, len,
+				 flags);
 
 	/* a server without COPY_FILE_RANGE: copy through us instead */
 	if (ret == -EOPNOTSUPP || ret == -EXDEV)
@@ -1188,7 +1216,7 @@ static int f2p_write_folio_data(struct inode *inode, struct folio *folio)
 		if (n >= 0 && n < len)
 			n = -EIO;
 		/* mtime moved on the server */
-		F2P_I(inode)->attr_expire = 0;
+		f2p_attr_stale(inode);
 	} else {
 		n = -EIO;
 	}
@@ -1243,7 +1271,7 @@ static int f2p_wb_batch_send(struct f2p_wb_batch *b)
 			n = -EIO;
 		}
 		/* mtime moved on the server */
-		F2P_I(inode)->attr_expire = 0;
+		f2p_attr_stale(inode);
 	}
 	for (i = 0; i < b->nr; i++) {
 		if (n < 0)

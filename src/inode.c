@@ -161,6 +161,22 @@ static unsigned int f2p_blkbits(struct inode *inode, u32 blksize)
 	return inode->i_sb->s_blocksize_bits;
 }
 
+/*
+ * The attributes of @inode changed behind the cache (our own request
+ * changed them on the server, or the server said so): forget them, and
+ * make every answer already on its way stale, so a GETATTR sent before the
+ * change cannot bring back the old nlink, mode or size.  Not with fi->lock.
+ */
+void f2p_attr_stale(struct inode *inode)
+{
+	struct f2p_inode *fi = F2P_I(inode);
+
+	spin_lock(&fi->lock);
+	fi->attr_version = atomic64_inc_return(&f2p_inode_conn(inode)->attr_version);
+	fi->attr_expire = 0;
+	spin_unlock(&fi->lock);
+}
+
 /* how f2p_apply_attr() got its attributes */
 #define F2P_ATTR_OURS	1	/* the answer to our SETATTR ... */
 #define F2P_ATTR_SIZE	2	/* ... which set the size */
@@ -358,16 +374,22 @@ void f2p_give_back(struct f2p_conn *fc, u64 nodeid)
 
 bool f2p_allow_current(const struct f2p_conn *fc)
 {
-	const struct cred *cred = current_cred();
+	const struct cred *c = current_cred();
+	const kuid_t uids[] = { c->uid, c->euid, c->suid };
+	const kgid_t gids[] = { c->gid, c->egid, c->sgid };
+	unsigned int i;
 
 	if (fc->allow_other)
 		return true;
-	return uid_eq(cred->euid, fc->user_id) &&
-	       uid_eq(cred->suid, fc->user_id) &&
-	       uid_eq(cred->uid, fc->user_id) &&
-	       gid_eq(cred->egid, fc->group_id) &&
-	       gid_eq(cred->sgid, fc->group_id) &&
-	       gid_eq(cred->gid, fc->group_id);
+	/*
+	 * Only the mount's owner, and only as itself through and through: a
+	 * set-id program run by the owner (or one the owner runs as someone
+	 * else) could turn the server's answers against the other identity.
+	 */
+	for (i = 0; i < ARRAY_SIZE(uids); i++)
+		if (!uid_eq(uids[i], fc->user_id) || !gid_eq(gids[i], fc->group_id))
+			return false;
+	return true;
 }
 
 static int f2p_do_getattr(struct inode *inode, struct file *file)
@@ -568,8 +590,10 @@ int f2p_getattr(F2P_IDMAP_T *idmap, const struct path *path,
 	if (f2p_is_bad(inode))
 		return -EIO;
 	if (!f2p_allow_current(fc)) {
+		/* asked for nothing: the device number alone, as stock fuse */
 		if (!request_mask) {
 			stat->result_mask = 0;
+			stat->dev = inode->i_sb->s_dev;
 			return 0;
 		}
 		return -EACCES;
@@ -666,6 +690,38 @@ int f2p_permission(F2P_IDMAP_T *idmap, struct inode *inode, int mask)
 	return 0;
 }
 
+/*
+ * A write or chown by someone else drops setuid/setgid: the VFS turned
+ * ATTR_KILL_SUID/SGID into ATTR_MODE built from our cached i_mode, which
+ * may be old (the server's file may have been chmod-ed since) and lacks
+ * the sticky bit when the server judges permissions (f2p_apply_attr).
+ * Ask the server for the mode now and clear only what must go from it;
+ * nothing to clear, nothing sent.
+ */
+static int f2p_setattr_kill_mode(struct inode *inode, struct iattr *attr)
+{
+	umode_t now, mode;
+	int err;
+
+	err = f2p_do_getattr(inode, NULL);
+	if (err)
+		return err;
+	now = READ_ONCE(F2P_I(inode)->orig_mode);
+	mode = now;
+	attr->ia_valid &= ~ATTR_MODE;
+	if ((attr->ia_valid & ATTR_KILL_SUID) && (mode & S_ISUID))
+		mode &= ~S_ISUID;
+	/* setgid without group execute is mandatory locking, not privilege */
+	if ((attr->ia_valid & ATTR_KILL_SGID) &&
+	    (mode & (S_ISGID | S_IXGRP)) == (S_ISGID | S_IXGRP))
+		mode &= ~S_ISGID;
+	if (mode != now) {
+		attr->ia_valid |= ATTR_MODE;
+		attr->ia_mode = mode;
+	}
+	return 0;
+}
+
 static void f2p_setattr_in(struct f2p_conn *fc, const struct iattr *attr,
 			   struct fuse_setattr_in *in)
 {
@@ -734,12 +790,17 @@ int f2p_setattr(F2P_IDMAP_T *idmap, struct dentry *dentry, struct iattr *attr)
 	err = setattr_prepare(idmap, dentry, attr);
 	if (err)
 		return err;
+	if (attr->ia_valid & (ATTR_KILL_SUID | ATTR_KILL_SGID)) {
+		err = f2p_setattr_kill_mode(inode, attr);
+		if (err)
+			return err;
+	}
 	if (attr->ia_valid & ATTR_OPEN) {
 		/* open(O_TRUNC): the OPEN request already truncated */
 		if (fc->atomic_o_trunc && S_ISREG(inode->i_mode)) {
 			i_size_write(inode, 0);
 			truncate_pagecache(inode, 0);
-			F2P_I(inode)->attr_expire = 0;
+			f2p_attr_stale(inode);
 			/* writeback cache: the new times are ours to keep */
 			if (fc->writeback_cache) {
 				f2p_inode_set_mtime(inode, attr->ia_mtime);
@@ -804,7 +865,7 @@ int f2p_send_setattr(struct inode *inode, struct fuse_setattr_in *in)
 	args.out_args[0].value = &out;
 	err = f2p_request(fc, &args);
 	if (err) {
-		F2P_I(inode)->attr_expire = 0;
+		f2p_attr_stale(inode);
 		return err;
 	}
 	if (!f2p_attr_ok(&out.attr) || inode_wrong_type(inode, out.attr.mode)) {
@@ -825,6 +886,7 @@ const struct inode_operations f2p_file_iops = {
 	.setattr	= f2p_setattr,
 	.listxattr	= f2p_listxattr,
 	F2P_ACL_IOPS,
+	F2P_FILEATTR_IOPS
 };
 
 const struct inode_operations f2p_special_iops = {
@@ -833,6 +895,7 @@ const struct inode_operations f2p_special_iops = {
 	.setattr	= f2p_setattr,
 	.listxattr	= f2p_listxattr,
 	F2P_ACL_IOPS,
+	F2P_FILEATTR_IOPS
 };
 
 /* the VFS half of an inode is set up once per slab object, not per use */

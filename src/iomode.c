@@ -12,9 +12,13 @@
  *
  * Parallel direct writes (FOPEN_PARALLEL_DIRECT_WRITES) run under the
  * shared inode lock, so nothing keeps the page cache in step with them:
- * they run only while no cached file is open, and a cached open (or the
- * shared mmap that makes a direct-io file cached) waits for the running
- * ones to end, while new ones fall back to the exclusive lock.
+ * they run only while no cached file is open.  A cached open waits
+ * (killably) for the running ones to end, while new ones fall back to the
+ * exclusive lock.  The shared mmap that makes a direct-io file cached does
+ * not wait: ->mmap holds mmap_lock, which a running writer may need to
+ * fault in its buffer.  It turns the inode cached at once; the writers
+ * still running invalidate what they wrote when they end, as any direct
+ * write beside a cached file does.
  */
 #include "fuse2pt.h"
 
@@ -66,19 +70,25 @@ static struct f2p_backing *f2p_iomode_backing(struct f2p_file *ff, int id)
 /*
  * A cached claim waits for the parallel direct writes running now, unless
  * the inode is (or becomes) passthrough: the claim then fails anyway.
- * Called and returns with fi->lock held.
+ * A server that never answers such a write must not make the open
+ * unkillable: -EINTR on a fatal signal.  Called and returns with fi->lock
+ * held.
  */
-static void f2p_iomode_wait_writers(struct f2p_inode *fi)
+static int f2p_iomode_wait_writers(struct f2p_inode *fi)
 	__must_hold(&fi->lock)
 {
-	while (fi->dio_writers && !fi->fb) {
+	int err = 0;
+
+	while (!err && fi->dio_writers && !fi->fb) {
 		fi->cache_waiters++;
 		spin_unlock(&fi->lock);
-		wait_var_event(&fi->dio_writers, !READ_ONCE(fi->dio_writers) ||
-			       READ_ONCE(fi->fb));
+		err = wait_var_event_killable(&fi->dio_writers,
+					      !READ_ONCE(fi->dio_writers) ||
+					      READ_ONCE(fi->fb));
 		spin_lock(&fi->lock);
 		fi->cache_waiters--;
 	}
+	return err ? -EINTR : 0;
 }
 
 int f2p_iomode_open(struct inode *inode, struct file *file,
@@ -98,9 +108,11 @@ int f2p_iomode_open(struct inode *inode, struct file *file,
 	}
 
 	spin_lock(&fi->lock);
+	err = 0;
 	if (!fb && !(ff->open_flags & FOPEN_DIRECT_IO))
-		f2p_iomode_wait_writers(fi);
-	err = f2p_iomode_claim(fi, ff, fb);
+		err = f2p_iomode_wait_writers(fi);
+	if (!err)
+		err = f2p_iomode_claim(fi, ff, fb);
 	spin_unlock(&fi->lock);
 	if (err || !fb)
 		goto out_put;
@@ -157,8 +169,9 @@ void f2p_iomode_release(struct inode *inode, struct f2p_file *ff)
 
 /*
  * A shared mapping of a direct-io file goes through the page cache: the
- * file turns cached (until its release), as if opened so.  ENODEV when
- * the inode is in passthrough mode.
+ * file turns cached (until its release), as if opened so, without waiting
+ * for parallel writers (see top).  ENODEV when the inode is in passthrough
+ * mode.
  */
 int f2p_iomode_mmap_cached(struct inode *inode, struct f2p_file *ff)
 {
@@ -166,7 +179,6 @@ int f2p_iomode_mmap_cached(struct inode *inode, struct f2p_file *ff)
 	int err = 0;
 
 	spin_lock(&fi->lock);
-	f2p_iomode_wait_writers(fi);
 	if (ff->iomode == F2P_IOMODE_CACHED)
 		goto out;
 	if (fi->iocache < 0 || fi->fb) {

@@ -7,20 +7,19 @@
  */
 #include <linux/fs.h>
 #include <linux/pid.h>
-#include <linux/once.h>
-#include <linux/random.h>
+#include <linux/siphash.h>
 #include "fuse2pt.h"
 
 /*
  * Lock owners go to the server as opaque numbers.  They are kernel
- * pointers, so they are scrambled with a key of this boot first.
+ * pointers (a files_struct, a struct file), which no server may learn:
+ * each connection hashes them with its own key (fc->owner_key), so two
+ * owners tell nothing about the pointers behind them, and the same owner
+ * has unrelated numbers on two connections.
  */
-u64 f2p_lock_owner(fl_owner_t owner)
+u64 f2p_lock_owner(const struct f2p_conn *fc, fl_owner_t owner)
 {
-	static u64 key __read_mostly;
-
-	get_random_once(&key, sizeof(key));
-	return (u64)(unsigned long)owner ^ key;
+	return siphash_1u64((u64)(unsigned long)owner, &fc->owner_key);
 }
 
 static void f2p_lk_args(struct file *file, struct file_lock *fl, u32 opcode,
@@ -31,7 +30,7 @@ static void f2p_lk_args(struct file *file, struct file_lock *fl, u32 opcode,
 	struct f2p_conn *fc = ff->fc;
 
 	in->fh = ff->fh;
-	in->owner = f2p_lock_owner(f2p_fl_owner(fl));
+	in->owner = f2p_lock_owner(fc, f2p_fl_owner(fl));
 	in->lk.start = fl->fl_start;
 	in->lk.end = fl->fl_end;
 	in->lk.type = f2p_fl_type(fl);
@@ -143,6 +142,6 @@ int f2p_flock(struct file *file, int cmd, struct file_lock *fl)
 	if (!fc->flock_locks)
 		return locks_lock_file_wait(file, fl);
 	/* the last close must tell the server to drop what we hold */
-	WRITE_ONCE(ff->flock_owner, f2p_lock_owner(file));
+	WRITE_ONCE(ff->flock_owner, f2p_lock_owner(fc, file));
 	return f2p_setlk(file, fl, f2p_fl_flags(fl) & FL_SLEEP, true);
 }

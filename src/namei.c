@@ -283,7 +283,7 @@ const struct inode_operations f2p_symlink_iops = {
  */
 static void f2p_dir_changed(struct inode *dir)
 {
-	F2P_I(dir)->attr_expire = 0;
+	f2p_attr_stale(dir);
 	f2p_dcache_drop(dir);
 }
 
@@ -296,7 +296,7 @@ static void f2p_entry_unlinked(struct dentry *entry)
 	if (inode->i_nlink > 0)
 		drop_nlink(inode);
 	spin_unlock(&inode->i_lock);
-	F2P_I(inode)->attr_expire = 0;
+	f2p_attr_stale(inode);
 }
 
 /*
@@ -460,7 +460,7 @@ static int f2p_link(struct dentry *old, struct inode *dir,
 	int err;
 
 	err = f2p_new_entry_int(dir, entry, &args, inode->i_mode);
-	F2P_I(inode)->attr_expire = 0;
+	f2p_attr_stale(inode);
 	return err;
 }
 
@@ -533,9 +533,9 @@ static int f2p_rename(F2P_IDMAP_T *idmap, struct inode *olddir,
 	if (err)
 		return err;
 
-	F2P_I(d_inode(oldent))->attr_expire = 0;
+	f2p_attr_stale(d_inode(oldent));
 	if (flags & RENAME_EXCHANGE)
-		F2P_I(d_inode(newent))->attr_expire = 0;
+		f2p_attr_stale(d_inode(newent));
 	else if (d_really_is_positive(newent))
 		f2p_entry_unlinked(newent);
 	f2p_dir_changed(olddir);
@@ -731,4 +731,5 @@ const struct inode_operations f2p_dir_iops = {
 	.tmpfile	= f2p_tmpfile,
 	.listxattr	= f2p_listxattr,
 	F2P_ACL_IOPS,
+	F2P_FILEATTR_IOPS
 };

@@ -31,17 +31,6 @@ static struct inode *f2p_notify_ilookup(struct super_block *sb, u64 nodeid)
 	return ilookup5(sb, nodeid, f2p_inode_test, &nodeid);
 }
 
-/* Forget the attributes, and make answers already on their way stale. */
-static void f2p_notify_inval_attr(struct inode *inode)
-{
-	struct f2p_inode *fi = F2P_I(inode);
-
-	spin_lock(&fi->lock);
-	fi->attr_version = atomic64_inc_return(&f2p_inode_conn(inode)->attr_version);
-	fi->attr_expire = 0;
-	spin_unlock(&fi->lock);
-}
-
 static int f2p_notify_inval_inode(struct super_block *sb, const void *buf,
 				  size_t size)
 {
@@ -54,7 +43,7 @@ static int f2p_notify_inval_inode(struct super_block *sb, const void *buf,
 	inode = f2p_notify_ilookup(sb, o->ino);
 	if (!inode)
 		return -ENOENT;
-	f2p_notify_inval_attr(inode);
+	f2p_attr_stale(inode);
 	/* a negative offset means: attributes only */
 	if (o->off >= 0 && (S_ISREG(inode->i_mode) || S_ISLNK(inode->i_mode))) {
 		first = o->off >> PAGE_SHIFT;
@@ -90,7 +79,7 @@ static int f2p_notify_entry(struct super_block *sb, u64 parent_id, u64 child,
 		return -ENOTDIR;
 	}
 	inode_lock_nested(dir, I_MUTEX_PARENT);
-	F2P_I(dir)->attr_expire = 0;
+	f2p_attr_stale(dir);
 	parent = d_find_alias(dir);
 	if (!parent)
 		goto out;
@@ -110,7 +99,7 @@ static int f2p_notify_entry(struct super_block *sb, u64 parent_id, u64 child,
 			if (inode->i_nlink > 0 && !S_ISDIR(inode->i_mode))
 				drop_nlink(inode);
 			spin_unlock(&inode->i_lock);
-			F2P_I(inode)->attr_expire = 0;
+			f2p_attr_stale(inode);
 		}
 		d_invalidate(entry);
 	}

@@ -5,8 +5,11 @@
  * registered it with, and never reach the server.
  *
  * How the backing file is driven differs between kernels (the
- * backing-file helpers of 6.8+, or our own equivalent on 6.1); that is
- * the compat layer's business, behind f2p_backing_*().
+ * backing-file helpers of 6.8+, or backing-shim.c before 6.5); that is
+ * the compat layer's business, behind f2p_backing_*().  Both drop
+ * setuid/setgid on the FUSE file before a write, both complete
+ * asynchronous kiocbs asynchronously; what they do not share is written
+ * in fuse2pt_compat.h and backing-shim.c.
  */
 #include <linux/fs.h>
 #include <linux/uio.h>

@@ -8,6 +8,15 @@
  * copied (dev.c) or when the connection is torn down (f2p_conn_abort).
  * Ending sets F2P_R_FINISHED and wakes the caller; the caller owns the
  * argument buffers, so nothing may touch them after that point.
+ *
+ * The INTERRUPT of a request is its intr_entry on fc->interrupts.  It is
+ * linked only while the request is SENT and not FINISHED, and every change
+ * of those two bits that ends that state (f2p_req_end, f2p_resend) unlinks
+ * it in the same fc->lock section; f2p_queue_interrupt_locked() tests both
+ * bits (and LOCKED) under that lock.  So a request is never freed, nor withdrawn by a
+ * killed caller, while an INTERRUPT of it waits to be read.  A request the
+ * server lost and gets again (NOTIFY_RESEND) has its INTERRUPT queued anew
+ * once it has been read again (f2p_dev_do_read).
  */
 #include <linux/slab.h>
 #include <linux/sched.h>
@@ -196,52 +205,46 @@ void f2p_conn_set_bg_limits(struct f2p_conn *fc, unsigned int max_bg,
 		WRITE_ONCE(fc->congestion_threshold, congestion);
 	spin_unlock(&fc->lock);
 	f2p_conn_flush_bg(fc);
-}
-
-/* A limited background request is done: make room for the next. */
-static void f2p_bg_done(struct f2p_conn *fc, struct f2p_req *req)
-{
-	bool moved;
-
-	spin_lock(&fc->lock);
-	fc->num_background--;
-	if (test_bit(F2P_R_BGACTIVE, &req->flags))
-		fc->active_background--;
-	moved = f2p_flush_bg_locked(fc);
-	spin_unlock(&fc->lock);
-	if (moved)
-		f2p_wake_readers(fc);
+	wake_up_all(&fc->bg_waitq);	/* a larger limit has room now */
 }
 
 /*
- * Finish a request.  The caller has already taken it off every list.
- * Drops the reference the queue held.
+ * Finish a request.  The caller has already taken it off every list but
+ * fc->interrupts.  Drops the reference the queue held.
  */
 void f2p_req_end(struct f2p_conn *fc, struct f2p_req *req)
 {
-	/* an INTERRUPT not yet read has nothing left to interrupt */
-	if (test_bit(F2P_R_INTERRUPTED, &req->flags)) {
-		spin_lock(&fc->lock);
-		list_del_init(&req->intr_entry);
-		spin_unlock(&fc->lock);
-	}
-	if (test_bit(F2P_R_BACKGROUND, &req->flags)) {
-		struct f2p_args *args = req->args;
+	bool background = test_bit(F2P_R_BACKGROUND, &req->flags);
+	struct f2p_args *args = req->args;
+	bool moved = false;
 
-		if (test_bit(F2P_R_BGLIMIT, &req->flags))
-			f2p_bg_done(fc, req);
+	spin_lock(&fc->lock);
+	/* an INTERRUPT not yet read has nothing left to interrupt */
+	list_del_init(&req->intr_entry);
+	if (test_bit(F2P_R_BGLIMIT, &req->flags)) {
+		/* a limited background request makes room for the next */
+		fc->num_background--;
+		if (test_bit(F2P_R_BGACTIVE, &req->flags))
+			fc->active_background--;
+		moved = f2p_flush_bg_locked(fc);
+	}
+	/* error and out_size before FINISHED: the waiter reads them after */
+	smp_mb__before_atomic();
+	set_bit(F2P_R_FINISHED, &req->flags);
+	spin_unlock(&fc->lock);
+	if (moved)
+		f2p_wake_readers(fc);
+	if (test_bit(F2P_R_BGLIMIT, &req->flags) && wq_has_sleeper(&fc->bg_waitq))
+		wake_up(&fc->bg_waitq);
+
+	if (background) {
 		atomic_dec(&fc->num_waiting);
-		set_bit(F2P_R_FINISHED, &req->flags);
 		args->out_size = req->out_size;
 		if (args->end)
 			args->end(fc, args, req->error);
-		f2p_req_put(req);
-		return;
+	} else {
+		wake_up(&req->waitq);
 	}
-	/* publish error before FINISHED: the waiter reads it after */
-	smp_mb__before_atomic();
-	set_bit(F2P_R_FINISHED, &req->flags);
-	wake_up(&req->waitq);
 	f2p_req_put(req);
 }
 
@@ -257,12 +260,17 @@ int f2p_wait_init(struct f2p_conn *fc)
 }
 
 /*
- * Queue an INTERRUPT for a request the server has (or will have) seen.
- * Called with fc->lock held.
+ * Queue an INTERRUPT for a request the server has seen: SENT, not being
+ * copied (a request still being copied to the server gets its INTERRUPT
+ * from f2p_dev_do_read once the copy is done, so it never arrives before
+ * the request; one whose reply is being copied needs none) and not
+ * FINISHED.  Called with fc->lock held.
  */
 void f2p_queue_interrupt_locked(struct f2p_conn *fc, struct f2p_req *req)
 {
 	if (fc->no_interrupt || !fc->connected ||
+	    !test_bit(F2P_R_SENT, &req->flags) ||
+	    test_bit(F2P_R_LOCKED, &req->flags) ||
 	    test_bit(F2P_R_FINISHED, &req->flags) ||
 	    !list_empty(&req->intr_entry))
 		return;
@@ -291,6 +299,8 @@ int f2p_resend(struct f2p_conn *fc)
 	list_for_each_entry_safe(req, next, &fc->processing, list) {
 		if (test_bit(F2P_R_LOCKED, &req->flags))
 			continue;
+		/* not SENT any more: no INTERRUPT may stay queued (see top) */
+		list_del_init(&req->intr_entry);
 		clear_bit(F2P_R_SENT, &req->flags);
 		req->in_h.unique |= FUSE_UNIQUE_RESEND;
 		list_move_tail(&req->list, &again);
@@ -306,11 +316,16 @@ int f2p_resend(struct f2p_conn *fc)
  * (if it takes them), and the wait goes on: the server decides whether
  * the operation ends early.  A caller killed before the server has seen
  * the request withdraws it; once sent, the server may be acting on it,
- * so we wait for the answer or for the connection to go away.
+ * so we wait for the answer or for the connection to go away.  A forced
+ * request (FLUSH and the unlock of close, RELEASE) is neither interrupted
+ * nor withdrawn: the server must learn that the file or its locks are
+ * gone even when the closing task was killed.
  */
 static void f2p_wait_answer(struct f2p_conn *fc, struct f2p_req *req)
 {
-	if (!req->args->force && !READ_ONCE(fc->no_interrupt)) {
+	if (req->args->force)
+		goto wait;
+	if (!READ_ONCE(fc->no_interrupt)) {
 		if (!wait_event_interruptible(req->waitq,
 				test_bit(F2P_R_FINISHED, &req->flags)))
 			goto done;
@@ -328,6 +343,9 @@ static void f2p_wait_answer(struct f2p_conn *fc, struct f2p_req *req)
 	if (!test_bit(F2P_R_SENT, &req->flags) &&
 	    !test_bit(F2P_R_FINISHED, &req->flags)) {
 		list_del_init(&req->list);
+		/* an unsent request has no INTERRUPT queued (see top) */
+		if (WARN_ON_ONCE(!list_empty(&req->intr_entry)))
+			list_del_init(&req->intr_entry);
 		spin_unlock(&fc->lock);
 		req->error = -EINTR;
 		/* the queue's reference: it will never be ended now */
@@ -335,15 +353,12 @@ static void f2p_wait_answer(struct f2p_conn *fc, struct f2p_req *req)
 		return;
 	}
 	spin_unlock(&fc->lock);
+wait:
 	wait_event(req->waitq, test_bit(F2P_R_FINISHED, &req->flags));
 done:
 	smp_rmb();
 }
 
-/*
- * Send a request and wait for its reply.  Returns a negative errno, or
- * the size of the last out argument when it may come back short, else 0.
- */
 /* Expect the shorter answers of an old server (see f2p_entry_out_size). */
 static void f2p_args_fit_minor(const struct f2p_conn *fc,
 			       struct f2p_args *args)
@@ -370,6 +385,10 @@ static void f2p_args_fit_minor(const struct f2p_conn *fc,
 	}
 }
 
+/*
+ * Send a request and wait for its reply.  Returns a negative errno, or
+ * the size of the last out argument when it may come back short, else 0.
+ */
 ssize_t f2p_request(struct f2p_conn *fc, struct f2p_args *args)
 {
 	struct f2p_req *req;
@@ -406,6 +425,23 @@ ssize_t f2p_request(struct f2p_conn *fc, struct f2p_args *args)
 	f2p_req_put(req);
 	atomic_dec(&fc->num_waiting);
 	return ret;
+}
+
+/*
+ * Background requests never wait for room (RELEASE must always go out),
+ * so one that carries a caller's data (async direct I/O) waits here first,
+ * killably, while the connection has max_background of them: what a
+ * submitter may hold in kernel memory is bounded by the limit, whatever
+ * the size of its I/O and however slow the server.
+ */
+int f2p_bg_wait_room(struct f2p_conn *fc)
+{
+	if (wait_event_killable(fc->bg_waitq,
+				READ_ONCE(fc->num_background) <
+					READ_ONCE(fc->max_background) ||
+				!READ_ONCE(fc->connected)))
+		return -EINTR;
+	return 0;
 }
 
 /* Queue a background request, or park it when the server has enough. */

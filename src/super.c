@@ -16,7 +16,7 @@
 #include "fuse2pt.h"
 
 struct f2p_mount_opts {
-	char *subtype;
+	const char *subtype;
 	unsigned int fd;
 	umode_t rootmode;
 	kuid_t user_id;
@@ -30,94 +30,105 @@ struct f2p_mount_opts {
 	bool allow_other:1;
 };
 
-enum {
-	OPT_SOURCE,
-	OPT_SUBTYPE,
-	OPT_FD,
-	OPT_ROOTMODE,
-	OPT_USER_ID,
-	OPT_GROUP_ID,
-	OPT_DEFAULT_PERMISSIONS,
-	OPT_ALLOW_OTHER,
-	OPT_MAX_READ,
-	OPT_BLKSIZE,
+/* The mount options a fuse2pt mount takes (mount.fuse2pt sets the first six). */
+enum f2p_mount_opt {
+	F2P_MO_FD,
+	F2P_MO_ROOTMODE,
+	F2P_MO_UID,
+	F2P_MO_GID,
+	F2P_MO_SOURCE,
+	F2P_MO_SUBTYPE,
+	F2P_MO_MAX_READ,
+	F2P_MO_ALLOW_OTHER,
+	F2P_MO_DEFAULT_PERMS,
+	F2P_MO_BLKSIZE,
 };
 
 static const struct fs_parameter_spec f2p_param_specs[] = {
-	fsparam_string("source",		OPT_SOURCE),
-	fsparam_string("subtype",		OPT_SUBTYPE),
-	fsparam_u32("fd",			OPT_FD),
-	fsparam_u32oct("rootmode",		OPT_ROOTMODE),
-	fsparam_u32("user_id",			OPT_USER_ID),
-	fsparam_u32("group_id",			OPT_GROUP_ID),
-	fsparam_flag("default_permissions",	OPT_DEFAULT_PERMISSIONS),
-	fsparam_flag("allow_other",		OPT_ALLOW_OTHER),
-	fsparam_u32("max_read",			OPT_MAX_READ),
-	fsparam_u32("blksize",			OPT_BLKSIZE),
+	fsparam_u32("fd", F2P_MO_FD),
+	fsparam_u32oct("rootmode", F2P_MO_ROOTMODE),
+	fsparam_u32("user_id", F2P_MO_UID),
+	fsparam_u32("group_id", F2P_MO_GID),
+	fsparam_string("source", F2P_MO_SOURCE),
+	fsparam_string("subtype", F2P_MO_SUBTYPE),
+	fsparam_u32("max_read", F2P_MO_MAX_READ),
+	fsparam_flag("allow_other", F2P_MO_ALLOW_OTHER),
+	fsparam_flag("default_permissions", F2P_MO_DEFAULT_PERMS),
+	fsparam_u32("blksize", F2P_MO_BLKSIZE),
 	{}
 };
+
+/* The root may be of any file type, but must have one. */
+static bool f2p_rootmode_ok(unsigned int mode)
+{
+	switch (mode & S_IFMT) {
+	case S_IFDIR: case S_IFREG: case S_IFLNK: case S_IFIFO:
+	case S_IFSOCK: case S_IFCHR: case S_IFBLK:
+		return true;
+	}
+	return false;
+}
+
+/* A string option may be given once; the parameter's string becomes ours. */
+static int f2p_take_string(struct fs_context *fsc, struct fs_parameter *param,
+			   const char **dst)
+{
+	if (*dst)
+		return invalfc(fsc, "%s= given twice", param->key);
+	*dst = param->string;
+	param->string = NULL;
+	return 0;
+}
 
 static int f2p_parse_param(struct fs_context *fsc, struct fs_parameter *param)
 {
 	struct f2p_mount_opts *opts = fsc->fs_private;
-	struct fs_parse_result result;
-	int opt;
+	struct fs_parse_result res;
+	int opt = fs_parse(fsc, f2p_param_specs, param, &res);
+	u32 v = res.uint_32;
 
-	opt = fs_parse(fsc, f2p_param_specs, param, &result);
 	if (opt < 0)
 		return opt;
-
-	switch (opt) {
-	case OPT_SOURCE:
-		if (fsc->source)
-			return invalfc(fsc, "Multiple sources specified");
-		fsc->source = param->string;
-		param->string = NULL;
-		break;
-	case OPT_SUBTYPE:
-		if (opts->subtype)
-			return invalfc(fsc, "Multiple subtypes specified");
-		opts->subtype = param->string;
-		param->string = NULL;
-		break;
-	case OPT_FD:
-		opts->fd = result.uint_32;
+	switch ((enum f2p_mount_opt)opt) {
+	case F2P_MO_SOURCE:
+		return f2p_take_string(fsc, param, &fsc->source);
+	case F2P_MO_SUBTYPE:
+		return f2p_take_string(fsc, param, &opts->subtype);
+	case F2P_MO_FD:
+		opts->fd = v;
 		opts->fd_set = true;
-		break;
-	case OPT_ROOTMODE:
-		if (!S_ISDIR(result.uint_32) && !S_ISREG(result.uint_32) &&
-		    !S_ISLNK(result.uint_32) && !S_ISFIFO(result.uint_32) &&
-		    !S_ISSOCK(result.uint_32) && !S_ISCHR(result.uint_32) &&
-		    !S_ISBLK(result.uint_32))
-			return invalfc(fsc, "Invalid rootmode %o", result.uint_32);
-		opts->rootmode = result.uint_32;
+		return 0;
+	case F2P_MO_ROOTMODE:
+		if (!f2p_rootmode_ok(v))
+			return invalfc(fsc, "rootmode %o names no file type", v);
+		opts->rootmode = v;
 		opts->rootmode_set = true;
-		break;
-	case OPT_USER_ID:
-		opts->user_id = make_kuid(fsc->user_ns, result.uint_32);
-		if (!uid_valid(opts->user_id))
-			return invalfc(fsc, "Invalid user_id %u", result.uint_32);
-		opts->user_id_set = true;
-		break;
-	case OPT_GROUP_ID:
-		opts->group_id = make_kgid(fsc->user_ns, result.uint_32);
-		if (!gid_valid(opts->group_id))
-			return invalfc(fsc, "Invalid group_id %u", result.uint_32);
-		opts->group_id_set = true;
-		break;
-	case OPT_DEFAULT_PERMISSIONS:
-		opts->default_permissions = true;
-		break;
-	case OPT_ALLOW_OTHER:
+		return 0;
+	case F2P_MO_UID:
+		/* ids are the mounter's namespace's; one it cannot map is refused */
+		opts->user_id = make_kuid(fsc->user_ns, v);
+		opts->user_id_set = uid_valid(opts->user_id);
+		return opts->user_id_set ? 0 :
+		       invalfc(fsc, "user_id %u has no mapping here", v);
+	case F2P_MO_GID:
+		opts->group_id = make_kgid(fsc->user_ns, v);
+		opts->group_id_set = gid_valid(opts->group_id);
+		return opts->group_id_set ? 0 :
+		       invalfc(fsc, "group_id %u has no mapping here", v);
+	case F2P_MO_MAX_READ:
+		opts->max_read = v;
+		return 0;
+	case F2P_MO_ALLOW_OTHER:
 		opts->allow_other = true;
-		break;
-	case OPT_MAX_READ:
-		opts->max_read = result.uint_32;
-		break;
-	case OPT_BLKSIZE:
-		return invalfc(fsc, "blksize is only for fuse2ptblk mounts");
+		return 0;
+	case F2P_MO_DEFAULT_PERMS:
+		opts->default_permissions = true;
+		return 0;
+	case F2P_MO_BLKSIZE:
+		/* stock fuse takes it for fuseblk only; fuse2pt has no such type */
+		return invalfc(fsc, "blksize= is for block-device mounts, which fuse2pt does not offer");
 	}
-	return 0;
+	return -EINVAL;
 }
 
 static void f2p_free_fsc(struct fs_context *fsc)
@@ -338,13 +349,13 @@ static int f2p_get_tree(struct fs_context *fsc)
 	struct f2p_mount_opts *opts = fsc->fs_private;
 
 	if (!opts->fd_set)
-		return invalfc(fsc, "Missing fd= option");
+		return invalfc(fsc, "no fd= given");
 	if (!opts->rootmode_set)
-		return invalfc(fsc, "Missing rootmode= option");
+		return invalfc(fsc, "no rootmode= given");
 	if (!opts->user_id_set)
-		return invalfc(fsc, "Missing user_id= option");
+		return invalfc(fsc, "no user_id= given");
 	if (!opts->group_id_set)
-		return invalfc(fsc, "Missing group_id= option");
+		return invalfc(fsc, "no group_id= given");
 	return get_tree_nodev(fsc, f2p_fill_super);
 }
 

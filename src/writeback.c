@@ -98,36 +98,43 @@ ssize_t f2p_wb_write_iter(struct kiocb *iocb, struct iov_iter *from)
 	return generic_file_write_iter(iocb, from);
 }
 
+/* Are @inode's size and times the kernel's to keep (and to send)? */
+static bool f2p_times_are_ours(struct inode *inode)
+{
+	struct f2p_conn *fc = f2p_inode_conn(inode);
+
+	return fc->writeback_cache && S_ISREG(inode->i_mode) &&
+	       !f2p_is_bad(inode) && READ_ONCE(fc->connected);
+}
+
 /*
- * The inode's times are dirty: tell the server the mtime (and ctime, from
- * 7.23 on) we keep, through an open file's handle where there is one.
- * The answer's size is not taken: we may hold data past it.
+ * The inode's times are dirty: send the mtime we keep, and the ctime to
+ * servers that take one (protocol 7.23), through an open file's handle
+ * if the inode has a writer.  The reply's size is ignored by
+ * f2p_apply_attr: we may hold data the server has not seen.
  */
 int f2p_write_inode(struct inode *inode, struct writeback_control *wbc)
 {
-	struct f2p_conn *fc = f2p_inode_conn(inode);
 	struct fuse_setattr_in in = {};
-	struct timespec64 ts;
+	struct timespec64 m, c;
 	struct f2p_file *ff;
 	int err;
 
-	if (!fc->writeback_cache || !S_ISREG(inode->i_mode) ||
-	    f2p_is_bad(inode) || !READ_ONCE(fc->connected))
+	if (!f2p_times_are_ours(inode))
 		return 0;
-	ts = f2p_inode_get_mtime(inode);
-	in.valid = FATTR_MTIME;
-	in.mtime = ts.tv_sec;
-	in.mtimensec = ts.tv_nsec;
-	if (fc->minor >= 23) {
-		ts = f2p_inode_get_ctime(inode);
-		in.valid |= FATTR_CTIME;
-		in.ctime = ts.tv_sec;
-		in.ctimensec = ts.tv_nsec;
-	}
 	ff = f2p_write_file_get(inode);
-	if (ff) {
-		in.valid |= FATTR_FH;
-		in.fh = ff->fh;
+	m = f2p_inode_get_mtime(inode);
+	c = f2p_inode_get_ctime(inode);
+	in = (struct fuse_setattr_in) {
+		.valid = FATTR_MTIME | (ff ? FATTR_FH : 0),
+		.fh = ff ? ff->fh : 0,
+		.mtime = m.tv_sec,
+		.mtimensec = m.tv_nsec,
+	};
+	if (f2p_inode_conn(inode)->minor >= 23) {
+		in.valid |= FATTR_CTIME;
+		in.ctime = c.tv_sec;
+		in.ctimensec = c.tv_nsec;
 	}
 	err = f2p_send_setattr(inode, &in);
 	if (ff)

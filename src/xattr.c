@@ -109,7 +109,7 @@ int f2p_setxattr(struct inode *inode, const char *name, const void *value,
 			return f2p_xattr_nosys(fc, &fc->no_setxattr, ret);
 	}
 	/* the server changed the inode's ctime, maybe its mode */
-	F2P_I(inode)->attr_expire = 0;
+	f2p_attr_stale(inode);
 	return 0;
 }
 

@@ -9,7 +9,8 @@
 #
 # Environment:
 #   FUSE2PT_ONLY=GLOB             run only guest cases whose name matches
-#   FUSE2PT_SUB=GLOB              ... and of the cases that ask (34-integrity),
+#   FUSE2PT_SUB=GLOB              ... and of the cases that ask (34-integrity,
+#                                 60-pt-io, 62-pt-backing),
 #                                 only the subtests whose name matches
 #   FUSE2PT_LONG=1                long runs of the cases that have them (85-fuzz:
 #                                 >= 100,000 replies); raise FUSE2PT_KERNEL_TIMEOUT

@@ -17,6 +17,11 @@
  *   aiowait FILE
  *       One O_DIRECT 1 MiB io_submit write, then wait for its event,
  *       whatever happens to the server: "result ERRNO-NAME".
+ *   aiobig FILE MIB CTLFILE
+ *       One O_DIRECT io_submit write of MIB MiB to a server that holds its
+ *       WRITEs: the most requests the connection held (CTLFILE, its
+ *       "waiting" file) and the kernel memory taken, 3 s on ("waiting-max
+ *       N", "kernel-mib N"); "ready" when the caller may kill the server.
  *   par FILE THREADS CTLFILE
  *       THREADS threads write disjoint ranges of a file of fixed size at
  *       once (pwrite, 64 KiB pieces), then every byte is checked.  The
@@ -337,6 +342,95 @@ static int cmd_aiowait(const char *file)
 	return 0;
 }
 
+/* MemFree of /proc/meminfo, in KiB (-1 if unreadable) */
+static long mem_free_kib(void)
+{
+	char line[128];
+	long kib = -1;
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "MemFree: %ld kB", &kib) == 1)
+			break;
+	fclose(f);
+	return kib;
+}
+
+static int read_waiting(const char *ctl);
+
+struct big_submit {
+	aio_context_t ctx;
+	struct iocb *cb;
+	volatile int done;
+	int n;
+};
+
+static void *big_submitter(void *arg)
+{
+	struct big_submit *b = arg;
+
+	b->n = io_submit(b->ctx, 1, &b->cb);
+	b->done = 1;
+	return NULL;
+}
+
+/*
+ * One O_DIRECT io_submit write of MIB MiB, within the file's size, to a
+ * server that holds its WRITEs: how many requests the connection holds
+ * (its "waiting" control file CTLFILE) and how much memory the kernel
+ * took, 3 s later.  Prints "waiting-max N", "kernel-mib N" and whether
+ * io_submit had returned; the server is then killed by the caller, and
+ * the events must come.
+ */
+static int cmd_aiobig(const char *file, int mib, const char *ctl)
+{
+	size_t len = (size_t)mib << 20;
+	struct big_submit b = {};
+	struct iocb cb;
+	struct io_event ev;
+	pthread_t t;
+	unsigned char *buf;
+	long free0, free1;
+	int fd, i, w, wmax = 0;
+
+	if (posix_memalign((void **)&buf, 4096, len))
+		die("posix_memalign");
+	fill(buf, len, 9, 0);		/* the buffer is ours before we measure */
+	fd = open(file, O_RDWR | O_CREAT, 0644);
+	if (fd < 0 || ftruncate(fd, len))
+		die(file);
+	set_direct(fd);
+	if (io_setup(2, &b.ctx))
+		die("io_setup");
+	prep(&cb, fd, IOCB_CMD_PWRITE, buf, len, 0);
+	b.cb = &cb;
+	free0 = mem_free_kib();
+	if (pthread_create(&t, NULL, big_submitter, &b))
+		die("pthread_create");
+	for (i = 0; i < 30; i++) {
+		usleep(100 * 1000);
+		w = read_waiting(ctl);
+		if (w > wmax)
+			wmax = w;
+	}
+	free1 = mem_free_kib();
+	printf("waiting-max %d\n", wmax);
+	printf("kernel-mib %ld\n", free0 >= 0 && free1 >= 0 ? (free0 - free1) / 1024 : -1);
+	printf("io_submit returned %s\n", b.done ? "yes" : "no");
+	printf("ready\n");	/* the caller kills the server now */
+	pthread_join(t, NULL);
+	printf("submitted %d\n", b.n);
+	if (b.n == 1) {
+		while (io_getevents(b.ctx, 1, 1, &ev, NULL) < 0 && errno == EINTR)
+			;
+	}
+	io_destroy(b.ctx);
+	close(fd);
+	return 0;
+}
+
 /* ---- parallel direct writes ---- */
 
 #define PAR_PIECE	(64 << 10)
@@ -509,6 +603,8 @@ int main(int argc, char *argv[])
 		return cmd_par(argv[2], atoi(argv[3]), argv[4]);
 	if (argc == 3 && !strcmp(argv[1], "mmap"))
 		return cmd_mmap(argv[2]);
-	fprintf(stderr, "usage: directio aio FILE [-d] | aioasync FILE | aiowait FILE | par FILE THREADS CTLFILE | mmap FILE\n");
+	if (argc == 5 && !strcmp(argv[1], "aiobig"))
+		return cmd_aiobig(argv[2], atoi(argv[3]), argv[4]);
+	fprintf(stderr, "usage: directio aio FILE [-d] | aioasync FILE | aiowait FILE | aiobig FILE MIB CTLFILE | par FILE THREADS CTLFILE | mmap FILE\n");
 	return 2;
 }

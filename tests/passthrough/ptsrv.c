@@ -21,6 +21,10 @@
  *   ptbadid  FOPEN_PASSTHROUGH naming backing id 9999, never registered
  *   ptearly  passthrough on an id of its own, closed (BACKING_CLOSE) at
  *            the next SIGUSR1, while the file is open: it must keep working
+ *   ptopath  as pt, but what we open and register is an O_PATH descriptor:
+ *            the server holds no open file of its own (so no write access
+ *            to the source, and a read-only source is fine); SETATTR goes
+ *            by path, fsync and fallocate fail with EBADF
  *   probe    run the BACKING_OPEN/CLOSE argument checks (results in the
  *            stats), then as pt
  * When BACKING_OPEN fails, the open is answered with its errno.
@@ -36,6 +40,9 @@
  *                       then not enable passthrough)
  *   --stack-depth N     conn->max_backing_stack_depth (0 or 1)
  *   --drop-caps         drop CAP_SYS_ADMIN after INIT (BACKING_OPEN: EPERM)
+ *   --drop-fsetid       drop CAP_FSETID after INIT: writes on the backing
+ *                       files, which run with our credentials, then drop
+ *                       setuid/setgid as anyone's without CAP_FSETID do
  *   --timeout SECS      entry and attribute timeout (default 1)
  *   --inval-data K      auto: FUSE_CAP_AUTO_INVAL_DATA (libfuse's default),
  *                       explicit: FUSE_CAP_EXPLICIT_INVAL_DATA instead,
@@ -118,7 +125,7 @@ struct pt_backing_map {
 
 enum pt_mode {
 	M_PT, M_CACHED, M_KEEP, M_DIO, M_PTDIO, M_PTPAR, M_PTKEEP, M_PTNEW,
-	M_PTBADID, M_PTEARLY, M_PROBE, M_DIOPAR,
+	M_PTBADID, M_PTEARLY, M_PROBE, M_DIOPAR, M_PTOPATH,
 };
 
 static const char *const mode_names[] = {
@@ -126,6 +133,7 @@ static const char *const mode_names[] = {
 	[M_DIO] = "dio", [M_PTDIO] = "ptdio", [M_PTPAR] = "ptpar",
 	[M_PTKEEP] = "ptkeep", [M_PTNEW] = "ptnew", [M_PTBADID] = "ptbadid",
 	[M_PTEARLY] = "ptearly", [M_PROBE] = "probe", [M_DIOPAR] = "diopar",
+	[M_PTOPATH] = "ptopath",
 };
 
 struct pt_inode {
@@ -143,6 +151,7 @@ struct pt_file {
 	int fd;
 	int own_id;		/* ptnew: an id only this file uses */
 	bool shared;		/* holds a count on the inode's backing_id */
+	bool opath;		/* ptopath: fd is O_PATH */
 };
 
 /* counters; single-threaded session, read racily by the stats thread */
@@ -167,6 +176,7 @@ static struct {
 	bool no_passthrough;
 	bool writeback;
 	bool drop_caps;
+	bool drop_fsetid;
 	bool acl;
 	bool cache_symlinks;
 	bool no_export;
@@ -495,9 +505,9 @@ static enum pt_mode pt_current_mode(void)
  * or a positive errno to answer the open with.
  */
 static int pt_setup_open(fuse_req_t req, struct pt_inode *in,
-			 struct pt_file *pf, struct fuse_file_info *fi)
+			 struct pt_file *pf, struct fuse_file_info *fi,
+			 enum pt_mode mode)
 {
-	enum pt_mode mode = pt_current_mode();
 	int id;
 
 	switch (mode) {
@@ -528,6 +538,7 @@ static int pt_setup_open(fuse_req_t req, struct pt_inode *in,
 		pt_probe(pf->fd);
 		/* fall through */
 	case M_PT:
+	case M_PTOPATH:
 	case M_PTDIO:
 	case M_PTPAR:
 	case M_PTKEEP:
@@ -606,6 +617,21 @@ static void pt_reply_open(fuse_req_t req, struct pt_inode *in,
 
 /* ---- operations ---- */
 
+static void pt_drop_cap(int cap)
+{
+	struct __user_cap_header_struct h = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct d[2];
+
+	if (syscall(SYS_capget, &h, d) == 0) {
+		d[cap / 32].effective &= ~(1u << (cap % 32));
+		d[cap / 32].permitted &= ~(1u << (cap % 32));
+		if (syscall(SYS_capset, &h, d))
+			perror("ptsrv: capset");
+	}
+}
+
 static void pt_init(void *data, struct fuse_conn_info *conn)
 {
 	(void)data;
@@ -652,19 +678,10 @@ static void pt_init(void *data, struct fuse_conn_info *conn)
 		fuse_unset_feature_flag(conn, FUSE_CAP_ASYNC_READ);
 	if (opt.max_readahead)
 		conn->max_readahead = opt.max_readahead;
-	if (opt.drop_caps) {
-		struct __user_cap_header_struct h = {
-			.version = _LINUX_CAPABILITY_VERSION_3,
-		};
-		struct __user_cap_data_struct d[2];
-
-		if (syscall(SYS_capget, &h, d) == 0) {
-			d[CAP_SYS_ADMIN / 32].effective &= ~(1u << (CAP_SYS_ADMIN % 32));
-			d[CAP_SYS_ADMIN / 32].permitted &= ~(1u << (CAP_SYS_ADMIN % 32));
-			if (syscall(SYS_capset, &h, d))
-				perror("ptsrv: capset");
-		}
-	}
+	if (opt.drop_caps)
+		pt_drop_cap(CAP_SYS_ADMIN);
+	if (opt.drop_fsetid)
+		pt_drop_cap(CAP_FSETID);
 }
 
 static void pt_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
@@ -730,6 +747,9 @@ static void pt_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 	int r = 0;
 
 	st.setattr++;
+	/* an O_PATH file (ptopath) can do neither fchmod nor ftruncate */
+	if (fi && ((struct pt_file *)(uintptr_t)fi->fh)->opath)
+		fi = NULL;
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", in->fd);
 	if (to_set & FUSE_SET_ATTR_MODE)
 		r = fi ? fchmod(((struct pt_file *)(uintptr_t)fi->fh)->fd, attr->st_mode)
@@ -892,6 +912,7 @@ static void pt_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct pt_inode *in = pt_inode(ino);
 	struct pt_file *pf = calloc(1, sizeof(*pf));
+	enum pt_mode mode = pt_current_mode();
 	int err;
 
 	st.open++;
@@ -905,12 +926,14 @@ static void pt_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	 * O_TRUNC is ours: libfuse takes ATOMIC_O_TRUNC, so the kernel
 	 * leaves truncating at open to the server.
 	 */
-	pf->fd = pt_reopen(in, fi->flags & ~(O_APPEND | O_CREAT | O_EXCL));
+	pf->opath = mode == M_PTOPATH;
+	pf->fd = pt_reopen(in, pf->opath ? O_PATH :
+			   fi->flags & ~(O_APPEND | O_CREAT | O_EXCL));
 	if (pf->fd < 0) {
 		err = errno;
 		goto fail;
 	}
-	err = pt_setup_open(req, in, pf, fi);
+	err = pt_setup_open(req, in, pf, fi, mode);
 	if (err) {
 		close(pf->fd);
 		goto fail;
@@ -951,7 +974,8 @@ static void pt_create(fuse_req_t req, fuse_ino_t parent, const char *name,
 		goto fail;
 	}
 	pf->fd = fd;
-	err = pt_setup_open(req, pt_inode(e.ino), pf, fi);
+	/* a new file is ours to have open: ptopath is pt here */
+	err = pt_setup_open(req, pt_inode(e.ino), pf, fi, pt_current_mode());
 	if (err)
 		goto fail;
 	pt_reply_open(req, pt_inode(e.ino), pf, fi, &e);
@@ -1226,7 +1250,8 @@ static void usage(int status)
 {
 	fprintf(status ? stderr : stdout,
 		"usage: ptsrv [--mode M] [--mode-file F] [--stats F] [--no-passthrough]\n"
-		"             [--writeback] [--stack-depth N] [--drop-caps] [--timeout S]\n"
+		"             [--writeback] [--stack-depth N] [--drop-caps] [--drop-fsetid]\n"
+		"             [--timeout S]\n"
 		"             [--inval-data auto|explicit|none] [--acl] [--cache-symlinks]\n"
 		"             [--no-export] [--export] [--write-delay MS] [--allow-mmap|--no-allow-mmap]\n"
 		"             [--no-async-dio] [--sync-read] [--read-delay MS] [--max-readahead N]\n"
@@ -1255,6 +1280,7 @@ int main(int argc, char *argv[])
 		{ "writeback", no_argument, NULL, 'W' },
 		{ "stack-depth", required_argument, NULL, 'D' },
 		{ "drop-caps", no_argument, NULL, 'C' },
+		{ "drop-fsetid", no_argument, NULL, 'F' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "inval-data", required_argument, NULL, 'I' },
 		{ "acl", no_argument, NULL, 'A' },
@@ -1289,6 +1315,7 @@ int main(int argc, char *argv[])
 		case 'W': opt.writeback = true; break;
 		case 'D': opt.stack_depth = atoi(optarg); break;
 		case 'C': opt.drop_caps = true; break;
+		case 'F': opt.drop_fsetid = true; break;
 		case 't': opt.timeout = atof(optarg); break;
 		case 'I': opt.inval_data = optarg; break;
 		case 'A': opt.acl = true; break;

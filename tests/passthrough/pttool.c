@@ -17,6 +17,20 @@
  *   pttool splicewrite FILE OFF      stdin -> pipe -> FILE at OFF (splice)
  *   pttool sendfile SRC DST          sendfile(2) SRC into DST (truncated)
  *   pttool open FILE [rw|ro|wo]      open only: "ok" or errno
+ *   pttool append-rwf FILE STR       write STR with pwritev2(offset 0,
+ *                                    RWF_APPEND) on an O_WRONLY open: "ok"
+ *   pttool append-setfl FILE STR     open O_WRONLY, fcntl(F_SETFL,
+ *                                    O_APPEND), write STR: "ok" or errno
+ *   pttool sum FILE                  a checksum of FILE's bytes (read(2))
+ *   pttool mmaphold FILE             map FILE shared, close it, print
+ *                                    "mapped SUM" (the mapping's checksum);
+ *                                    then for each line on stdin print
+ *                                    "sum SUM" again, until end of input
+ *   pttool aioread FILE N SIZE       O_DIRECT, N reads of SIZE bytes at
+ *                                    0, SIZE, ... in one io_submit(2):
+ *                                    "submitted=N submit_ms=T completed=N
+ *                                    wait_ms=T data=ok|bad" (data compared
+ *                                    with pread(2) of a plain open)
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -25,9 +39,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <stdint.h>
+#include <time.h>
 #include <sys/mman.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <linux/aio_abi.h>
 
 static int fail(const char *what)
 {
@@ -257,6 +276,165 @@ static int cmd_open(const char *name, const char *how)
 	return 0;
 }
 
+static int cmd_append(const char *name, const char *str, int setfl)
+{
+	struct iovec iov = { .iov_base = (void *)str, .iov_len = strlen(str) };
+	ssize_t n;
+	int fd = open_arg(name, O_WRONLY);
+
+	if (fd < 0)
+		return fail("open");
+	if (setfl) {
+		if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_APPEND))
+			return fail("fcntl");
+		n = write(fd, str, iov.iov_len);
+	} else {
+		n = pwritev2(fd, &iov, 1, 0, RWF_APPEND);
+	}
+	if (n < 0)
+		return fail(setfl ? "write" : "pwritev2");
+	if ((size_t)n != iov.iov_len) {
+		errno = EIO;
+		return fail("short write");
+	}
+	printf("ok\n");
+	return 0;
+}
+
+/* FNV-1a: enough to tell two contents apart */
+static uint64_t sum_bytes(uint64_t h, const unsigned char *p, size_t n)
+{
+	while (n--) {
+		h ^= *p++;
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+#define SUM_SEED 0xcbf29ce484222325ULL
+
+static int cmd_sum(const char *name)
+{
+	unsigned char buf[65536];
+	uint64_t h = SUM_SEED;
+	ssize_t n;
+	int fd = open_arg(name, O_RDONLY);
+
+	if (fd < 0)
+		return fail("open");
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		h = sum_bytes(h, buf, n);
+	if (n < 0)
+		return fail("read");
+	printf("%016llx\n", (unsigned long long)h);
+	return 0;
+}
+
+static int cmd_mmaphold(const char *name)
+{
+	char line[64];
+	struct stat s;
+	void *p;
+	int fd = open_arg(name, O_RDONLY);
+
+	if (fd < 0)
+		return fail("open");
+	if (fstat(fd, &s))
+		return fail("fstat");
+	if (!s.st_size) {
+		errno = EINVAL;
+		return fail("empty file");
+	}
+	p = mmap(NULL, s.st_size, PROT_READ, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED)
+		return fail("mmap");
+	close(fd);
+	printf("mapped %016llx\n",
+	       (unsigned long long)sum_bytes(SUM_SEED, p, s.st_size));
+	fflush(stdout);
+	while (fgets(line, sizeof(line), stdin)) {
+		printf("sum %016llx\n",
+		       (unsigned long long)sum_bytes(SUM_SEED, p, s.st_size));
+		fflush(stdout);
+	}
+	munmap(p, s.st_size);
+	return 0;
+}
+
+static long ms_since(const struct timespec *t0)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (t.tv_sec - t0->tv_sec) * 1000 +
+	       (t.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
+static int cmd_aioread(const char *name, int nr, size_t size)
+{
+	struct io_event ev[64];
+	struct iocb cb[64], *cbp[64];
+	aio_context_t ctx = 0;
+	struct timespec t0;
+	long submit_ms, wait_ms;
+	int fd, plain, i, done = 0, sub, good = 1;
+	char *buf, *want;
+
+	if (nr < 1 || nr > 64 || !size) {
+		errno = EINVAL;
+		return fail("arguments");
+	}
+	fd = open(name, O_RDONLY | O_DIRECT);
+	plain = open(name, O_RDONLY);
+	if (fd < 0 || plain < 0)
+		return fail("open");
+	if (posix_memalign((void **)&buf, 4096, nr * size))
+		return fail("posix_memalign");
+	want = malloc(size);
+	if (!want)
+		return fail("malloc");
+	if (syscall(SYS_io_setup, nr, &ctx))
+		return fail("io_setup");
+	memset(cb, 0, sizeof(cb));
+	for (i = 0; i < nr; i++) {
+		cb[i].aio_fildes = fd;
+		cb[i].aio_lio_opcode = IOCB_CMD_PREAD;
+		cb[i].aio_buf = (uintptr_t)(buf + i * size);
+		cb[i].aio_nbytes = size;
+		cb[i].aio_offset = (off_t)i * size;
+		cb[i].aio_data = i;
+		cbp[i] = &cb[i];
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	sub = syscall(SYS_io_submit, ctx, nr, cbp);
+	submit_ms = ms_since(&t0);
+	if (sub < 0)
+		return fail("io_submit");
+	while (done < sub) {
+		int n = syscall(SYS_io_getevents, ctx, 1, sub - done, ev, NULL);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return fail("io_getevents");
+		}
+		for (i = 0; i < n; i++) {
+			int k = ev[i].data;
+
+			if (ev[i].res != (long long)size ||
+			    pread(plain, want, size, (off_t)k * size) != (ssize_t)size ||
+			    memcmp(want, buf + k * size, size))
+				good = 0;
+		}
+		done += n;
+	}
+	wait_ms = ms_since(&t0);
+	syscall(SYS_io_destroy, ctx);
+	printf("submitted=%d submit_ms=%ld completed=%d wait_ms=%ld data=%s\n",
+	       sub, submit_ms, done, wait_ms, good ? "ok" : "bad");
+	return 0;
+}
+
 int main(int argc, char *argv[])
 {
 	const char *c = argc > 1 ? argv[1] : "";
@@ -281,6 +459,16 @@ int main(int argc, char *argv[])
 		return cmd_sendfile(argv[2], argv[3]);
 	if (!strcmp(c, "open") && (argc == 3 || argc == 4))
 		return cmd_open(argv[2], argc == 4 ? argv[3] : NULL);
+	if (!strcmp(c, "append-rwf") && argc == 4)
+		return cmd_append(argv[2], argv[3], 0);
+	if (!strcmp(c, "append-setfl") && argc == 4)
+		return cmd_append(argv[2], argv[3], 1);
+	if (!strcmp(c, "sum") && argc == 3)
+		return cmd_sum(argv[2]);
+	if (!strcmp(c, "mmaphold") && argc == 3)
+		return cmd_mmaphold(argv[2]);
+	if (!strcmp(c, "aioread") && argc == 5)
+		return cmd_aioread(argv[2], atoi(argv[3]), atol(argv[4]));
 	fprintf(stderr, "usage: see the comment at the top of pttool.c\n");
 	return 2;
 }

@@ -58,6 +58,7 @@ enum mode {
 	MODE_ERROR_PAYLOAD,
 	MODE_BAD_SIZE,
 	MODE_NO_REPLY,
+	MODE_BIG_FILE,
 };
 
 static const struct {
@@ -80,6 +81,7 @@ static const struct {
 	[MODE_ERROR_PAYLOAD]	= { "error-payload", "GETATTR file: error -ENOENT with a payload" },
 	[MODE_BAD_SIZE]		= { "bad-size", "GETATTR file: size 2^63" },
 	[MODE_NO_REPLY]		= { "no-reply", "GETATTR file: never answered" },
+	[MODE_BIG_FILE]		= { "big-file", "file is 16 GiB (reads past the data end at EOF); COPY_FILE_RANGE logs its length and claims it all copied" },
 };
 
 #define NR_MODES	(sizeof(modes) / sizeof(modes[0]))
@@ -264,6 +266,8 @@ static void getattr_attr(struct server *s, const struct node *n,
 		a->mode = S_IFREG | 0644;
 	if (s->mode == MODE_BAD_SIZE && n->nodeid == FILE_ID)
 		a->size = 1ULL << 63;
+	if (s->mode == MODE_BIG_FILE && n->nodeid == FILE_ID)
+		a->size = 16ULL << 30;
 }
 
 /* ---- INIT ---- */
@@ -328,6 +332,8 @@ static int do_lookup(struct server *s, const struct request *r)
 	out.entry_valid = 1;
 	/* attr_valid 0: every stat asks again, so GETATTR modes trigger */
 	fill_attr(n, &out.attr);
+	if (s->mode == MODE_BIG_FILE && n->nodeid == FILE_ID)
+		out.attr.size = 16ULL << 30;	/* no GETATTR before the first use */
 	if (s->mode == MODE_NODEID0 && n->nodeid == FILE_ID)
 		out.nodeid = 0;
 	reply(s, r, 0, &out, sizeof(out));
@@ -474,6 +480,27 @@ static int do_read(struct server *s, const struct request *r)
 	return 0;
 }
 
+/*
+ * COPY_FILE_RANGE: nothing is copied (the data is fixed); the length the
+ * kernel asked for is logged, and the answer claims all of it, as much
+ * as the 32-bit count of the reply holds.
+ */
+static int do_copy_file_range(struct server *s, const struct request *r)
+{
+	const struct fuse_copy_file_range_in *in = r->arg;
+	struct fuse_write_out out;
+
+	if (r->arglen < sizeof(*in))
+		return EINVAL;
+	fprintf(stderr, RAW_PROG ": copy_file_range off_in=%llu off_out=%llu len=%llu\n",
+		(unsigned long long)in->off_in, (unsigned long long)in->off_out,
+		(unsigned long long)in->len);
+	memset(&out, 0, sizeof(out));
+	out.size = (uint32_t)in->len;
+	reply(s, r, 0, &out, sizeof(out));
+	return 0;
+}
+
 /* ---- directories ---- */
 
 struct dir_entry {
@@ -610,6 +637,7 @@ static bool dispatch(struct server *s, const struct request *r)
 	case FUSE_OPEN:		err = do_open(s, r, false); break;
 	case FUSE_READ:		err = do_read(s, r); break;
 	case FUSE_READDIR:	err = do_readdir(s, r); break;
+	case FUSE_COPY_FILE_RANGE: err = do_copy_file_range(s, r); break;
 	case FUSE_RELEASE:
 	case FUSE_RELEASEDIR:
 	case FUSE_FLUSH:

@@ -20,7 +20,7 @@
 #                    DIRECT_IO_ALLOW_MMAP (7.39: stock 6.6+; 6.1 compares
 #                    only without it)
 #
-# timeout: 400
+# timeout: 460
 . /tests/lib.sh
 . /tests/lifelib.sh
 
@@ -173,6 +173,43 @@ life_compare async-dio-killed
 t_pass
 
 t_note "killed done at ${SECONDS}s"
+# One io_submit of a 64 MiB O_DIRECT write to a server that holds its
+# WRITEs: the submitter waits for room below max_background (12 here)
+# before each 1 MiB chunk, as stock fuse's does, so the connection holds
+# a bounded number of requests and fuse2pt (which copies the data of a
+# write at submission) a bounded amount of kernel memory.  Before, all 64
+# chunks were copied and queued at once.
+t_start async-dio-bounded
+for type in $(types); do
+	mnt=$T_WORK/mnt/big-$type
+	back_up "big-$type" || continue
+	t_mount "$type" "$mnt" ptsrv --mode dio --write-delay 60000 "$T_WORK/back-big-$type" || continue
+	"$DIO" aiobig "$mnt/f" 64 "$(life_conn_dir "$type" "$mnt")/waiting" > "$T_WORK/big-$type.out" 2>&1 &
+	p=$!
+	t_wait_for 30 grep -q ready "$T_WORK/big-$type.out" ||
+		_t_mark_fail "$type: aiobig did not measure within 30 s"
+	kill -KILL "$T_SRV_PID"
+	if life_gone $p 30; then
+		wait $p
+	else
+		_t_mark_fail "$type: the submitter still runs 30 s after the server died"
+		kill -KILL $p
+	fi
+	t_note "$type: $(tr '\n' '|' < "$T_WORK/big-$type.out")"
+	w=$(sed -n 's/^waiting-max //p' "$T_WORK/big-$type.out")
+	t_check "$type: at most max_background (+ the chunk being submitted, + slack) requests held, not 64" \
+		test "${w:-999}" -le 16
+	if [ "$type" = fuse2pt ]; then
+		k=$(sed -n 's/^kernel-mib //p' "$T_WORK/big-$type.out")
+		t_check "fuse2pt: kernel memory taken (${k:-?} MiB) well below the 64 MiB submitted" \
+			test "${k:-999}" -le 32
+	fi
+	life_forget_srv "$mnt"
+	t_check "$type: umount after the server died" timeout 30 umount "$mnt"
+	back_down "big-$type"
+done
+t_pass
+t_note "bounded done at ${SECONDS}s"
 t_start parallel-writes
 for type in $(types); do
 	: > "$T_WORK/mode-$type"

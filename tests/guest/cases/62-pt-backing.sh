@@ -1,13 +1,24 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# timeout: 300
+# timeout: 400
 #
 # Backing files (SPEC "Passthrough" rule 2): the argument checks of
 # FUSE_DEV_IOC_BACKING_OPEN and _CLOSE (flags, padding, bad fd, O_PATH,
 # id 0, unknown id), EPERM without CAP_SYS_ADMIN, BACKING_CLOSE while a
 # file is open on the id (the file keeps working), and the stacking depth:
-# fuse on fuse passes with max_stack_depth 2 and is ELOOP past it.  On
-# fuse2pt, and on stock fuse as the reference where it has passthrough.
+# fuse on fuse passes with max_stack_depth 2 and is ELOOP past it.
+#
+# What the kernel's own open of the backing file holds: write access on
+# the backing mount (a file registered from a read-only bind mount cannot
+# be written through; remount,ro of the backing filesystem is EBUSY while
+# a passthrough file is open for writing), and for a mapping the backing
+# file itself (the mapping outlives its FUSE file, BACKING_CLOSE, unlink
+# through FUSE, drop_caches and the FUSE mount; umount of the backing
+# filesystem is EBUSY until it goes).  Asynchronous kiocbs complete
+# asynchronously: io_submit of 8 O_DIRECT reads returns before a slow
+# backing file (a fuse mount whose server takes 300 ms a READ) answers.
+#
+# On fuse2pt, and on stock fuse as the reference where it has passthrough.
 
 . "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 . "$(dirname "${BASH_SOURCE[0]}")/60-pt.lib"
@@ -94,6 +105,147 @@ backing_suite() {
 	t_pass
 }
 
+# the mount the server serves, read-only: a bind mount of $T_SRC
+ro_suite() {
+	local type=$1 rosrc=$T_WORK/ro-src rom=$T_WORK/mnt/$type-ro r
+	ptc_source
+	head -c 50000 /dev/urandom > "$T_SRC/a"
+	cp "$T_SRC/a" "$T_WORK/a.orig"
+	mkdir -p "$rosrc"
+	t_start "$type:read-only-bind-mount"
+	mount --bind "$T_SRC" "$rosrc" && mount -o remount,bind,ro "$rosrc" ||
+		{ t_fail "no read-only bind mount of $T_SRC"; return; }
+	echo ptopath > "$T_WORK/mode-ro"
+	rm -f "$T_WORK/st-ro"
+	if t_mount "$type" "$rom" ptsrv --mode-file "$T_WORK/mode-ro" --stats "$T_WORK/st-ro" "$rosrc"; then
+		kill -USR1 "$T_SRV_PID"
+		t_wait_for 5 test -s "$T_WORK/st-ro"
+		if grep -q '^passthrough_offered 1' "$T_WORK/st-ro"; then
+			t_expect_eq "read through passthrough" "$(md5sum < "$rom/a")" "$(md5sum < "$T_WORK/a.orig")"
+			t_expect_eq "open for writing" "$($PT open "$rom/a" rw 2>/dev/null)" EROFS
+			r=$(ptc_err dd if=/dev/zero of="$rom/a" bs=100 count=1 conv=notrunc status=none)
+			t_expect_eq "write" "$r" EROFS
+			t_expect_files_eq "the backing file is unchanged" "$T_WORK/a.orig" "$T_SRC/a"
+			t_umount "$rom"
+			t_pass
+		else
+			t_umount "$rom"
+			[ "$type" = fuse ] && t_skip "stock fuse on $(uname -r) has no passthrough" ||
+				t_fail "fuse2pt did not offer FUSE_PASSTHROUGH"
+		fi
+	fi
+	umount "$rosrc"
+}
+
+lifetime_suite() {
+	local type=$1 m s r tag sum want pid fdw
+	ptc_source
+	for f in c mapped; do head -c 300000 /dev/urandom > "$T_SRC/$f"; done
+	t_start "$type:lifetime-mount"
+	ptc_mount "$type" || return
+	ptc_have_pt "$type" || { ptc_skip_umount "$type"; return; }
+	t_pass
+	m=$PTC_MNT s=$T_SRC
+
+	# ptopath: the server holds nothing open for writing itself
+	t_start "$type:remount-ro-refused-while-open-for-write"
+	ptc_mode ptopath
+	exec 3<> "$m/c"
+	r=$(ptc_err mount -o remount,ro "$s")
+	t_expect_eq "remount,ro of the backing filesystem" "$r" EBUSY
+	[ "$r" = ok ] && mount -o remount,rw "$s"
+	printf 'STILL-WRITABLE' >&3
+	exec 3>&-
+	t_expect_eq "write" "$(head -c 14 "$s/c")" STILL-WRITABLE
+	ptc_check_balance
+	r=$(ptc_err mount -o remount,ro "$s")
+	t_expect_eq "remount,ro once closed" "$r" ok
+	[ "$r" = ok ] && mount -o remount,rw "$s"
+	ptc_mode pt
+	t_pass
+
+	t_start "$type:mmap-outlives-backing-close-unlink"
+	want=$($PT sum "$s/mapped")
+	coproc MH { exec "$PT" mmaphold "$m/mapped"; }
+	pid=$MH_PID
+	read -r -t 30 tag sum <&"${MH[0]}"
+	t_expect_eq "mapped" "$tag $sum" "mapped $want"
+	# its FUSE file is closed: RELEASE came, the server closed the backing id
+	ptc_check_balance
+	t_check "unlink through FUSE" rm "$m/mapped"
+	t_expect_eq "the backing file" "$([ -e "$s/mapped" ] && echo still there || echo gone)" gone
+	echo 3 > /proc/sys/vm/drop_caches
+	echo >&"${MH[1]}"
+	read -r -t 30 tag sum <&"${MH[0]}"
+	t_expect_eq "the mapping after BACKING_CLOSE, unlink and drop_caches" "$tag $sum" "sum $want"
+	t_pass
+
+	# the FUSE mount goes lazily (6.8+ backing files keep the FUSE path
+	# too) and its server with it: the mapping is all that is left
+	t_start "$type:mmap-pins-backing-filesystem"
+	umount -l "$m"
+	kill -TERM "$T_SRV_PID" 2>/dev/null
+	t_wait_for 20 _t_gone "$T_SRV_PID" || kill -KILL "$T_SRV_PID" 2>/dev/null
+	wait "$T_SRV_PID" 2>/dev/null
+	echo 3 > /proc/sys/vm/drop_caches
+	r=$(ptc_err umount "$s")
+	t_expect_eq "umount of the backing filesystem while mapped" "$r" EBUSY
+	echo >&"${MH[1]}"
+	read -r -t 30 tag sum <&"${MH[0]}"
+	t_expect_eq "the mapping" "$tag $sum" "sum $want"
+	fdw=${MH[1]}
+	exec {fdw}>&-
+	wait "$pid"
+	[ "$r" = ok ] || t_expect_eq "umount once unmapped" "$(ptc_err umount "$s")" ok
+	t_pass
+}
+
+# a slow backing file: a fuse mount (cached opens, O_DIRECT READs to the
+# server) whose server sleeps 300 ms per READ, under a passthrough mount
+async_suite() {
+	local type=$1 inner=$T_WORK/mnt/$1-slow outer=$T_WORK/mnt/$1-aio r sub subms
+	ptc_source
+	head -c 524288 /dev/urandom > "$T_SRC/slow"
+	t_start "$type:aio-queued-on-slow-backing-file"
+	echo cached > "$T_WORK/mode-slow"
+	echo pt > "$T_WORK/mode-aio"
+	t_mount "$type" "$inner" ptsrv --mode-file "$T_WORK/mode-slow" --read-delay 300 "$T_SRC" || return
+	if ! t_mount "$type" "$outer" ptsrv --mode-file "$T_WORK/mode-aio" --stats "$T_WORK/st-aio" \
+		--stack-depth 1 "$inner"; then
+		t_umount "$inner"
+		return
+	fi
+	rm -f "$T_WORK/st-aio"
+	kill -USR1 "$T_SRV_PID"
+	t_wait_for 5 test -s "$T_WORK/st-aio"
+	if ! grep -q '^passthrough_offered 1' "$T_WORK/st-aio"; then
+		t_umount "$outer"
+		t_umount "$inner"
+		[ "$type" = fuse ] && t_skip "stock fuse on $(uname -r) has no passthrough" ||
+			t_fail "fuse2pt did not offer FUSE_PASSTHROUGH"
+		return
+	fi
+	r=$($PT aioread "$outer/slow" 8 65536)
+	t_note "aioread: $r"
+	sub=$(sed -n 's/.*submitted=\([0-9]*\).*/\1/p' <<< "$r")
+	subms=$(sed -n 's/.*submit_ms=\([0-9]*\).*/\1/p' <<< "$r")
+	t_expect_eq "io_submit queued" "$sub" 8
+	t_check "io_submit returned before the first READ was answered (${subms:-?} ms)" \
+		test "${subms:-99999}" -lt 300
+	t_expect_eq "completions" "$(sed -n 's/.*completed=\([0-9]*\).*/\1/p' <<< "$r")" 8
+	t_expect_eq "data" "$(sed -n 's/.*data=\([a-z]*\).*/\1/p' <<< "$r")" ok
+	t_umount "$outer"
+	t_umount "$inner"
+	t_expect_eq "outer server READ/WRITE" \
+		"$(awk '$1 == "read" || $1 == "write" { printf "%s ", $2 }' "$T_WORK/st-aio")" "0 0 "
+	t_pass
+}
+
+# FUSE2PT_SUB picks suites: TYPE:backing, TYPE:read-only, TYPE:lifetime,
+# TYPE:async
 for type in $(ptc_types); do
-	backing_suite "$type"
+	t_selected "$type:backing" && backing_suite "$type"
+	t_selected "$type:read-only" && ro_suite "$type"
+	t_selected "$type:lifetime" && lifetime_suite "$type"
+	t_selected "$type:async" && async_suite "$type"
 done
