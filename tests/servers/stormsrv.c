@@ -42,6 +42,8 @@
  * Log lines (stderr):
  *   stormsrv: ready: seed S, N thread(s)
  *   stormsrv: stall N: dropped K, resend accepted|rejected ERRNAME
+ *   stormsrv: stall N: dropped K, the connection is gone (ERRNAME)
+ *                             (unmounted during the stall: not a rejection)
  *   stormsrv: count NAME N      at exit, for each counter (see count_names)
  * STORMSRV_VERBOSE=1 also logs every request.
  */
@@ -798,6 +800,8 @@ static bool stall_once(unsigned long nr)
 		return false;
 	count(C_STALLS);
 	nap_locked(rnd_between(cfg.stall_min, cfg.stall_max), false);
+	if (done)
+		return false;
 
 	lost = held;
 	held = NULL;
@@ -806,15 +810,22 @@ static bool stall_once(unsigned long nr)
 	__atomic_fetch_add(&counts[C_DROPPED], nlost, __ATOMIC_RELAXED);
 	pthread_mutex_unlock(&lock);
 	err = raw_write(fds[0], &oh, NULL, 0);
-	if (err) {
-		count(C_RESEND_REJECTED);
-		send_list(lost);
-	} else {
-		count(C_RESEND_SENT);
+	if (err == ENODEV || err == ENOTCONN) {
+		/* unmounted meanwhile: nobody waits for them any more */
 		free_list(lost);
+		raw_log("stall %lu: dropped %lu, the connection is gone (%s)",
+			nr, nlost, errno_name(err));
+	} else {
+		if (err) {
+			count(C_RESEND_REJECTED);
+			send_list(lost);
+		} else {
+			count(C_RESEND_SENT);
+			free_list(lost);
+		}
+		raw_log("stall %lu: dropped %lu, resend %s%s", nr, nlost,
+			err ? "rejected " : "accepted", err ? errno_name(err) : "");
 	}
-	raw_log("stall %lu: dropped %lu, resend %s%s", nr, nlost,
-		err ? "rejected " : "accepted", err ? errno_name(err) : "");
 	pthread_mutex_lock(&lock);
 
 	nap_locked(rnd_between(cfg.stall_min, cfg.stall_max), false);
