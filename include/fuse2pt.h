@@ -462,6 +462,8 @@ struct inode *f2p_iget(struct super_block *sb, u64 nodeid, u64 generation,
 		       const struct fuse_attr *attr, u64 attr_valid,
 		       u64 attr_version);
 void f2p_attr_stale(struct inode *inode);
+
+extern struct workqueue_struct *f2p_wq;	/* main.c */
 void f2p_change_attr(struct inode *inode, const struct fuse_attr *attr,
 		     u64 attr_valid, u64 attr_version);
 bool f2p_attr_ok(const struct fuse_attr *attr);

@@ -761,4 +761,13 @@ static inline bool f2p_file_owner_or_capable(struct file *file)
 #endif
 }
 
+/*
+ * IOCB_AIO_RW marks a kiocb embedded in fs/aio's aio_kiocb (mainline 6.8,
+ * backported to the 6.1 and 5.10 stable series); kernels without it have
+ * nothing to strip.
+ */
+#ifndef IOCB_AIO_RW
+#define IOCB_AIO_RW	0
+#endif
+
 #endif /* FUSE2PT_COMPAT_H */

@@ -33,6 +33,8 @@ void f2p_pt_end_write(struct file *file)
 	fi = F2P_I(inode);
 	binode = file_inode(ff->backing_file);
 	spin_lock(&fi->lock);
+	/* a GETATTR answered before this write must not undo it */
+	fi->attr_version = atomic64_inc_return(&ff->fc->attr_version);
 	i_size_write(inode, i_size_read(binode));
 	f2p_inode_set_mtime(inode, f2p_inode_get_mtime(binode));
 	f2p_inode_set_ctime(inode, f2p_inode_get_ctime(binode));
