@@ -17,7 +17,11 @@
  *   /t          nodeid 6, regular file whose attributes the attr modes break
  *
  * The INIT reply accepts FUSE_DO_READDIRPLUS (without AUTO, so every
- * directory read is a READDIRPLUS).  Entries and attributes are valid for
+ * directory read is a READDIRPLUS).  In mode xa-set-big it sets max_write
+ * to SMALL_MAX_WRITE, and requests are read into SMALL_READ_BUF bytes,
+ * the least the kernel takes: a SETXATTR with a larger value cannot
+ * reach the server (mainline fails it with E2BIG, any other request too
+ * large with EIO).  Entries and attributes are valid for
  * an hour, except in the attr modes, and files open with FOPEN_KEEP_CACHE,
  * so only a notification can make the kernel see a change.
  *
@@ -88,6 +92,12 @@
 
 #define MAX_WRITE	(128 * 1024)
 #define REQ_BUF_SIZE	(1024 * 1024 + 4096)
+#define SMALL_MAX_WRITE	4096
+/* the kernel's least: room for a WRITE of max_write, at least 8 KiB */
+#define SMALL_WRITE_REQ	(sizeof(struct fuse_in_header) + \
+			 sizeof(struct fuse_write_in) + SMALL_MAX_WRITE)
+#define SMALL_READ_BUF	(SMALL_WRITE_REQ > FUSE_MIN_READ_BUFFER ? \
+			 SMALL_WRITE_REQ : FUSE_MIN_READ_BUFFER)
 #define MAX_MINOR	40
 #define FIXED_TIME	1700000000ULL
 #define LONG_VALID	3600
@@ -136,6 +146,8 @@ static const char *const mode_names[] = {
 	/* xattrs */
 	"xa-size-huge", "xa-size-small", "xa-value-long",
 	"xl-no-nul", "xl-empty-name", "xl-size-lie", "xa-enosys",
+	/* a SETXATTR larger than the server's read buffer */
+	"xa-set-big",
 	/* READDIRPLUS of /d: the record of "bad" is damaged */
 	"rdp-namelen0", "rdp-namelen-past", "rdp-namelen-huge", "rdp-slash",
 	"rdp-nul", "rdp-mode0", "rdp-mode-fmt", "rdp-nodeid0",
@@ -533,7 +545,7 @@ static void do_init(const struct request *r)
 	} else if (is_mode("ext")) {
 		raw_log("ext-init secctx=0 supp-group=0");
 	}
-	out.max_write = MAX_WRITE;
+	out.max_write = is_mode("xa-set-big") ? SMALL_MAX_WRITE : MAX_WRITE;
 	out.time_gran = 1;
 	if (in->minor < 5)
 		len = FUSE_COMPAT_INIT_OUT_SIZE;
@@ -1709,7 +1721,8 @@ static int serve(void)
 	for (;;) {
 		const struct fuse_in_header *h = (const void *)req_buf;
 		struct request r;
-		ssize_t n = raw_read(srv.fd, req_buf, sizeof(req_buf));
+		ssize_t n = raw_read(srv.fd, req_buf, is_mode("xa-set-big") ?
+				     SMALL_READ_BUF : sizeof(req_buf));
 
 		if (n <= 0)
 			return n < 0;
