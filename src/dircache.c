@@ -3,52 +3,87 @@
  * The listing cache of a directory (FOPEN_CACHE_DIR).
  *
  * When the server opens a directory with CACHE_DIR, the records of a
- * listing read from its start are appended, checked and as plain
- * fuse_dirent records (READDIRPLUS ones lose their entry part), to the
- * directory inode's own page cache.  Once a READDIR at the offset after
- * the last record comes back empty the cache is complete, and listings
- * by opens with CACHE_DIR are answered from it without asking the
- * server, until the cache is dropped:
+ * listing read from its start are appended, after dir.c checked them and
+ * as plain fuse_dirent records (READDIRPLUS ones lose their entry part),
+ * to the directory inode's own page cache.  Once a READDIR at the offset
+ * after the last record comes back empty the cache is complete, and
+ * listings by opens with CACHE_DIR are answered from it without asking
+ * the server, until the cache is dropped:
  *
  *   - a change we made in the directory (f2p_dir_changed in namei.c),
  *   - NOTIFY_INVAL_INODE of the directory with a data range,
  *   - new attributes with another mtime or size,
  *   - an OPENDIR answered without FOPEN_KEEP_CACHE,
- *   - a page of the cache taken by reclaim, or more than
- *     F2P_DCACHE_MAX bytes of records.
+ *   - a page of the cache lost (below), or more than F2P_DCACHE_MAX
+ *     bytes of records.
  *
- * Dropping bumps dcache.version (under fi->lock); an append or a read
- * that started under an older version does nothing.  Pages are only
- * written with their folio locked and readers copy a page out under the
- * folio lock after checking the version, so what they copy belongs to
- * the version they checked; names are emitted from that copy, with no
- * lock held while they go to user memory.
+ * What a page holds.  The cache is dcache.size bytes of records; byte B
+ * of it is byte B % PAGE_SIZE of page B / PAGE_SIZE of the mapping.  A
+ * page holds whole records packed from its first byte, then an empty
+ * record header (namelen 0) when one fits; what follows is undefined.  A
+ * record never straddles a page: one that does not fit in the rest of the
+ * last page goes at the start of the next, so only the last page ends
+ * at dcache.size, and every other page ends at its end marker (or with
+ * fewer bytes left than a header).
  *
- * A record never straddles a page.  After each record an empty record
- * header (namelen 0) is written if it fits in the page: a reader meeting
- * it, or fewer bytes than a header, goes on at the next page.
+ * Who fills it.  Only f2p_dcache_add, with the folio locked, one record
+ * at a time, each the next of the listing from its start (dcache.end is
+ * the server's offset it must have been read at).  The record that goes
+ * at byte 0 of a page starts the page: it is the only one that may
+ * create the folio, and it marks it uptodate.  Any later record of that
+ * page takes the folio only if it is still there and uptodate, and
+ * otherwise the page is lost: a folio made again there would hold, below
+ * the new record, whatever memory it was given.  Within a version only
+ * one record goes at byte 0 of a page (size only grows), so an uptodate
+ * folio found there is the one that record started.
+ *
+ * When it is trusted.  Only when complete, and only as dcache.version's:
+ * dropping bumps the version (under fi->lock) before the pages go, an
+ * append or read that started under an older version does nothing, and
+ * both check the version with the folio locked, so the bytes a reader
+ * copies out belong to the version it checked.  A page below
+ * dcache.size that is not in the mapping, or not uptodate, was lost to
+ * reclaim (or to a drop racing with an append): a lost page is the end
+ * of the cache, whoever meets it drops it, and the listing goes on from
+ * the server, which the next listing from the start fills again.
+ *
+ * Records are checked again on the way out, before a name is emitted or
+ * a length is believed: a record that runs past the bytes of its page,
+ * has an empty or over-long name or one with '/', or an end marker short
+ * of dcache.size, cannot have come from the appends above.  That is a bug
+ * of ours: it is warned about once and drops the cache as a lost page
+ * does.  Names are emitted from a copy of the page, with no lock held
+ * while they go to user memory.
  *
  * The pages are the mapping's like any file data: reclaim may take them
- * (the next read notices and drops the cache) and evict frees them.
+ * (see above) and evict frees them.
  */
 #include <linux/pagemap.h>
 #include <linux/highmem.h>
 #include <linux/slab.h>
+#include <linux/string.h>
 #include "fuse2pt.h"
 
 /* the most bytes of records one directory keeps */
 #define F2P_DCACHE_MAX	(8 << 20)
 
 /*
- * Forget the listing.  May sleep: the pages go at once, except those an
- * append or read holds right now, which go at evict or the next drop.
+ * Forget the listing, whichever version it is (@any), or only if it is
+ * still @version's.  May sleep: the pages present go at once (waiting
+ * for one an append or read has locked); one an append of the new
+ * version creates meanwhile stays, and is either that version's or not
+ * uptodate.
  */
-void f2p_dcache_drop(struct inode *dir)
+static void f2p_dcache_reset(struct inode *dir, bool any, u64 version)
 {
 	struct f2p_inode *fi = F2P_I(dir);
 	bool had;
 
 	spin_lock(&fi->lock);
+	if (!any && fi->dcache.version != version) {
+		spin_unlock(&fi->lock);
+		return;
+	}
 	had = fi->dcache.size || fi->dcache.complete;
 	fi->dcache.version++;
 	fi->dcache.size = 0;
@@ -57,6 +92,17 @@ void f2p_dcache_drop(struct inode *dir)
 	spin_unlock(&fi->lock);
 	if (had || dir->i_mapping->nrpages)
 		truncate_inode_pages(dir->i_mapping, 0);
+}
+
+void f2p_dcache_drop(struct inode *dir)
+{
+	f2p_dcache_reset(dir, true, 0);
+}
+
+/* A page of @version's cache is gone, or holds what we never wrote. */
+static void f2p_dcache_lost(struct inode *dir, u64 version)
+{
+	f2p_dcache_reset(dir, false, version);
 }
 
 /* The version a READDIR about to be sent would append to. */
@@ -90,6 +136,33 @@ static loff_t f2p_dcache_slot(loff_t size, size_t reclen)
 }
 
 /*
+ * The locked folio a record at cache byte @at goes into: at a page's
+ * start, found or made; after other records, only the uptodate folio
+ * the page's first record started.  NULL: out of memory, or the page
+ * was lost.
+ */
+static struct folio *f2p_dcache_folio(struct inode *dir, loff_t at)
+{
+	struct address_space *mapping = dir->i_mapping;
+	struct folio *folio;
+
+	if (!offset_in_page(at))
+		return f2p_folio_or_null(__filemap_get_folio(mapping,
+						at >> PAGE_SHIFT,
+						FGP_LOCK | FGP_CREAT,
+						mapping_gfp_mask(mapping)));
+	folio = f2p_folio_or_null(__filemap_get_folio(mapping,
+						at >> PAGE_SHIFT,
+						FGP_LOCK, 0));
+	if (folio && !folio_test_uptodate(folio)) {
+		folio_unlock(folio);
+		folio_put(folio);
+		folio = NULL;
+	}
+	return folio;
+}
+
+/*
  * Append record @d, which f2p_dirent_check() passed and which the server
  * gave for offset @pos, to the cache of @dir as of @version.
  */
@@ -113,16 +186,13 @@ void f2p_dcache_add(struct inode *dir, u64 version, u64 pos,
 
 	at = f2p_dcache_slot(size, reclen);
 	if (at + reclen > F2P_DCACHE_MAX) {
-		f2p_dcache_drop(dir);
+		f2p_dcache_lost(dir, version);
 		return;
 	}
-	folio = f2p_folio_or_null(__filemap_get_folio(dir->i_mapping,
-						       at >> PAGE_SHIFT,
-						       FGP_LOCK | FGP_CREAT,
-						       mapping_gfp_mask(dir->i_mapping)));
+	folio = f2p_dcache_folio(dir, at);
 	if (!folio) {
 		/* a record missing from the middle would be a lie */
-		f2p_dcache_drop(dir);
+		f2p_dcache_lost(dir, version);
 		return;
 	}
 
@@ -135,7 +205,7 @@ void f2p_dcache_add(struct inode *dir, u64 version, u64 pos,
 		if (in_page + reclen + FUSE_NAME_OFFSET <= PAGE_SIZE)
 			memset(p + in_page + reclen, 0, FUSE_NAME_OFFSET);
 		kunmap_local(p);
-		if (!folio_test_uptodate(folio))
+		if (!in_page)
 			folio_mark_uptodate(folio);
 		fi->dcache.size = at + reclen;
 		fi->dcache.end = d->off;
@@ -159,8 +229,8 @@ void f2p_dcache_end(struct inode *dir, u64 version, u64 pos)
 /*
  * Copy the records of the page holding cache byte @off, from @off up to
  * @size or the page's end, to @buf.  Returns the bytes copied, 0 when
- * the cache changed under us (look again), or -ENOENT when the page is
- * gone (reclaimed: the cache is no longer whole).
+ * the cache changed under us (look again), or -ENOENT when the page was
+ * lost.
  */
 static ssize_t f2p_dcache_copy(struct inode *dir, u64 version, loff_t off,
 			       loff_t size, char *buf)
@@ -195,35 +265,58 @@ static ssize_t f2p_dcache_copy(struct inode *dir, u64 version, loff_t off,
 }
 
 /*
- * Emit what one page copy holds, from where this open stands in the
- * cache.  Records before ctx->pos (after a seek) are passed over.
- * Returns false when the caller's buffer is full.
+ * What the copy holds at @d, @room bytes before the copy's end: a record
+ * (its length), the page's end (0), or nothing an append wrote
+ * (-EUCLEAN).  @page_end: the copy reaches the page's end, so the page's
+ * records may stop short of it.
  */
-static bool f2p_dcache_emit(struct f2p_file *ff, struct dir_context *ctx,
-			    const char *buf, size_t len)
+static ssize_t f2p_dcache_record(const struct fuse_dirent *d, size_t room,
+				 bool page_end)
+{
+	size_t reclen;
+
+	if (room < FUSE_NAME_OFFSET || !d->namelen)
+		return page_end ? 0 : -EUCLEAN;
+	if (d->namelen > F2P_NAME_MAX)
+		return -EUCLEAN;
+	reclen = FUSE_DIRENT_SIZE(d);
+	if (reclen > room || memchr(d->name, '/', d->namelen))
+		return -EUCLEAN;
+	return reclen;
+}
+
+/*
+ * Emit what one page copy of @len bytes holds, from where this open
+ * stands in the cache.  Records before ctx->pos (after a seek) are passed
+ * over.  Returns 0 when the copy is used up, 1 when the caller's buffer
+ * is full, -EUCLEAN when the copy holds what no append wrote.
+ */
+static int f2p_dcache_emit(struct f2p_file *ff, struct dir_context *ctx,
+			   const char *buf, size_t len, bool page_end)
 {
 	size_t o = 0;
 
-	while (len - o >= FUSE_NAME_OFFSET) {
+	while (o < len) {
 		const struct fuse_dirent *d = (const void *)(buf + o);
-		size_t reclen;
+		ssize_t reclen = f2p_dcache_record(d, len - o, page_end);
 
-		if (!d->namelen)
-			break;
-		reclen = FUSE_DIRENT_SIZE(d);
+		if (reclen < 0)
+			return reclen;
+		if (!reclen) {
+			/* the rest of the page holds no record: on at the next */
+			ff->dc_off = round_up(ff->dc_off + 1, PAGE_SIZE);
+			return 0;
+		}
 		if ((u64)ctx->pos == ff->dc_pos) {
 			if (!dir_emit(ctx, d->name, d->namelen, d->ino, d->type))
-				return false;
+				return 1;
 			ctx->pos = d->off;
 		}
 		ff->dc_pos = d->off;
 		ff->dc_off += reclen;
 		o += reclen;
 	}
-	/* the rest of the page holds no record: on at the next */
-	if (o < len)
-		ff->dc_off = round_up(ff->dc_off + 1, PAGE_SIZE);
-	return true;
+	return 0;
 }
 
 /*
@@ -235,6 +328,7 @@ int f2p_dcache_readdir(struct file *file, struct dir_context *ctx)
 	struct inode *dir = file_inode(file);
 	struct f2p_inode *fi = F2P_I(dir);
 	struct f2p_file *ff = file->private_data;
+	bool page_end;
 	loff_t size;
 	u64 version;
 	ssize_t len;
@@ -275,13 +369,23 @@ int f2p_dcache_readdir(struct file *file, struct dir_context *ctx)
 		if (ff->dc_off >= size)
 			break;		/* the end of the listing */
 		len = f2p_dcache_copy(dir, version, ff->dc_off, size, buf);
-		if (len == -ENOENT) {
-			f2p_dcache_drop(dir);
+		if (len > 0) {
+			page_end = offset_in_page(ff->dc_off) + len == PAGE_SIZE;
+			err = f2p_dcache_emit(ff, ctx, buf, len, page_end);
+			if (err > 0) {
+				err = 0;	/* the caller's buffer is full */
+				break;
+			}
+			WARN_ONCE(err,
+				  "fuse2pt: bad record at byte %lld of the listing cache of nodeid %llu\n",
+				  ff->dc_off, f2p_nodeid(dir));
+		}
+		if (len < 0 || err) {
+			/* the cache ends here: the server goes on from ctx->pos */
+			f2p_dcache_lost(dir, version);
 			err = 1;
 			break;
 		}
-		if (len > 0 && !f2p_dcache_emit(ff, ctx, buf, len))
-			break;
 	}
 	kfree(buf);
 	return err;
