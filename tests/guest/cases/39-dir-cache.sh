@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# timeout: 300
+# timeout: 900
 #
 # The directory listing cache (FOPEN_CACHE_DIR), on stock fuse and on
 # fuse2pt: libfuse's passthrough_ll with cache=always answers OPENDIR
@@ -151,6 +151,44 @@ t_expect_eq "fuse2pt: a change behind the server's back is not seen" \
 	"$(grep '^outside: readdirs=0 ' "$f" | grep -c -v ' outside ')" 1
 t_expect_eq "fuse2pt: ... until a change through the mount" \
 	"$(grep '^outside-after-unlink: readdirs=[1-9]' "$f" | grep -c ' outside ')" 1
+t_pass
+
+# dr_run TYPE: dirreclaim's transcript, then whether a listing after a
+# whole one asks (DR_ASKED) and what it lists (DR_SEEN)
+declare -A DR_ASKED=() DR_SEEN=()
+dr_run() {
+	local type=$1
+	DC_MNT=$T_WORK/mnt/dr-$type
+	DC_OUT=$T_WORK/dr-$type
+	t_mount "$type" "$DC_MNT" passthrough_ll -d -o source="$DR_SRC",cache=always || return 1
+	DC_LOG=${_t_srv_log[$DC_MNT]}
+	"$T_BIN/dirreclaim" "$DC_MNT/d" "$DR_NAMES" 256 > "$DC_OUT" 2>&1 ||
+		_t_mark_fail "$type: dirreclaim: $(grep -v ': all exact$' "$DC_OUT" | head -n 3 | tr '\n' ';')"
+	touch "$DC_MNT/d/x" && rm "$DC_MNT/d/x"
+	ls -f "$DC_MNT/d" > /dev/null
+	DC_LAST=$(dc_readdirs)
+	DR_SEEN[$type]=$(ls -f "$DC_MNT/d" | wc -l)
+	DR_ASKED[$type]=$(($(dc_readdirs) - DC_LAST))
+	t_umount "$DC_MNT"
+}
+
+t_start reclaim
+t_need_bin dirreclaim || t_die "dirreclaim missing"
+DR_N=200
+DR_SRC=$T_WORK/drsrc
+DR_NAMES=$T_WORK/dr-names
+rm -rf "$DR_SRC"
+mkdir -p "$DR_SRC/d"
+seq -f 'e%03g-' 1 $DR_N | sed 's/$/'"$(printf '%0196d' 0)"'/' > "$DR_NAMES"
+(cd "$DR_SRC/d" && xargs touch < "$DR_NAMES")
+for type in fuse fuse2pt; do
+	dr_run "$type"
+	t_note "$type: $(tr '\n' ';' < "$T_WORK/dr-$type")"
+done
+t_expect_files_eq "fuse2pt lists as stock fuse does" "$T_WORK/dr-fuse" "$T_WORK/dr-fuse2pt"
+t_expect_eq "fuse2pt: every listing exact" "$(grep -c ' listings, all exact$' "$T_WORK/dr-fuse2pt")" 3
+t_expect_eq "fuse2pt: the cached listing has every name" "${DR_SEEN[fuse2pt]}" $((DR_N + 2))
+t_expect_eq "fuse2pt: ... and did not ask" "${DR_ASKED[fuse2pt]}" 0
 t_pass
 
 t_start inval-inode
