@@ -614,6 +614,9 @@ ssize_t f2p_dio_write_async(struct kiocb *iocb, struct iov_iter *from,
 			    bool counted);
 
 /* passthrough.c */
+struct file *f2p_backing_open(struct file *user, int flags,
+			      const struct path *real,
+			      const struct cred *cred);
 ssize_t f2p_pt_read_iter(struct kiocb *iocb, struct iov_iter *to);
 ssize_t f2p_pt_write_iter(struct kiocb *iocb, struct iov_iter *from);
 ssize_t f2p_pt_splice_read(struct file *in, loff_t *ppos,

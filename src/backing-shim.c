@@ -91,9 +91,9 @@
 #include <linux/workqueue.h>
 #include "fuse2pt.h"
 
-struct file *f2p_backing_open(struct file *user, int flags,
-			      const struct path *real,
-			      const struct cred *cred)
+struct file *f2p_backing_file_open(struct file *user, int flags,
+				   const struct path *real,
+				   const struct cred *cred)
 {
 	return dentry_open(real, flags, cred);
 }
