@@ -17,6 +17,9 @@
  *   pttool splicewrite FILE OFF      stdin -> pipe -> FILE at OFF (splice)
  *   pttool sendfile SRC DST          sendfile(2) SRC into DST (truncated)
  *   pttool open FILE [rw|ro|wo]      open only: "ok" or errno
+ *   pttool readahead FILE            readahead(2) of the whole file, then
+ *                                    posix_fadvise(POSIX_FADV_WILLNEED):
+ *                                    "ok" or errno
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -257,6 +260,27 @@ static int cmd_open(const char *name, const char *how)
 	return 0;
 }
 
+static int cmd_readahead(const char *name)
+{
+	int fd = open_arg(name, O_RDONLY);
+	struct stat s;
+	int err;
+
+	if (fd < 0)
+		return fail("open");
+	if (fstat(fd, &s))
+		return fail("fstat");
+	if (readahead(fd, 0, s.st_size))
+		return fail("readahead");
+	err = posix_fadvise(fd, 0, s.st_size, POSIX_FADV_WILLNEED);
+	if (err) {
+		errno = err;
+		return fail("posix_fadvise");
+	}
+	printf("ok\n");
+	return 0;
+}
+
 int main(int argc, char *argv[])
 {
 	const char *c = argc > 1 ? argv[1] : "";
@@ -281,6 +305,8 @@ int main(int argc, char *argv[])
 		return cmd_sendfile(argv[2], argv[3]);
 	if (!strcmp(c, "open") && (argc == 3 || argc == 4))
 		return cmd_open(argv[2], argc == 4 ? argv[3] : NULL);
+	if (!strcmp(c, "readahead") && argc == 3)
+		return cmd_readahead(argv[2]);
 	fprintf(stderr, "usage: see the comment at the top of pttool.c\n");
 	return 2;
 }
