@@ -462,6 +462,8 @@ struct inode *f2p_iget(struct super_block *sb, u64 nodeid, u64 generation,
 		       const struct fuse_attr *attr, u64 attr_valid,
 		       u64 attr_version);
 void f2p_attr_stale(struct inode *inode);
+
+extern struct workqueue_struct *f2p_wq;	/* main.c */
 void f2p_change_attr(struct inode *inode, const struct fuse_attr *attr,
 		     u64 attr_valid, u64 attr_version);
 bool f2p_attr_ok(const struct fuse_attr *attr);
@@ -612,6 +614,9 @@ ssize_t f2p_dio_write_async(struct kiocb *iocb, struct iov_iter *from,
 			    bool counted);
 
 /* passthrough.c */
+struct file *f2p_backing_open(struct file *user, int flags,
+			      const struct path *real,
+			      const struct cred *cred);
 ssize_t f2p_pt_read_iter(struct kiocb *iocb, struct iov_iter *to);
 ssize_t f2p_pt_write_iter(struct kiocb *iocb, struct iov_iter *from);
 ssize_t f2p_pt_splice_read(struct file *in, loff_t *ppos,

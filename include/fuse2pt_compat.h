@@ -262,9 +262,10 @@ static inline void f2p_backing_end_write(struct file *user)
 	}
 #endif
 
-static inline struct file *f2p_backing_open(struct file *user, int flags,
-					    const struct path *real,
-					    const struct cred *cred)
+static inline struct file *f2p_backing_file_open(struct file *user,
+						 int flags,
+						 const struct path *real,
+						 const struct cred *cred)
 {
 #if defined(F2P_HAVE_BACKING_OPEN_USER_FILE)
 	return backing_file_open(user, flags, real, cred);
@@ -354,9 +355,9 @@ static inline int f2p_backing_mmap(struct file *bf, struct file *user,
 
 #elif defined(F2P_HAVE_OPEN_WITH_FAKE_PATH) /* src/backing-shim.c */
 
-struct file *f2p_backing_open(struct file *user, int flags,
-			      const struct path *real,
-			      const struct cred *cred);
+struct file *f2p_backing_file_open(struct file *user, int flags,
+				   const struct path *real,
+				   const struct cred *cred);
 ssize_t f2p_backing_read_iter(struct file *bf, struct iov_iter *iter,
 			      struct kiocb *iocb, const struct cred *cred);
 ssize_t f2p_backing_write_iter(struct file *bf, struct iov_iter *iter,
@@ -760,5 +761,14 @@ static inline bool f2p_file_owner_or_capable(struct file *file)
 	return inode_owner_or_capable(file_inode(file));
 #endif
 }
+
+/*
+ * IOCB_AIO_RW marks a kiocb embedded in fs/aio's aio_kiocb (mainline 6.8,
+ * backported to the 6.1 and 5.10 stable series); kernels without it have
+ * nothing to strip.
+ */
+#ifndef IOCB_AIO_RW
+#define IOCB_AIO_RW	0
+#endif
 
 #endif /* FUSE2PT_COMPAT_H */

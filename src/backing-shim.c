@@ -91,9 +91,9 @@
 #include <linux/workqueue.h>
 #include "fuse2pt.h"
 
-struct file *f2p_backing_open(struct file *user, int flags,
-			      const struct path *real,
-			      const struct cred *cred)
+struct file *f2p_backing_file_open(struct file *user, int flags,
+				   const struct path *real,
+				   const struct cred *cred)
 {
 	return dentry_open(real, flags, cred);
 }
@@ -103,13 +103,19 @@ struct file *f2p_backing_open(struct file *user, int flags,
  * IOCB_DSYNC and IOCB_SYNC follow the FUSE file as it is now (fcntl's
  * F_SETFL included) and pwritev2()'s RWF_*, never bf's open flags.  Left
  * behind is what only means something to the caller's kiocb: aio's
- * eventfd, io_uring's wait queue and bio cache, and the polling of an
- * asynchronous kiocb (nobody polls ours).
+ * eventfd and its IOCB_AIO_RW (which tells kiocb_set_cancel_fn() that the
+ * kiocb sits in an aio_kiocb: ours does not), io_uring's wait queue and
+ * bio cache, and the polling of an asynchronous kiocb (nobody polls ours).
+ * A write is marked IOCB_WRITE whoever submitted it (loop does not): the
+ * backing filesystem may end its freeze protection by that flag.
  */
-static int f2p_backing_flags(struct file *bf, struct kiocb *iocb)
+static int f2p_backing_flags(struct file *bf, struct kiocb *iocb, bool write)
 {
 	int flags = iocb->ki_flags & ~(IOCB_EVENTFD | IOCB_WAITQ |
-				       IOCB_ALLOC_CACHE);
+				       IOCB_ALLOC_CACHE | IOCB_AIO_RW);
+
+	if (write)
+		flags |= IOCB_WRITE;
 
 	if (!is_sync_kiocb(iocb))
 		flags &= ~IOCB_HIPRI;
@@ -208,7 +214,7 @@ static void f2p_aio_write_done(struct kiocb *iocb, long res)
 	struct f2p_aio *aio = container_of(iocb, struct f2p_aio, iocb);
 
 	aio->res = res;
-	queue_work(system_unbound_wq, &aio->work);
+	queue_work(f2p_wq, &aio->work);
 }
 
 static ssize_t f2p_backing_async(struct file *bf, struct iov_iter *iter,
@@ -257,7 +263,7 @@ static ssize_t f2p_backing_rw(struct file *bf, struct iov_iter *iter,
 	ssize_t ret;
 	int flags;
 
-	flags = f2p_backing_flags(bf, iocb);
+	flags = f2p_backing_flags(bf, iocb, write);
 	if (flags < 0)
 		return flags;
 	old = override_creds(cred);

@@ -377,8 +377,8 @@ int f2p_dcache_readdir(struct file *file, struct dir_context *ctx)
 				break;
 			}
 			WARN_ONCE(err,
-				  "fuse2pt: bad record at byte %lld of the listing cache of directory %lu\n",
-				  ff->dc_off, dir->i_ino);
+				  "fuse2pt: bad record at byte %lld of the listing cache of nodeid %llu\n",
+				  ff->dc_off, f2p_nodeid(dir));
 		}
 		if (len < 0 || err) {
 			/* the cache ends here: the server goes on from ctx->pos */

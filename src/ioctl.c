@@ -163,9 +163,16 @@ static int f2p_attr_send(struct inode *inode, struct f2p_file *ff,
 /* Changing the immutable or append-only flag takes CAP_LINUX_IMMUTABLE. */
 static int f2p_setflags_check(u32 old, u32 new)
 {
-	if (((old ^ new) & (FS_IMMUTABLE_FL | FS_APPEND_FL)) &&
+	u32 changed = old ^ new;
+
+	if ((changed & (FS_IMMUTABLE_FL | FS_APPEND_FL)) &&
 	    !capable(CAP_LINUX_IMMUTABLE))
 		return -EPERM;
+	/* project inheritance is quota's, verity is set up only by its ioctl */
+	if ((changed & FS_PROJINHERIT_FL) && current_user_ns() != &init_user_ns)
+		return -EINVAL;
+	if (changed & FS_VERITY_FL)
+		return -EINVAL;
 	return 0;
 }
 
@@ -356,6 +363,13 @@ static long f2p_do_ioctl(struct file *file, unsigned int cmd,
 		return -ENOTTY;
 	if (cmd == FS_IOC_SETFLAGS || cmd == FS_IOC_FSSETXATTR)
 		return f2p_setattr_ioctl(file, cmd, uarg);
+	/*
+	 * The 32-bit numbers of the flag ioctls, from a 64-bit caller: no
+	 * local filesystem takes them natively, and a server that did (a
+	 * 32-bit one passing them on) would change flags unchecked.
+	 */
+	if (cmd == FS_IOC32_SETFLAGS || cmd == FS_IOC32_GETFLAGS)
+		return -ENOTTY;
 
 	if (in_size || out_size) {
 		/* at most 16 KiB: _IOC_SIZE has 14 bits */

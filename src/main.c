@@ -6,15 +6,25 @@
  * beside the kernel's fuse without either noticing the other.
  */
 #include <linux/module.h>
+#include <linux/workqueue.h>
 #include "fuse2pt.h"
+
+/*
+ * Work of ours that I/O completion waits for (backing-shim.c's write
+ * completions): it may be needed to free memory, so it has a rescuer.
+ */
+struct workqueue_struct *f2p_wq;
 
 static int __init f2p_init(void)
 {
 	int err;
 
+	f2p_wq = alloc_workqueue("fuse2pt", WQ_MEM_RECLAIM | WQ_UNBOUND, 0);
+	if (!f2p_wq)
+		return -ENOMEM;
 	err = f2p_request_cache_init();
 	if (err)
-		return err;
+		goto undo_wq;
 	err = f2p_inode_cache_init();
 	if (err)
 		goto undo_request_cache;
@@ -39,6 +49,8 @@ undo_inode_cache:
 	f2p_inode_cache_exit();
 undo_request_cache:
 	f2p_request_cache_exit();
+undo_wq:
+	destroy_workqueue(f2p_wq);
 	return err;
 }
 
@@ -49,6 +61,7 @@ static void __exit f2p_exit(void)
 	f2p_ctl_exit();
 	f2p_inode_cache_exit();
 	f2p_request_cache_exit();
+	destroy_workqueue(f2p_wq);
 }
 
 module_init(f2p_init);

@@ -17,6 +17,27 @@
 #include "fuse2pt.h"
 
 /*
+ * Our open of the backing file @real for the FUSE file @user, with the
+ * registered credentials.  Whatever the backing filesystem refuses
+ * (EROFS from a read-only mount, ETXTBSY, an LSM's EACCES, ENFILE ...)
+ * fails the FUSE open as EIO, as stock fuse does: the user asked for a
+ * FUSE file, and it is the server's choice of backing file that cannot
+ * be opened so.
+ */
+struct file *f2p_backing_open(struct file *user, int flags,
+			      const struct path *real,
+			      const struct cred *cred)
+{
+	struct file *bf = f2p_backing_file_open(user, flags, real, cred);
+
+	if (IS_ERR(bf)) {
+		pr_debug("opening the backing file: error %ld\n", PTR_ERR(bf));
+		return ERR_PTR(-EIO);
+	}
+	return bf;
+}
+
+/*
  * After a write on the backing file, the FUSE inode's size and times
  * follow it.  Called with the user's (FUSE) file.
  */
@@ -33,6 +54,8 @@ void f2p_pt_end_write(struct file *file)
 	fi = F2P_I(inode);
 	binode = file_inode(ff->backing_file);
 	spin_lock(&fi->lock);
+	/* a GETATTR answered before this write must not undo it */
+	fi->attr_version = atomic64_inc_return(&ff->fc->attr_version);
 	i_size_write(inode, i_size_read(binode));
 	f2p_inode_set_mtime(inode, f2p_inode_get_mtime(binode));
 	f2p_inode_set_ctime(inode, f2p_inode_get_ctime(binode));

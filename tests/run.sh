@@ -5,7 +5,12 @@
 # fuse2pt.ko for each kernel and the test programs, boot each stock Debian
 # kernel under QEMU with the guest test cases, and report.
 #
-#   tests/run.sh [TAGS...]        TAGS: 6.1 6.12 7.3 (default: all three)
+#   tests/run.sh [TAGS...]        TAGS: 6.1 6.12 7.3 (default: all three),
+#                                 6.1-debug 6.12-debug (make check-debug):
+#                                 Debian's 6.1 and 6.12 source built with
+#                                 KASAN, KFENCE, lockdep and more
+#                                 (tests/lib/debug-kernel.sh; the first run
+#                                 builds them, an hour or more each)
 #
 # Environment:
 #   FUSE2PT_ONLY=GLOB             run only guest cases whose name matches
@@ -18,6 +23,11 @@
 #   FUSE2PT_KERNEL_TIMEOUT=SECS   host-side limit per kernel (2700)
 #   FUSE2PT_STALL_SECS=SECS       a guest console silent this long is a stall:
 #                                 stacks by SysRq, then the guest is stopped (300)
+#   FUSE2PT_DEBUG_SLOW=N          the debug kernels' slowdown (4): their kernel
+#                                 and stall limits, and the guest's case and
+#                                 hung-task timeouts, are N times the above
+#   FUSE2PT_DEBUG_VM_MEM=SIZE     the debug kernels' guest RAM (3G; KASAN's
+#                                 shadow and quarantine take some)
 #   FUSE2PT_PARALLEL=N            guests at once (2; 1: one after another)
 #   FUSE2PT_CACHE, FUSE2PT_WORK   cache and build directories
 #
@@ -32,7 +42,8 @@ need_root
 TAGS=("$@")
 [ ${#TAGS[@]} -gt 0 ] || TAGS=(6.1 6.12 7.3)
 for t in "${TAGS[@]}"; do
-	case $t in 6.1|6.12|7.3) ;; *) die "unknown kernel tag '$t' (6.1, 6.12, 7.3)" ;; esac
+	case $t in 6.1|6.12|7.3|6.1-debug|6.12-debug) ;;
+	*) die "unknown kernel tag '$t' (6.1, 6.12, 7.3, 6.1-debug, 6.12-debug)" ;; esac
 done
 KERNEL_TIMEOUT=${FUSE2PT_KERNEL_TIMEOUT:-2700}
 VM_STALL=${FUSE2PT_STALL_SECS:-300}	# see vm_boot
@@ -59,6 +70,10 @@ stage guest-image bash "$TOP/tests/lib/guest-image.sh" || die "guest image faile
 mkdir -p "$WORK"
 stage build-programs build_progs
 for t in "${TAGS[@]}"; do
+	case $t in *-debug)
+		stage "kernel-$t" bash "$TOP/tests/lib/debug-kernel.sh" "$t" ||
+			die "cannot build the $t kernel (tests/lib/debug-kernel.sh)" ;;
+	esac
 	stage "build-$t" build_module "$t"
 	make_image "$t" || die "cannot make the initramfs for $t"
 done
@@ -66,12 +81,15 @@ done
 # Host stage (issue 7): build the .deb, install it, DKMS for each host
 # kernel, purge (tests/host/deb-dkms.sh).  It also puts the dkms-built
 # modules into the guest images for case 70-dkms-module, so it runs with
-# the whole suite or when FUSE2PT_ONLY selects that case.
+# the whole suite or when FUSE2PT_ONLY selects that case, and when a stock
+# kernel is among the tags (DKMS builds for the host's Debian kernels only).
 HOST_DEB=$WORK/host-deb
 HOST_DEB_RC=skipped
 rm -rf "$HOST_DEB"
 # shellcheck disable=SC2053
-if [[ 70-dkms-module == ${FUSE2PT_ONLY:-*} ]]; then
+STOCK_TAGS=()
+for t in "${TAGS[@]}"; do case $t in *-debug) ;; *) STOCK_TAGS+=("$t") ;; esac; done
+if [[ 70-dkms-module == ${FUSE2PT_ONLY:-*} ]] && [ ${#STOCK_TAGS[@]} -gt 0 ]; then
 	HOST_DEB_RC=0
 	stage host-deb bash "$TOP/tests/host/deb-dkms.sh" "$HOST_DEB" "${TAGS[@]}" || HOST_DEB_RC=$?
 fi
@@ -90,7 +108,8 @@ fi
 
 # parse_kernel TAG: count and describe one kernel's results.
 parse_kernel() {
-	local tag=$1 dir=$WORK/$1/vm res np nf ns extra=() bad st up0 up1 line
+	local tag=$1 dir=$WORK/$1/vm res np nf ns extra=() bad st up0 up1 line tmo
+	tmo=$((KERNEL_TIMEOUT * $(slow_of "$tag")))
 	res=$(tr -d '\r' < "$dir/results.log" 2>/dev/null)
 	np=$(grep -c '^RESULT PASS ' <<< "$res")
 	nf=$(grep -c '^RESULT FAIL ' <<< "$res")
@@ -102,9 +121,9 @@ parse_kernel() {
 		extra+=("boot: the guest never started its tests (status $BOOT_RC; see $dir/console.log)")
 	elif [ "$(grep -c '^ALL-DONE' <<< "$res")" -lt "${NPARTS:-1}" ]; then
 		line=$(grep '^CASE-BEGIN' <<< "$res" | tail -n1)
-		extra+=("guest: did not finish (status $BOOT_RC$([ "$BOOT_RC" = 124 ] && echo ", host timeout ${KERNEL_TIMEOUT}s"); last case started: ${line#CASE-BEGIN })")
+		extra+=("guest: did not finish (status $BOOT_RC$([ "$BOOT_RC" = 124 ] && echo ", host timeout ${tmo}s"); last case started: ${line#CASE-BEGIN })")
 		[ -s "$dir/stall.txt" ] &&
-			extra+=("guest: stalled, console silent ${VM_STALL}s (SysRq stacks in $dir/console.log, registers in $dir/stall.txt)")
+			extra+=("guest: stalled, console silent $((VM_STALL * $(slow_of "$tag")))s (SysRq stacks in $dir/console.log, registers in $dir/stall.txt)")
 	fi
 	# Cases that began and never ended (the kernel died under them).
 	while read -r line; do
@@ -151,11 +170,18 @@ parse_kernel() {
 # lanes even, the whole suite boots each kernel twice, with the cases
 # numbered below 50 and with the rest (about half the time each), longest
 # first; the parts' logs are joined into $WORK/TAG/vm afterwards.
+#
+# A debug kernel (slow_of > 1) gets its limits multiplied, and more RAM.
 boot_part() {	# TAG PART LO-HI: boot it; status and wall time go to a file
-	local t=$1 part=$2 range=$3 dir=$WORK/$1/vm-$2 t0 rc=0
+	local t=$1 part=$2 range=$3 dir=$WORK/$1/vm-$2 t0 rc=0 slow tmo
+	slow=$(slow_of "$t")
+	tmo=$((KERNEL_TIMEOUT * slow))
+	# (a subshell: these stay with this guest)
+	VM_STALL=$((VM_STALL * slow))
+	[ "$slow" = 1 ] || VM_MEM=${FUSE2PT_DEBUG_VM_MEM:-3G}
 	t0=$(date +%s)
-	log "booting $t ($(kver_of "$t")), cases $range${FUSE2PT_ONLY:+ matching '$FUSE2PT_ONLY'}${FUSE2PT_SUB:+, subtests '$FUSE2PT_SUB'}"
-	vm_boot "$(vmlinuz_of "$t")" "$WORK/$t/run.img" "$dir" "$KERNEL_TIMEOUT" \
+	log "booting $t ($(kver_of "$t")), cases $range${FUSE2PT_ONLY:+ matching '$FUSE2PT_ONLY'}${FUSE2PT_SUB:+, subtests '$FUSE2PT_SUB'}$([ "$slow" = 1 ] || echo "; timeouts x$slow, limit ${tmo}s, $VM_MEM RAM")"
+	vm_boot "$(vmlinuz_of "$t")" "$WORK/$t/run.img" "$dir" "$tmo" \
 		"f2ptest.tag=$t" "f2ptest.part=$range" ${FUSE2PT_ONLY:+"f2ptest.only=$FUSE2PT_ONLY"} \
 		${FUSE2PT_SUB:+"f2ptest.sub=$FUSE2PT_SUB"} \
 		${FUSE2PT_LONG:+"f2ptest.long=$FUSE2PT_LONG"} || rc=$?
@@ -188,9 +214,10 @@ join_parts() {
 PARALLEL=${FUSE2PT_PARALLEL:-2}
 [ "$PARALLEL" -le 1 ] || VM_TCG_THREAD=single
 if [ -z "${FUSE2PT_ONLY:-}" ]; then
-	JOBS=(6.12:b:50-99 7.3:b:50-99 7.3:a:10-49 6.12:a:10-49 6.1:a:10-49 6.1:b:50-99)
+	JOBS=(6.12:b:50-99 7.3:b:50-99 7.3:a:10-49 6.12:a:10-49 6.1:a:10-49 6.1:b:50-99
+	      6.12-debug:b:50-99 6.12-debug:a:10-49 6.1-debug:a:10-49 6.1-debug:b:50-99)
 else
-	JOBS=(7.3:all:10-99 6.12:all:10-99 6.1:all:10-99)
+	JOBS=(7.3:all:10-99 6.12:all:10-99 6.1:all:10-99 6.12-debug:all:10-99 6.1-debug:all:10-99)
 fi
 BOOT_START=$(date +%s)
 running=0

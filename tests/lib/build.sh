@@ -19,6 +19,12 @@
 #                         -> DIR/{mod,bin,lib} (the guest has no
 #                         e2fsprogs; a scratch ext4 where tmpfs will not do)
 #
+# Kernel tags: 6.1, 6.12, 7.3 (Debian's kernels, $CACHE/kernels/TAG) and
+# 6.1-debug, 6.12-debug (built from Debian's source with KASAN, lockdep
+# and the other checkers by tests/lib/debug-kernel.sh, $CACHE/debug/TAG:
+# fuse2pt.ko is built against that build tree, and the image carries that
+# kernel's own modules and its timeouts scaled by slow_of TAG).
+#
 # Sources are copied per kernel so builds never share object files.
 
 [ -n "${TOP:-}" ] || . "$(dirname "${BASH_SOURCE[0]}")/common.sh"
@@ -28,7 +34,26 @@ WORK=${FUSE2PT_WORK:-$CACHE/work}
 EXAMPLES=/usr/share/doc/libfuse3-dev/examples
 GUEST_OPT=/opt/fuse2pt
 
-kver_of() { cat "$CACHE/kernels/$1/KVER"; }
+# The directory with a kernel's KVER and its root/ (boot/vmlinuz-KVER,
+# boot/config-KVER, lib/modules/KVER where the kernel has modules).
+kroot_of() {
+	case $1 in
+	*-debug) echo "$CACHE/debug/$1" ;;
+	*)       echo "$CACHE/kernels/$1" ;;
+	esac
+}
+kver_of() { cat "$(kroot_of "$1")/KVER"; }
+kconfig_of() { echo "$(kroot_of "$1")/root/boot/config-$(kver_of "$1")"; }
+
+# How many times slower than the stock kernel a kernel runs the suite
+# (under TCG): the debug kernels' guests get their timeouts multiplied by
+# it (make_image, tests/run.sh).  FUSE2PT_DEBUG_SLOW overrides it.
+slow_of() {
+	case $1 in
+	*-debug) echo "${FUSE2PT_DEBUG_SLOW:-4}" ;;
+	*)       echo 1 ;;
+	esac
+}
 
 # Build directory inside the shared chroot, private to this $WORK so that
 # runs with different work directories can build at the same time.
@@ -64,6 +89,7 @@ build_module() {
 		return 1
 	fi
 	cmd="make KVER=$kver W=1 -j$(nproc)"
+	case $tag in *-debug) cmd="make KDIR=$(kroot_of "$tag")/src W=1 -j$(nproc)" ;; esac
 	if [ "$tag" = 7.3 ]; then
 		src=$CHROOT$CBUILD/src-$tag
 		copy_sources "$src"
@@ -190,7 +216,7 @@ build_progs() {
 _stock_fuse_module() {	# TAG -> path or nothing
 	local tag=$1 kver cfg root
 	kver=$(kver_of "$tag")
-	root=$CACHE/kernels/$tag/root
+	root=$(kroot_of "$tag")/root
 	cfg=$root/boot/config-$kver
 	grep -q '^CONFIG_FUSE_FS=m' "$cfg" 2>/dev/null || return 0
 	ls "$root/lib/modules/$kver/kernel/fs/fuse/fuse.ko"* \
@@ -199,11 +225,11 @@ _stock_fuse_module() {	# TAG -> path or nothing
 }
 
 # Kernel modules of kernel TAG (6.1 and 6.12: the extracted kernel package;
-# 7.3: the chroot).
+# 7.3: the chroot; the debug kernels: their modules_install).
 mod_file() {	# TAG NAME -> path of NAME.ko*
 	local kver
 	kver=$(kver_of "$1")
-	find "$CACHE/kernels/$1/root" "$CHROOT/usr/lib/modules/$kver" "$CHROOT/lib/modules/$kver" \
+	find "$(kroot_of "$1")/root" "$CHROOT/usr/lib/modules/$kver" "$CHROOT/lib/modules/$kver" \
 		-path "*/$kver/kernel/*" \( -name "$2.ko" -o -name "$2.ko.xz" -o -name "$2.ko.zst" \) \
 		2>/dev/null | head -n1
 }
@@ -222,7 +248,7 @@ stage_ext4() {	# TAG DIR
 		f=$(mod_file "$tag" "$m")
 		if [ -z "$f" ]; then	# (crc32c: a library built in on 7.3)
 			[ "$m" = crc32c_generic ] || grep -q "^CONFIG_$(echo "$m" | tr 'a-z' 'A-Z')=y" \
-				"$CACHE/kernels/$tag/root/boot/config-$(kver_of "$tag")" 2>/dev/null ||
+				"$(kconfig_of "$tag")" 2>/dev/null ||
 				log "$tag: module $m not found (no scratch ext4 in the guest)"
 			continue
 		fi
@@ -251,6 +277,25 @@ stage_ext4() {	# TAG DIR
 	fi
 }
 
+# scale_timeouts OVERLAY N: the guest's own timeouts, N times longer, in
+# the overlay's copies (a slow kernel's image): each case's "# timeout:"
+# and "# timeout-long:" line, the runner's default case timeout and the
+# hung-task timeout /init sets.  The factor is in OVERLAY/opt/fuse2pt/SLOW.
+scale_timeouts() {
+	local st=$1 n=$2 f
+	[ "$n" -gt 1 ] || return 0
+	echo "$n" > "$st$GUEST_OPT/SLOW"
+	for f in "$st"/tests/cases/*.sh; do
+		perl -pi -e 's/^(#\s*timeout(?:-long)?:\s*)(\d+)/$1 . $2 * '"$n"'/e' "$f"
+	done
+	perl -pi -e 's/^(CASE_TIMEOUT=\$\{CASE_TIMEOUT:-)(\d+)\}/$1 . $2 * '"$n"' . "}"/e' "$st/tests/runner.sh"
+	grep -q "^CASE_TIMEOUT=\${CASE_TIMEOUT:-[0-9]*}" "$st/tests/runner.sh" ||
+		log "WARNING: no CASE_TIMEOUT default in runner.sh to scale"
+	perl -pi -e 's/^(\s*echo )(\d+)( > \/proc\/sys\/kernel\/hung_task_timeout_secs)/$1 . $2 * '"$n"' . $3/e' "$st/init"
+	grep -q 'echo [0-9]* > /proc/sys/kernel/hung_task_timeout_secs' "$st/init" ||
+		log "WARNING: no hung_task_timeout_secs setting in /init to scale"
+}
+
 make_image() {
 	local tag=$1 out=$WORK/$1 st m
 	st=$out/overlay
@@ -266,17 +311,18 @@ make_image() {
 	m=$(_stock_fuse_module "$tag")
 	if [ -n "$m" ]; then
 		cp "$m" "$st$GUEST_OPT/mod/"
-	elif ! grep -q '^CONFIG_FUSE_FS=y' "$CACHE/kernels/$tag/root/boot/config-$(kver_of "$tag")"; then
+	elif ! grep -q '^CONFIG_FUSE_FS=y' "$(kconfig_of "$tag")"; then
 		log "WARNING: $tag: stock fuse is neither built in nor found as a module"
 	fi
 	stage_ext4 "$tag" "$st$GUEST_OPT/ext4"
 	echo "$tag" > "$st$GUEST_OPT/TAG"
+	scale_timeouts "$st" "$(slow_of "$tag")"
 	(cd "$st" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) |
 		zstd -q -T0 > "$out/overlay.cpio.zst"
 	cat "$CACHE/guest-base.cpio.zst" "$out/overlay.cpio.zst" > "$out/run.img"
 }
 
-vmlinuz_of() { echo "$CACHE/kernels/$1/root/boot/vmlinuz-$(kver_of "$1")"; }
+vmlinuz_of() { echo "$(kroot_of "$1")/root/boot/vmlinuz-$(kver_of "$1")"; }
 
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then
 	set -uo pipefail

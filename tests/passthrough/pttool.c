@@ -17,6 +17,9 @@
  *   pttool splicewrite FILE OFF      stdin -> pipe -> FILE at OFF (splice)
  *   pttool sendfile SRC DST          sendfile(2) SRC into DST (truncated)
  *   pttool open FILE [rw|ro|wo]      open only: "ok" or errno
+ *   pttool readahead FILE            readahead(2) of the whole file, then
+ *                                    posix_fadvise(POSIX_FADV_WILLNEED):
+ *                                    "ok" or errno
  *   pttool append-rwf FILE STR       write STR with pwritev2(offset 0,
  *                                    RWF_APPEND) on an O_WRONLY open: "ok"
  *   pttool append-setfl FILE STR     open O_WRONLY, fcntl(F_SETFL,
@@ -435,10 +438,34 @@ static int cmd_aioread(const char *name, int nr, size_t size)
 	return 0;
 }
 
+static int cmd_readahead(const char *name)
+{
+	int fd = open_arg(name, O_RDONLY);
+	struct stat s;
+	int err;
+
+	if (fd < 0)
+		return fail("open");
+	if (fstat(fd, &s))
+		return fail("fstat");
+	if (readahead(fd, 0, s.st_size))
+		return fail("readahead");
+	err = posix_fadvise(fd, 0, s.st_size, POSIX_FADV_WILLNEED);
+	if (err) {
+		errno = err;
+		return fail("posix_fadvise");
+	}
+	printf("ok\n");
+	return 0;
+}
+
+
 int main(int argc, char *argv[])
 {
 	const char *c = argc > 1 ? argv[1] : "";
 
+	if (!strcmp(c, "readahead") && argc == 3)
+		return cmd_readahead(argv[2]);
 	if (!strcmp(c, "mmapread") && argc == 3)
 		return cmd_mmapread(argv[2]);
 	if (!strcmp(c, "mmapwrite") && argc == 5)

@@ -15,7 +15,15 @@
  *                   was given and N-1 made with FUSE_DEV_IOC_CLONE
  *   cross           answer every request on another thread's fd
  *   delay=MS        sleep MS milliseconds before answering a READ
+ *   wdelay=MS       sleep MS milliseconds before answering a WRITE (with one
+ *                   thread nothing else is answered meanwhile); each WRITE
+ *                   is logged as "WRITE <offset> <size>" when it comes
  *   dio             open the file with FOPEN_DIRECT_IO
+ *   diowrite        ... only when opened for writing (a read-only open
+ *                   is cached)
+ *   pdw             FOPEN_PARALLEL_DIRECT_WRITES with FOPEN_DIRECT_IO
+ *   allow_mmap      ask for FUSE_DIRECT_IO_ALLOW_MMAP in INIT (when offered):
+ *                   a direct-io file may be mapped shared
  *   maxbg=N,cong=N  max_background and congestion_threshold for INIT
  *
  * The last argument is /dev/fd/N (as fuse2pt-mount passes it).  At exit it
@@ -57,8 +65,8 @@ static struct {
 	enum { INTR_IGNORE, INTR_EINTR, INTR_EAGAIN } intr;
 	int nthreads;
 	bool cross;
-	bool dio;
-	unsigned int delay_ms;
+	bool dio, diowrite, pdw, allow_mmap;
+	unsigned int delay_ms, wdelay_ms;
 	unsigned int maxbg, cong;
 } cfg = { .nthreads = 1 };
 
@@ -178,6 +186,13 @@ static void do_init(int self, const struct fuse_in_header *h,
 	out.time_gran = 1;
 	out.max_background = cfg.maxbg;
 	out.congestion_threshold = cfg.cong;
+	if (cfg.allow_mmap && (in->flags & FUSE_INIT_EXT) &&
+	    (in->flags2 & (FUSE_DIRECT_IO_ALLOW_MMAP >> 32))) {
+		out.flags = FUSE_INIT_EXT;
+		out.flags2 = FUSE_DIRECT_IO_ALLOW_MMAP >> 32;
+	} else if (cfg.allow_mmap) {
+		say("DIRECT_IO_ALLOW_MMAP not offered");
+	}
 	reply(self, h->unique, 0, &out, sizeof(out));
 }
 
@@ -254,6 +269,11 @@ static void do_write(int self, const struct fuse_in_header *h,
 	struct fuse_write_out out = {};
 	const unsigned char *src = (const void *)(in + 1);
 
+	if (cfg.wdelay_ms) {
+		say("WRITE %llu %u", (unsigned long long)in->offset, in->size);
+		nanosleep(&(struct timespec){ .tv_sec = cfg.wdelay_ms / 1000,
+			  .tv_nsec = cfg.wdelay_ms % 1000 * 1000000L }, NULL);
+	}
 	if (in->offset > FILE_SIZE || in->size > FILE_SIZE - in->offset)
 		return reply(self, h->unique, EFBIG, NULL, 0);
 	pthread_mutex_lock(&lock);
@@ -276,6 +296,18 @@ static void do_setattr(int self, const struct fuse_in_header *h,
 		pthread_mutex_unlock(&lock);
 	}
 	reply_attr(self, h->unique, h->nodeid);
+}
+
+static void do_open(int self, const struct fuse_in_header *h,
+		    const struct fuse_open_in *in)
+{
+	struct fuse_open_out out = {};
+
+	if (cfg.dio || (cfg.diowrite && (in->flags & O_ACCMODE) != O_RDONLY))
+		out.open_flags = FOPEN_DIRECT_IO;
+	if (out.open_flags && cfg.pdw)
+		out.open_flags |= FOPEN_PARALLEL_DIRECT_WRITES;
+	reply(self, h->unique, 0, &out, sizeof(out));
 }
 
 /* An INTERRUPT: find the held request and do what intr= says. */
@@ -348,8 +380,7 @@ static bool dispatch(int self, const struct fuse_in_header *h, const void *arg)
 		do_setattr(self, h, arg);
 		break;
 	case FUSE_OPEN:
-		oo.open_flags = cfg.dio ? FOPEN_DIRECT_IO : 0;
-		reply(self, h->unique, 0, &oo, sizeof(oo));
+		do_open(self, h, arg);
 		break;
 	case FUSE_OPENDIR:
 		reply(self, h->unique, 0, &oo, sizeof(oo));
@@ -472,8 +503,16 @@ static void parse_opt(char *opt)
 		cfg.cross = true;
 	} else if (!strcmp(opt, "dio")) {
 		cfg.dio = true;
+	} else if (!strcmp(opt, "diowrite")) {
+		cfg.diowrite = true;
+	} else if (!strcmp(opt, "pdw")) {
+		cfg.pdw = true;
+	} else if (!strcmp(opt, "allow_mmap")) {
+		cfg.allow_mmap = true;
 	} else if (!strcmp(opt, "delay") && val) {
 		cfg.delay_ms = atoi(val);
+	} else if (!strcmp(opt, "wdelay") && val) {
+		cfg.wdelay_ms = atoi(val);
 	} else if (!strcmp(opt, "maxbg") && val) {
 		cfg.maxbg = atoi(val);
 	} else if (!strcmp(opt, "cong") && val) {

@@ -12,6 +12,7 @@
  *   f  mask BASIC_STATS|BTIME, AT_STATX_FORCE_SYNC
  *   F  mask BASIC_STATS, AT_STATX_FORCE_SYNC
  *   d  mask BASIC_STATS|BTIME, AT_STATX_DONT_SYNC
+ *   z  mask 0 (asks for nothing): printed as "NAME z: mask=M dev=MAJ:MIN"
  *
  * A line is "NAME OP: err=ERRNAME" or "NAME OP: mask=M mode=... btime=S.N"
  * with NAME the last part of PATH.  The mask leaves out the mount id bits
@@ -62,6 +63,7 @@ static void one(const char *path, char op)
 	case 'f': flags = AT_STATX_FORCE_SYNC; break;
 	case 'F': mask = STATX_BASIC_STATS; flags = AT_STATX_FORCE_SYNC; break;
 	case 'd': flags = AT_STATX_DONT_SYNC; break;
+	case 'z': mask = 0; break;
 	default:
 		printf("%s %c: unknown op\n", name, op);
 		return;
@@ -69,6 +71,12 @@ static void one(const char *path, char op)
 	memset(&st, 0xa5, sizeof(st));
 	if (statx(AT_FDCWD, path, flags, mask, &st) != 0) {
 		printf("%s %c: err=%s\n", name, op, err_name(errno));
+		return;
+	}
+	if (op == 'z') {
+		printf("%s z: mask=%#x dev=%u:%u\n", name,
+		       st.stx_mask & ~MNT_ID_BITS, st.stx_dev_major,
+		       st.stx_dev_minor);
 		return;
 	}
 	printf("%s %c: mask=%#x mode=%o nlink=%u size=%llu blocks=%llu ino=%llu"
@@ -91,7 +99,7 @@ int main(int argc, char **argv)
 	int i;
 
 	if (argc < 3) {
-		fprintf(stderr, "usage: statxop OPS PATH...  (OPS: letters of xsfFd)\n");
+		fprintf(stderr, "usage: statxop OPS PATH...  (OPS: letters of xsfFdz)\n");
 		return 2;
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
