@@ -8,10 +8,11 @@
  * WORKERS (8) processes read, stat and list the tree of storm.h under MNT
  * in loops, each with a SIGUSR1 handler installed without SA_RESTART.  A
  * thread sends SIGUSR1 to every worker each SIGNAL_US microseconds (100;
- * 0: never, for a calm run that checks the tree);
- * every KILL_MS milliseconds (10; 0: never) one worker, picked at random,
- * gets SIGKILL and a new one takes its place once it is gone.  At the end
- * the workers are asked to stop.
+ * 0: never, for a calm run that checks the tree).  Every KILL_MS
+ * milliseconds (10; 0: never) one worker, picked at random, gets SIGKILL
+ * and a new one takes its place once it is gone.  At the end the workers
+ * are asked to stop.  (Under emulation the signaller reaches far fewer
+ * rounds than one per SIGNAL_US: "signals sent" says how many.)
  *
  * Checked: every byte a read returns is the file's (a short read is
  * allowed: the server may end a READ early with EINTR), stat gives the
@@ -509,7 +510,7 @@ static const char *errno_name(int e)
 static int report(void)
 {
 	struct slot_stats t;
-	unsigned long ops = 0, errors = 0;
+	unsigned long ops = 0, errors = 0, respawns = 0;
 	int i, e, op;
 	char why[256] = "";
 
@@ -528,13 +529,16 @@ static int report(void)
 	}
 	for (op = 0; op < NR_OPS; op++)
 		ops += t.ops[op];
+	for (i = 0; i < cfg.workers; i++)
+		respawns += procs[i].spawned - 1;
 	printf("storm: %d workers, %u s, seed %llu, SIGUSR1 every %u us, SIGKILL every %u ms\n",
 	       cfg.workers, cfg.seconds, (unsigned long long)cfg.seed, cfg.signal_us, cfg.kill_ms);
 	printf("storm: ops %lu (", ops);
 	for (op = 0; op < NR_OPS; op++)
 		printf("%s%s %lu", op ? ", " : "", op_names[op], t.ops[op]);
 	printf("), %lu bytes read, %lu short reads\n", t.bytes, t.short_reads);
-	printf("storm: eintr %lu, signals sent %lu, kills %lu\n", t.eintr, signals_sent, kills);
+	printf("storm: eintr %lu, signals sent %lu, kills %lu, respawns %lu\n", t.eintr,
+	       signals_sent, kills, respawns);
 	printf("storm: errors:");
 	for (e = 0; e < MAX_ERRNO; e++) {
 		if (!t.err[e])
