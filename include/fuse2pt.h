@@ -537,7 +537,7 @@ struct f2p_wbuf *f2p_wbuf_get(struct f2p_conn *fc, size_t len);
 void f2p_wbuf_put(struct f2p_conn *fc, struct f2p_wbuf *wb);
 void f2p_wbuf_drop_all(struct f2p_conn *fc);
 
-/* file.c */
+/* file.c, read.c, write.c, space.c, mmap.c */
 extern const struct file_operations f2p_file_fops;
 extern const struct address_space_operations f2p_file_aops;
 struct f2p_file *f2p_file_alloc(struct f2p_conn *fc);
@@ -548,6 +548,7 @@ struct f2p_file *f2p_file_open_flags(struct inode *inode, unsigned int f_flags,
 void f2p_file_put_release(struct f2p_file *ff, unsigned int f_flags,
 			  bool isdir);
 int f2p_file_opened(struct inode *inode, struct file *file);
+void f2p_file_put(struct f2p_file *ff);
 int f2p_read_folio_locked(struct file *file, struct folio *folio);
 void f2p_file_folios(struct inode *inode);
 struct f2p_file *f2p_write_file_get(struct inode *inode);
@@ -560,6 +561,24 @@ void f2p_write_args(struct f2p_args *args, struct fuse_write_in *in,
 		    const void *buf, size_t len, unsigned int f_flags,
 		    u32 write_flags);
 size_t f2p_dio_read_max(const struct f2p_conn *fc);
+
+/* the parts of a regular file's operations (read.c, write.c, space.c, mmap.c) */
+struct writeback_control;
+struct readahead_control;
+int f2p_read_folio(struct file *file, struct folio *folio);
+void f2p_readahead(struct readahead_control *rac);
+ssize_t f2p_read_iter(struct kiocb *iocb, struct iov_iter *to);
+ssize_t f2p_write_iter(struct kiocb *iocb, struct iov_iter *from);
+ssize_t f2p_send_write(struct f2p_file *ff, loff_t pos, struct page **pages,
+		       size_t len, unsigned int f_flags, u32 write_flags);
+long f2p_fallocate(struct file *file, int mode, loff_t offset, loff_t length);
+ssize_t f2p_copy_file_range(struct file *file_in, loff_t pos_in,
+			    struct file *file_out, loff_t pos_out, size_t len,
+			    unsigned int flags);
+int f2p_writepages(struct address_space *mapping,
+		   struct writeback_control *wbc);
+int f2p_launder_folio(struct folio *folio);
+int f2p_mmap(struct file *file, struct vm_area_struct *vma);
 
 /* writeback.c */
 struct writeback_control;

@@ -3,7 +3,7 @@
  * The writeback cache (FUSE_WRITEBACK_CACHE, when the server accepts it).
  *
  * Buffered writes land in the page cache and go to the server later, as
- * WRITEs with FUSE_WRITE_CACHE from the writepages path in file.c (the one
+ * WRITEs with FUSE_WRITE_CACHE from the writepages path in mmap.c (the one
  * shared writable mappings use).  Meanwhile the kernel owns a regular
  * file's size, mtime and ctime (see f2p_apply_attr() in inode.c): the
  * server's attributes do not override them, and the times go back to the
