@@ -198,11 +198,15 @@ struct f2p_conn {
 	siphash_key_t owner_key;
 	atomic64_t attr_version;
 	struct super_block *sb;
+	/* this superblock's own lock classes: freeze levels, a file root (super.c) */
+	struct lock_class_key sb_writers_key[SB_FREEZE_LEVELS];
+	struct lock_class_key root_file_key;
 
 	/* ---- lifecycle: control files, background limits, cloned fds ---- */
 	dev_t dev;			/* the superblock's s_dev: the control dir's name */
 	atomic_t num_waiting;		/* requests a caller (or the bg queue) waits on */
 	atomic_t retrieves;		/* NOTIFY_REPLYs queued for the server */
+	atomic_t release_iputs;		/* inodes a RELEASE's end is letting go */
 	unsigned int dev_count;		/* device files attached, under lock */
 	/* background requests, under lock: at most max_background are queued */
 	struct list_head bg_queue;	/* over the limit: not yet on pending */
@@ -456,6 +460,7 @@ void f2p_dev_exit(void);
 /* super.c */
 int f2p_fs_init(void);
 void f2p_fs_exit(void);
+void f2p_lockdep_reg_inode(struct inode *inode);
 
 /* inode.c */
 struct inode *f2p_iget(struct super_block *sb, u64 nodeid, u64 generation,

@@ -75,33 +75,37 @@ struct f2p_file *f2p_file_open(struct inode *inode, struct file *file,
 	return f2p_file_open_flags(inode, file->f_flags, isdir);
 }
 
-/* Let go of the inode a RELEASE kept; NULL if umount took it already. */
-static struct inode *f2p_release_detach(struct f2p_conn *fc,
-					struct f2p_file *ff)
+/*
+ * The RELEASE has ended: now its inode may go, and the inode's FORGET
+ * after it.  Unless umount took the inode already, the iput is counted
+ * (release_iputs, under fc->lock with the taking), so that umount can
+ * wait for an inode taken just before it looked.
+ */
+static void f2p_release_end(struct f2p_conn *fc, struct f2p_args *args,
+			    int error)
 {
+	struct f2p_file *ff = container_of(args, struct f2p_file, args);
 	struct inode *inode;
 
 	spin_lock(&fc->lock);
 	list_del_init(&ff->release_entry);
 	inode = ff->release_inode;
 	ff->release_inode = NULL;
+	if (inode)
+		atomic_inc(&fc->release_iputs);
 	spin_unlock(&fc->lock);
-	return inode;
-}
-
-static void f2p_release_end(struct f2p_conn *fc, struct f2p_args *args,
-			    int error)
-{
-	struct f2p_file *ff = container_of(args, struct f2p_file, args);
-
-	/* now the inode may go, and its FORGET after this RELEASE */
-	iput(f2p_release_detach(fc, ff));
 	kfree(ff);
+	if (inode) {
+		iput(inode);
+		if (atomic_dec_and_test(&fc->release_iputs))
+			wake_up_var(&fc->release_iputs);
+	}
 }
 
 /*
  * umount: RELEASEs still queued keep their place for the server, but the
- * inodes they hold must go with the superblock now.
+ * inodes they hold must go with the superblock now, and so must those a
+ * RELEASE's end is putting this moment.
  */
 void f2p_release_detach_all(struct f2p_conn *fc)
 {
@@ -121,6 +125,7 @@ void f2p_release_detach_all(struct f2p_conn *fc)
 		spin_lock(&fc->lock);
 	}
 	spin_unlock(&fc->lock);
+	wait_var_event(&fc->release_iputs, !atomic_read(&fc->release_iputs));
 }
 
 /* umount takes back the inode of a RELEASE not yet answered (or sent) */

@@ -296,6 +296,7 @@ static void f2p_init_inode(struct inode *inode, const struct fuse_attr *attr,
 		inode->i_flags |= S_NOCMTIME;
 	switch (inode->i_mode) {
 	case S_IFREG:
+		f2p_lockdep_reg_inode(inode);
 		inode->i_op = &f2p_file_iops;
 		inode->i_fop = &f2p_file_fops;
 		inode->i_data.a_ops = &f2p_file_aops;

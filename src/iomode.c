@@ -128,6 +128,20 @@ int f2p_iomode_open(struct inode *inode, struct file *file,
 		f2p_iomode_release(inode, ff);
 		goto out_put;
 	}
+	/*
+	 * The stack depth is checked again: a FUSE backing file's superblock
+	 * may have grown deeper after registration (its INIT came later, an
+	 * O_PATH registration waits for none), which would let two mounts
+	 * pass through to each other.  It is final now: our open of it sent
+	 * its OPEN, which waited for that INIT.
+	 */
+	if (file_inode(bf)->i_sb->s_stack_depth >=
+	    f2p_inode_conn(inode)->max_stack_depth) {
+		fput(bf);
+		f2p_iomode_release(inode, ff);
+		err = -ELOOP;
+		goto out_put;
+	}
 	ff->backing_file = bf;
 	ff->fb = fb;
 	/* O_DIRECT is the backing file's to allow (checked after ->open) */

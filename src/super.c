@@ -256,6 +256,83 @@ static int f2p_make_root(struct super_block *sb, umode_t mode)
 	return sb->s_root ? 0 : -ENOMEM;
 }
 
+/*
+ * A passthrough write through one fuse2pt mount to a backing file on
+ * another holds the freeze protection and the inode lock of both, the
+ * upper mount's first.  The VFS gives every superblock of a file system
+ * type the same lock classes, so lockdep would take that for one lock
+ * taken twice ("possible recursive locking") and stop checking anything
+ * else.  So our locks get classes of their own:
+ *
+ * - a superblock's freeze levels, a class per superblock: registered in
+ *   fill_super, before anyone can take them, and unregistered in kill_sb.
+ *   They are only ever taken as subclass 0, which unregistering frees.
+ * - a regular file's i_rwsem, a class per stack depth, as overlayfs does:
+ *   rename takes it as a subclass, which a per-superblock key would leave
+ *   behind at umount.  Files appear once INIT has set the depth, and a
+ *   passthrough open checks that its backing file is shallower than the
+ *   mount it serves (iomode.c), so a file and its backing file are never
+ *   in one class.
+ * - a regular-file root (rootmode), made before INIT and so before the
+ *   depth is known: a class of its superblock's own.  No rename moves a
+ *   root, so it is only taken as subclass 0.
+ *
+ * Without lockdep the keys are empty and nothing here runs.
+ */
+static void f2p_lockdep_classes_init(struct super_block *sb,
+				     struct f2p_conn *fc)
+{
+#ifdef CONFIG_DEBUG_LOCK_ALLOC
+	static const char *const names[] = {
+		"f2p_sb_writers", "f2p_sb_pagefaults", "f2p_sb_internal",
+	};
+	int i;
+
+	BUILD_BUG_ON(ARRAY_SIZE(names) != SB_FREEZE_LEVELS);
+	for (i = 0; i < SB_FREEZE_LEVELS; i++) {
+		lockdep_register_key(&fc->sb_writers_key[i]);
+		lockdep_set_class_and_name(&sb->s_writers.rw_sem[i],
+					   &fc->sb_writers_key[i], names[i]);
+	}
+	lockdep_register_key(&fc->root_file_key);
+#endif
+}
+
+static void f2p_lockdep_classes_exit(struct f2p_conn *fc)
+{
+#ifdef CONFIG_DEBUG_LOCK_ALLOC
+	int i;
+
+	for (i = 0; i < SB_FREEZE_LEVELS; i++)
+		lockdep_unregister_key(&fc->sb_writers_key[i]);
+	lockdep_unregister_key(&fc->root_file_key);
+#endif
+}
+
+/* A new regular file's i_rwsem takes its class (see above). */
+void f2p_lockdep_reg_inode(struct inode *inode)
+{
+#ifdef CONFIG_DEBUG_LOCK_ALLOC
+	static struct lock_class_key keys[FILESYSTEM_MAX_STACK_DEPTH + 1];
+	static const char *const names[] = {
+		"f2p_file_i_rwsem/0", "f2p_file_i_rwsem/1", "f2p_file_i_rwsem/2",
+	};
+	int depth = inode->i_sb->s_stack_depth;
+
+	BUILD_BUG_ON(ARRAY_SIZE(names) != ARRAY_SIZE(keys));
+	if (F2P_I(inode)->nodeid == FUSE_ROOT_ID) {
+		lockdep_set_class_and_name(&inode->i_rwsem,
+					   &f2p_inode_conn(inode)->root_file_key,
+					   "f2p_root_file_i_rwsem");
+		return;
+	}
+	if (WARN_ON_ONCE(depth < 0 || depth >= ARRAY_SIZE(keys)))
+		return;
+	lockdep_set_class_and_name(&inode->i_rwsem, &keys[depth],
+				   names[depth]);
+#endif
+}
+
 static int f2p_fill_super(struct super_block *sb, struct fs_context *fsc)
 {
 	struct f2p_mount_opts *opts = fsc->fs_private;
@@ -288,6 +365,7 @@ static int f2p_fill_super(struct super_block *sb, struct fs_context *fsc)
 	fc->max_read = opts->max_read ? opts->max_read : ~0U;
 	fc->sb = sb;
 	sb->s_fs_info = fc;
+	f2p_lockdep_classes_init(sb, fc);
 
 	sb->s_magic = F2P_SUPER_MAGIC;
 	sb->s_op = &f2p_super_ops;
@@ -388,10 +466,11 @@ static void f2p_kill_sb(struct super_block *sb)
 {
 	struct f2p_conn *fc = f2p_sb_conn(sb);
 
-	/* before the device number is freed for another mount to take */
 	if (fc) {
-		f2p_ctl_remove_conn(fc);
+		/* (while the control directory still lets an admin abort) */
 		f2p_release_detach_all(fc);
+		/* before the device number is freed for another mount to take */
+		f2p_ctl_remove_conn(fc);
 		/* notifications find no superblock from now on */
 		down_write(&fc->killsb);
 		spin_lock(&fc->lock);
@@ -402,6 +481,8 @@ static void f2p_kill_sb(struct super_block *sb)
 	kill_anon_super(sb);
 	if (!fc)
 		return;
+	/* nothing takes this superblock's freeze levels or root any more */
+	f2p_lockdep_classes_exit(fc);
 	f2p_send_destroy(fc);
 	f2p_conn_shutdown(fc);
 	f2p_conn_put(fc);
