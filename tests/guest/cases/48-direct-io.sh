@@ -16,6 +16,7 @@
 #   parallel-writes  FOPEN_PARALLEL_DIRECT_WRITES: four threads writing
 #                    disjoint ranges have several WRITEs waiting at once
 #                    (the control file's "waiting"); without the flag one
+#                    at a time on fuse2pt (stock: see below)
 #   mmap-*           mmap of a direct-io file with and without
 #                    DIRECT_IO_ALLOW_MMAP (7.39: stock 6.6+; 6.1 compares
 #                    only without it)
@@ -219,14 +220,14 @@ for type in $(types); do
 done
 t_expect_eq "fuse2pt, with FOPEN_PARALLEL_DIRECT_WRITES, then without" \
 	"$(grep ^parallel "$T_WORK/par-fuse2pt.out" | tr '\n' ' ')" "parallel yes parallel no "
-if [ -c /dev/fuse ] && [ "$(sed -n 3p "$T_WORK/par-fuse.out")" = "parallel yes" ] &&
-   ! t_kernel_at_least 7.0; then
-	_t_mark_fail "stock fuse had parallel WRITEs without FOPEN_PARALLEL_DIRECT_WRITES"
-fi
-# stock 7.3 once had two requests waiting at once without the flag too
-# (a fresh mount; not seen again): there only the run with the flag is
-# compared, the other one is shown
-if t_kernel_at_least 7.0; then
+# Stock fuse's "waiting" is no exact count of WRITEs out: a request is
+# counted until its last reference goes, and the server's thread drops
+# that after it woke the caller (fuse_request_end), so the next writer's
+# WRITE can be counted while the last one's reply is still being ended.
+# Seen as "parallel yes" without the flag on stock 7.3 once and on a
+# debug build of 6.1, whose slower kernel widens that window.  So stock
+# is compared only on the run with the flag; the other run is shown.
+if [ -c /dev/fuse ]; then
 	t_note "stock $(uname -r): $(tr '\n' '|' < "$T_WORK/par-fuse.out")"
 	sed -i 3d "$T_WORK/par-fuse.out" "$T_WORK/par-fuse2pt.out"
 fi

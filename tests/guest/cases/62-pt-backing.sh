@@ -81,6 +81,16 @@ backing_suite() {
 	# fuse on fuse: the inner mount has stack depth 1
 	inner=$T_WORK/mnt/$type-inner outer=$T_WORK/mnt/$type-outer top=$T_WORK/mnt/$type-top
 	t_start "$type:stack-depth"
+	# Stock fuse's passthrough write through one fuse mount to a backing
+	# file on another takes the freeze protection (sb_writers) of both,
+	# one lock class, which lockdep reports as possible recursive locking
+	# (seen on the 6.12 debug kernel) and then stops checking.  fuse2pt
+	# gives each superblock classes of its own.  Stock's stacking is
+	# compared on the stock kernels, without lockdep.
+	if [ "$type" = fuse ] && [ -e /proc/lockdep ]; then
+		t_skip "NOT RUN on stock fuse under lockdep: its write through a fuse mount to a backing file on another fuse mount takes sb_writers of one class twice, a lockdep report (stock's; fuse2pt has per-superblock classes)"
+		return
+	fi
 	echo pt > "$T_WORK/mode"
 	if t_mount "$type" "$inner" ptsrv --mode-file "$T_WORK/mode" --stats "$T_WORK/st-inner" "$T_SRC"; then
 		if t_mount "$type" "$outer" ptsrv --mode-file "$T_WORK/mode" --stats "$T_WORK/st-outer" "$inner"; then
