@@ -605,12 +605,15 @@ static void undo_mount(const char *dir, const struct top_mount *mine)
  * A stat of the mount waits for INIT; a connection that is already dead
  * answers ENOTCONN or ECONNREFUSED.  The stat runs in a child, so that a
  * program that never answers cannot hang mount(8): after ANSWER_SECS its
- * connection is aborted, which ends the child's wait.
+ * connection is aborted, which ends the child's wait.  With setuid= the
+ * child stats as that user, the mount's owner: without allow_other
+ * fuse2pt refuses anybody else at once, before INIT.
  *
  * 0 when the mount answers, an errno when it answered with a dead
  * connection, -1 when it did not answer in time.
  */
-static int check_answers(const char *dir, const struct top_mount *mine)
+static int check_answers(const char *dir, const struct top_mount *mine,
+			 const struct passwd *pw)
 {
 	struct stat st;
 	pid_t pid = fork();
@@ -622,8 +625,12 @@ static int check_answers(const char *dir, const struct top_mount *mine)
 		undo_mount(dir, mine);
 		die(EX_SYSERR, "fork: %s (%s unmounted again)", strerror(err), dir);
 	}
-	if (pid == 0)
+	if (pid == 0) {
+		if (pw && (setgroups(0, NULL) < 0 || setgid(pw->pw_gid) < 0 ||
+			   setuid(pw->pw_uid) < 0))
+			_exit(0);	/* cannot check: take it as answering */
 		_exit(stat(dir, &st) < 0 ? errno : 0);
+	}
 	for (i = 0; i < ANSWER_SECS * 10; i++) {
 		if (waitpid(pid, &status, WNOHANG) == pid) {
 			if (!WIFEXITED(status))
@@ -1023,7 +1030,7 @@ int main(int argc, char **argv)
 			    pargv[0], strerror(-n));
 		die(EX_FAIL, "%s not mounted: %s", dir, why);
 	}
-	n = check_answers(dir, &mine);
+	n = check_answers(dir, &mine, pw);
 	if (n) {
 		undo_mount(dir, &mine);
 		if (n < 0)
