@@ -38,6 +38,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
@@ -615,9 +616,10 @@ static void undo_mount(const char *dir, const struct top_mount *mine)
 static int check_answers(const char *dir, const struct top_mount *mine,
 			 const struct passwd *pw)
 {
+	struct timespec now, end;
 	struct stat st;
 	pid_t pid = fork();
-	int i, status;
+	int status;
 
 	if (pid < 0) {
 		int err = errno;
@@ -631,7 +633,9 @@ static int check_answers(const char *dir, const struct top_mount *mine,
 			_exit(0);	/* cannot check: take it as answering */
 		_exit(stat(dir, &st) < 0 ? errno : 0);
 	}
-	for (i = 0; i < ANSWER_SECS * 10; i++) {
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	end.tv_sec += ANSWER_SECS;
+	for (;;) {
 		if (waitpid(pid, &status, WNOHANG) == pid) {
 			if (!WIFEXITED(status))
 				return 0;
@@ -643,6 +647,10 @@ static int check_answers(const char *dir, const struct top_mount *mine,
 			}
 			return 0;
 		}
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (now.tv_sec > end.tv_sec ||
+		    (now.tv_sec == end.tv_sec && now.tv_nsec >= end.tv_nsec))
+			break;
 		usleep(100 * 1000);
 	}
 	if (!abort_connection(mine))
