@@ -112,11 +112,13 @@ fi
 # the manual pages are in the packages, and lintian finds none missing
 # or broken (its other tags belong to the packaging, issue 19 item 7)
 bad=()
+# (listed first: grep -q ending a pipe early fails it under pipefail)
+utils=$(dpkg-deb -c "$DEBS"/fuse2pt-utils_"$VER"_*.deb)
+dkms=$(dpkg-deb -c "$DEBS/fuse2pt-dkms_${VER}_all.deb")
 for f in man8/mount.fuse2pt.8.gz man8/fuse2pt-mount.8.gz man8/fuse2pt-umount.8.gz; do
-	dpkg-deb -c "$DEBS"/fuse2pt-utils_"$VER"_*.deb | grep -q "/usr/share/man/$f$" || bad+=("fuse2pt-utils has no $f")
+	grep -q "/usr/share/man/$f$" <<< "$utils" || bad+=("fuse2pt-utils has no $f")
 done
-dpkg-deb -c "$DEBS/fuse2pt-dkms_${VER}_all.deb" | grep -q "/usr/share/man/man4/fuse2pt.4.gz$" ||
-	bad+=("fuse2pt-dkms has no man4/fuse2pt.4.gz")
+grep -q "/usr/share/man/man4/fuse2pt.4.gz$" <<< "$dkms" || bad+=("fuse2pt-dkms has no man4/fuse2pt.4.gz")
 if command -v lintian >/dev/null; then
 	lt=$(lintian -I --pedantic "$DEBS/fuse2pt-dkms_${VER}_all.deb" "$DEBS"/fuse2pt-utils_"$VER"_*.deb 2>&1)
 	echo "$lt" >> "$LOG"
