@@ -716,11 +716,11 @@ static void __attribute__((noreturn)) child_fail(int pfd, int step)
 }
 
 /*
- * drop_privileges, first half, while still root: empty the bounding set,
- * so nothing executed later gains a capability, and lock the securebits
- * so that uid 0 means nothing to exec (NOROOT) and a change of uid keeps
- * the capabilities until they are cleared (NO_SETUID_FIXUP), which
- * setuid= needs for its own calls.
+ * drop_privileges, first half, while CAP_SETPCAP is still there: empty
+ * the bounding set, so nothing executed later gains a capability, and set
+ * the securebits for good (each locked): NOROOT, so uid 0 gains nothing
+ * at exec; NO_SETUID_FIXUP, so a change of uid neither drops nor
+ * restores capabilities (drop_caps clears them); KEEP_CAPS locked off.
  */
 static void drop_bounding(int pfd)
 {
