@@ -17,10 +17,22 @@ PROBES := include/generated/fuse2pt_probes.h
 
 all: modules
 
-$(PROBES): compat/probe.sh $(wildcard compat/probes/*.c) FORCE
-	@if [ ! -f $@ ] || [ "$$(sed -n '1s/.* against \(.*\);.*/\1/p' $@)" != "$(KDIR)$(if $(F2P_PROBES_OFF), (off: $(F2P_PROBES_OFF)))" ] || \
-	    [ -n "$$(find compat -newer $@ -print -quit)" ]; then \
-		echo "  PROBE   $(KDIR)"; F2P_PROBES_OFF="$(F2P_PROBES_OFF)" sh compat/probe.sh $(KDIR) $@; fi
+# Without a headers tree, the goals that build stop with one line that
+# says what to install.
+ifneq ($(filter all modules sparse install,$(or $(MAKECMDGOALS),all)),)
+ifeq ($(wildcard $(KDIR)/Makefile),)
+ifeq ($(filter command line environment,$(origin KDIR)),)
+$(error no kernel headers for $(KVER) in $(KDIR): install them (Debian: apt-get install linux-headers-$(KVER)), or name a tree with KVER= or KDIR=)
+else
+$(error KDIR=$(KDIR) is not a kernel build or headers tree (it has no Makefile); for an installed kernel use KVER=<release> and install linux-headers-<release>)
+endif
+endif
+endif
+
+# compat/probe.sh probes again whenever KDIR, the headers in it or compat/
+# changed, and writes nothing when the headers cannot build a module.
+$(PROBES): FORCE
+	@F2P_PROBES_OFF="$(F2P_PROBES_OFF)" sh compat/probe.sh $(KDIR) $@
 
 modules: $(PROBES)
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules

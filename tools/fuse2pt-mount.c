@@ -9,9 +9,15 @@
  * "fd N is an already mounted FUSE device" and skips its own mount, so any
  * libfuse server runs on fuse2pt this way, and so do the raw-protocol test
  * servers, which take the same last argument.
+ *
+ * Exit status, as mount(8) documents it, until PROG is running: 1 bad
+ * usage, 2 a system error (out of memory), 32 the mount failed or PROG
+ * could not be run (the mount is taken away again).  Once PROG runs, it
+ * is PROG's own: this tool becomes PROG (exec, no fork).
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +28,16 @@
 
 #define PROGNAME	"fuse2pt-mount"
 #define MOUNT_DATA_MAX	4096	/* the kernel copies at most one page */
+
+/* tools/Makefile passes the version from the file VERSION */
+#ifndef F2P_VERSION
+#define F2P_VERSION	"(unknown version: built without tools/Makefile)"
+#endif
+
+/* mount(8)'s exit codes */
+#define EX_USAGE	1
+#define EX_SYSERR	2
+#define EX_FAIL		32
 
 struct fs_kind {
 	const char *name;	/* -t argument, and the type's prefix */
@@ -34,10 +50,10 @@ static const struct fs_kind kinds[] = {
 	{ "fuse",    "/dev/fuse",    "fuse" },
 };
 
-static void die(const char *fmt, ...)
-	__attribute__((noreturn, format(printf, 1, 2)));
+static void die(int status, const char *fmt, ...)
+	__attribute__((noreturn, format(printf, 2, 3)));
 
-static void die(const char *fmt, ...)
+static void die(int status, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -46,20 +62,29 @@ static void die(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
-	exit(1);
+	exit(status);
 }
 
 static void usage(FILE *out, int status)
 {
 	fprintf(out,
 		"usage: " PROGNAME " [-t fuse2pt|fuse] [-o KERNEL_OPTS] MOUNTPOINT PROG [ARGS...]\n"
+		"       " PROGNAME " --help | --version\n");
+	if (status) {
+		fprintf(out, "Try '" PROGNAME " --help' for more.\n");
+		exit(status);
+	}
+	fprintf(out,
 		"\n"
 		"Opens the FUSE device, mounts it on MOUNTPOINT as type\n"
 		"TYPE.<basename of PROG>, then runs PROG ARGS... /dev/fd/N with\n"
 		"the mounted device on fd N.\n"
 		"  -t TYPE   fuse2pt (default: /dev/fuse2pt) or fuse (/dev/fuse)\n"
 		"  -o OPTS   extra kernel mount options, appended after fd,rootmode,\n"
-		"            user_id,group_id (may be given more than once)\n");
+		"            user_id,group_id (may be given more than once)\n"
+		"Exit status before PROG runs: 1 bad usage, 2 system error,\n"
+		"32 mount failed or PROG not run; then PROG's own.\n"
+		"See fuse2pt-mount(8).\n");
 	exit(status);
 }
 
@@ -70,7 +95,7 @@ static const struct fs_kind *find_kind(const char *name)
 	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
 		if (strcmp(kinds[i].name, name) == 0)
 			return &kinds[i];
-	die("unknown type '%s' (use fuse2pt or fuse)", name);
+	die(EX_USAGE, "unknown type '%s' (use fuse2pt or fuse)", name);
 }
 
 /* Append ",opts" to the accumulated -o string (which starts empty). */
@@ -83,7 +108,7 @@ static void add_opts(char *buf, size_t size, const char *opts)
 		return;
 	n = snprintf(buf + used, size - used, "%s%s", used ? "," : "", opts);
 	if (n < 0 || (size_t)n >= size - used)
-		die("mount options too long");
+		die(EX_USAGE, "mount options too long");
 }
 
 static const char *base_name(const char *path)
@@ -99,10 +124,10 @@ static void check_subtype(const char *name)
 	const char *p;
 
 	if (!*name)
-		die("cannot derive a subtype from an empty program name");
+		die(EX_USAGE, "cannot derive a subtype from an empty program name");
 	for (p = name; *p; p++)
 		if (*p == ',' || *p == ' ' || *p == '\t' || *p == '\n')
-			die("program name '%s' is not usable as a subtype", name);
+			die(EX_USAGE, "program name '%s' is not usable as a subtype", name);
 }
 
 /*
@@ -116,9 +141,9 @@ static int open_device(const struct fs_kind *kind)
 	if (fd >= 0)
 		return fd;
 	if (errno == ENOENT || errno == ENODEV || errno == ENXIO)
-		die("cannot open %s: %s (is the %s module loaded?)",
+		die(EX_FAIL, "cannot open %s: %s (is the %s module loaded?)",
 		    kind->device, strerror(errno), kind->module);
-	die("cannot open %s: %s", kind->device, strerror(errno));
+	die(EX_FAIL, "cannot open %s: %s", kind->device, strerror(errno));
 }
 
 static void do_mount(const struct fs_kind *kind, const char *mountpoint,
@@ -129,21 +154,21 @@ static void do_mount(const struct fs_kind *kind, const char *mountpoint,
 	int n;
 
 	if (stat(mountpoint, &st) < 0)
-		die("cannot stat mount point %s: %s", mountpoint, strerror(errno));
+		die(EX_FAIL, "cannot stat mount point %s: %s", mountpoint, strerror(errno));
 
 	n = snprintf(type, sizeof(type), "%s.%s", kind->name, subtype);
 	if (n < 0 || (size_t)n >= sizeof(type))
-		die("subtype '%s' too long", subtype);
+		die(EX_USAGE, "subtype '%s' too long", subtype);
 
 	n = snprintf(data, sizeof(data), "fd=%d,rootmode=%o,user_id=%u,group_id=%u%s%s",
 		     fd, (unsigned int)(st.st_mode & S_IFMT),
 		     (unsigned int)getuid(), (unsigned int)getgid(),
 		     *extra ? "," : "", extra);
 	if (n < 0 || (size_t)n >= sizeof(data))
-		die("mount options too long");
+		die(EX_USAGE, "mount options too long");
 
 	if (mount(subtype, mountpoint, type, MS_NOSUID | MS_NODEV, data) < 0)
-		die("mount of type %s on %s failed: %s (options %s; see dmesg)",
+		die(EX_FAIL, "mount of type %s on %s failed: %s (options %s; see dmesg)",
 		    type, mountpoint, strerror(errno), data);
 }
 
@@ -165,6 +190,11 @@ static char **server_argv(char **prog_and_args, int nargs, int fd)
 
 int main(int argc, char **argv)
 {
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
 	const struct fs_kind *kind = &kinds[0];
 	char extra[MOUNT_DATA_MAX] = "";
 	const char *mountpoint, *subtype;
@@ -172,7 +202,7 @@ int main(int argc, char **argv)
 	int opt, fd, err;
 
 	/* '+': options after PROG belong to PROG */
-	while ((opt = getopt(argc, argv, "+t:o:h")) != -1) {
+	while ((opt = getopt_long(argc, argv, "+t:o:hV", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 't':
 			kind = find_kind(optarg);
@@ -183,12 +213,15 @@ int main(int argc, char **argv)
 		case 'h':
 			usage(stdout, 0);
 			break;
+		case 'V':
+			printf(PROGNAME " (fuse2pt) %s\n", F2P_VERSION);
+			return 0;
 		default:
-			usage(stderr, 2);
+			usage(stderr, EX_USAGE);
 		}
 	}
 	if (argc - optind < 2)
-		usage(stderr, 2);
+		usage(stderr, EX_USAGE);
 
 	mountpoint = argv[optind];
 	subtype = base_name(argv[optind + 1]);
@@ -200,7 +233,7 @@ int main(int argc, char **argv)
 	sargv = server_argv(&argv[optind + 1], argc - optind - 1, fd);
 	if (sargv)
 		execvp(sargv[0], sargv);
-	err = errno;
+	err = sargv ? errno : ENOMEM;
 
 	/*
 	 * Nobody will ever serve this mount: take it away before exiting
@@ -210,5 +243,6 @@ int main(int argc, char **argv)
 	if (umount2(mountpoint, MNT_DETACH) < 0)
 		fprintf(stderr, PROGNAME ": warning: umount of %s failed: %s\n",
 			mountpoint, strerror(errno));
-	die("cannot run %s: %s", argv[optind + 1], strerror(err));
+	die(sargv ? EX_FAIL : EX_SYSERR, "cannot run %s: %s",
+	    argv[optind + 1], strerror(err));
 }

@@ -8,9 +8,13 @@
  * Only a mount point whose topmost mount is of type fuse2pt or
  * fuse2pt.SUBTYPE is touched, so a typo cannot unmount something else.
  * The FUSE program sees DESTROY and exits by itself.
+ *
+ * Exit status as umount(8) documents it: 0 all unmounted, 1 bad usage or
+ * not root, 32 nothing unmounted, 64 some unmounted and some not.
  */
 #include <ctype.h>
 #include <errno.h>
+#include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +24,16 @@
 
 #define PROGNAME	"fuse2pt-umount"
 #define FSTYPE		"fuse2pt"
+
+/* tools/Makefile passes the version from the file VERSION */
+#ifndef F2P_VERSION
+#define F2P_VERSION	"(unknown version: built without tools/Makefile)"
+#endif
+
+/* umount(8)'s exit codes */
+#define EX_USAGE	1
+#define EX_FAIL		32
+#define EX_SOME		64
 
 /* One mountinfo field with its \ooo escapes undone into out. */
 static void unescape(const char *in, size_t len, char *out, size_t size)
@@ -84,7 +98,7 @@ static int umount_one(const char *arg, int lazy, int quiet)
 		return 1;
 	}
 	if (strcmp(type, FSTYPE) != 0 && strncmp(type, FSTYPE ".", sizeof(FSTYPE)) != 0) {
-		fprintf(stderr, PROGNAME ": %s is a %s mount, not fuse2pt; not unmounting it\n",
+		fprintf(stderr, PROGNAME ": %s is mounted as type %s, not fuse2pt; not unmounting it\n",
 			dir, type);
 		return 1;
 	}
@@ -96,11 +110,36 @@ static int umount_one(const char *arg, int lazy, int quiet)
 	return 0;
 }
 
+static void usage(FILE *out, int status)
+{
+	fprintf(out,
+		"usage: " PROGNAME " [-z] [-q] MOUNTPOINT...\n"
+		"       " PROGNAME " --help | --version\n");
+	if (status) {
+		fprintf(out, "Try '" PROGNAME " --help' for more.\n");
+		exit(status);
+	}
+	fprintf(out,
+		"\n"
+		"Unmounts fuse2pt file systems; refuses any other type.\n"
+		"  -z  lazy: detach now, finish when no longer busy\n"
+		"  -q  no message when MOUNTPOINT is not mounted\n"
+		"Exit status: 0 all unmounted, 1 bad usage or not root,\n"
+		"32 none unmounted, 64 some unmounted and some not.\n"
+		"See fuse2pt-umount(8).\n");
+	exit(status);
+}
+
 int main(int argc, char **argv)
 {
-	int opt, lazy = 0, quiet = 0, rc = 0;
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int opt, lazy = 0, quiet = 0, ok = 0, failed = 0;
 
-	while ((opt = getopt(argc, argv, "zqh")) != -1) {
+	while ((opt = getopt_long(argc, argv, "zqhV", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'z':
 			lazy = 1;
@@ -109,24 +148,28 @@ int main(int argc, char **argv)
 			quiet = 1;
 			break;
 		case 'h':
-			printf("usage: " PROGNAME " [-z] [-q] MOUNTPOINT...\n"
-			       "  -z  lazy: detach now, finish when no longer busy\n"
-			       "  -q  no message when MOUNTPOINT is not mounted\n");
+			usage(stdout, 0);
+			break;
+		case 'V':
+			printf(PROGNAME " (fuse2pt) %s\n", F2P_VERSION);
 			return 0;
 		default:
-			fprintf(stderr, "usage: " PROGNAME " [-z] [-q] MOUNTPOINT...\n");
-			return 1;
+			usage(stderr, EX_USAGE);
 		}
 	}
-	if (optind == argc) {
-		fprintf(stderr, "usage: " PROGNAME " [-z] [-q] MOUNTPOINT...\n");
-		return 1;
-	}
+	if (optind == argc)
+		usage(stderr, EX_USAGE);
 	if (geteuid() != 0) {
 		fprintf(stderr, PROGNAME ": only root can unmount fuse2pt file systems (for now)\n");
-		return 1;
+		return EX_USAGE;
 	}
-	for (; optind < argc; optind++)
-		rc |= umount_one(argv[optind], lazy, quiet);
-	return rc;
+	for (; optind < argc; optind++) {
+		if (umount_one(argv[optind], lazy, quiet) == 0)
+			ok++;
+		else
+			failed++;
+	}
+	if (!failed)
+		return 0;
+	return ok ? EX_SOME : EX_FAIL;
 }

@@ -15,8 +15,14 @@
  * everything else is the program's.
  *
  * The program normally daemonizes; its first process exiting with status
- * 0 means the file system is up.  Any other exit, or failing to start it,
- * takes the mount away again, so a failed mount leaves nothing behind.
+ * 0 means it got going, and the mount must then answer within
+ * ANSWER_SECS.  Any other exit, failing to start it, or a mount that does
+ * not answer in time takes the mount away again (a connection nobody
+ * serves is aborted first), so a failed mount leaves nothing behind.
+ *
+ * Exit status as mount(8) documents it for helpers: 0 mounted, 1 bad
+ * usage, options or permissions, 2 a system error (memory, fork, pipe),
+ * 32 the mount failed.
  */
 #define _GNU_SOURCE	/* pipe2 */
 #include <ctype.h>
@@ -26,20 +32,35 @@
 #include <grp.h>
 #include <limits.h>
 #include <pwd.h>
+#include <signal.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
+#include <linux/capability.h>
+#include <linux/securebits.h>
 
 #define PROGNAME	"mount.fuse2pt"
 #define FSTYPE		"fuse2pt"
 #define DEVICE		"/dev/fuse2pt"
+#define CTL_DIR		"/sys/fs/fuse2pt/connections"
+#define CTL_FSTYPE	"fuse2ptctl"
 #define OPTS_MAX	4096	/* the kernel copies one page of options */
 #define DEFAULT_PATH	"/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+#define ANSWER_SECS	30
+
+/* tools/Makefile passes the version from the file VERSION */
+#ifndef F2P_VERSION
+#define F2P_VERSION	"(unknown version: built without tools/Makefile)"
+#endif
 
 #ifndef MS_NOSYMFOLLOW
 #define MS_NOSYMFOLLOW	256
@@ -50,6 +71,7 @@
 
 /* mount(8)'s exit codes */
 #define EX_USAGE	1
+#define EX_SYSERR	2
 #define EX_FAIL		32
 
 struct opts {
@@ -59,6 +81,7 @@ struct opts {
 	const char *setuid_user;
 	const char *fsname;
 	const char *subtype;
+	int drop_privileges;
 };
 
 static int verbose;
@@ -81,7 +104,13 @@ static void usage(FILE *out, int status)
 {
 	fprintf(out,
 		"usage: " PROGNAME " SOURCE MOUNTPOINT [-sfnv] [-o OPTIONS] [-t fuse2pt.PROG]\n"
-		"       " PROGNAME " PROG#SOURCE MOUNTPOINT [-o OPTIONS]\n"
+		"       " PROGNAME " PROG#SOURCE MOUNTPOINT [-sfnv] [-o OPTIONS]\n"
+		"       " PROGNAME " --help | --version\n");
+	if (status) {
+		fprintf(out, "Try '" PROGNAME " --help' for more.\n");
+		exit(status);
+	}
+	fprintf(out,
 		"\n"
 		"Mounts a FUSE program on fuse2pt: normally run by mount(8) for\n"
 		"'mount -t fuse2pt.PROG SOURCE DIR' and fstab lines of type fuse2pt.PROG.\n"
@@ -92,13 +121,31 @@ static void usage(FILE *out, int status)
 		"  noexec/exec, sync/async, dirsync, [no]atime, [no]diratime,\n"
 		"  [no]relatime, [no]strictatime, [no]lazytime, nosymfollow.\n"
 		"Options taken by this helper: setuid=USER (run PROG as USER),\n"
+		"  drop_privileges (PROG runs with no capabilities and no_new_privs),\n"
 		"  fsname=NAME (the source shown in /proc/mounts), subtype=NAME\n"
 		"  (type fuse2pt.NAME), and mount(8)'s defaults, auto, noauto,\n"
-		"  nofail, _netdev, user, users, owner, comment=, x-*.\n"
+		"  nofail, _netdev, user, users, owner, group, comment=, x-*.\n"
 		"Every other option is passed to PROG.\n"
-		"  -f  do everything but the mount    -v  say what is done\n"
-		"  -s  accepted (sloppy)              -n  accepted (no mtab)\n");
+		"  -f  dry run: print what would be done, do nothing (no root needed)\n"
+		"  -v  print each step      -s, -n  accepted and ignored\n"
+		"Exit status: 0 mounted, 1 bad usage, options or permissions,\n"
+		"2 system error, 32 mount failed.  See mount.fuse2pt(8).\n");
 	exit(status);
+}
+
+static void version(void)
+{
+	printf(PROGNAME " (fuse2pt) %s\n", F2P_VERSION);
+	exit(0);
+}
+
+static void *xstrndup(const char *s, size_t n)
+{
+	char *p = strndup(s, n);
+
+	if (!p)
+		die(EX_SYSERR, "out of memory");
+	return p;
 }
 
 static void append(char *buf, const char *what, size_t len)
@@ -145,10 +192,52 @@ static const struct flag_opt flag_opts[] = {
 	{ "loud",	0,		MS_SILENT },
 };
 
+/* The names of the MS_* bits the options above can set, for -v and -f. */
+static const struct {
+	unsigned long bit;
+	const char *name;
+} flag_names[] = {
+	{ MS_RDONLY, "MS_RDONLY" },
+	{ MS_NOSUID, "MS_NOSUID" },
+	{ MS_NODEV, "MS_NODEV" },
+	{ MS_NOEXEC, "MS_NOEXEC" },
+	{ MS_SYNCHRONOUS, "MS_SYNCHRONOUS" },
+	{ MS_DIRSYNC, "MS_DIRSYNC" },
+	{ MS_NOSYMFOLLOW, "MS_NOSYMFOLLOW" },
+	{ MS_NOATIME, "MS_NOATIME" },
+	{ MS_NODIRATIME, "MS_NODIRATIME" },
+	{ MS_SILENT, "MS_SILENT" },
+	{ MS_RELATIME, "MS_RELATIME" },
+	{ MS_STRICTATIME, "MS_STRICTATIME" },
+	{ MS_LAZYTIME, "MS_LAZYTIME" },
+};
+
+/* flags as "MS_A|MS_B", "0" for none; bits without a name in hex */
+static const char *flags_text(unsigned long flags)
+{
+	static char buf[512];
+	size_t i, used = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < sizeof(flag_names) / sizeof(flag_names[0]); i++) {
+		if (!(flags & flag_names[i].bit))
+			continue;
+		used += snprintf(buf + used, sizeof(buf) - used, "%s%s",
+				 used ? "|" : "", flag_names[i].name);
+		flags &= ~flag_names[i].bit;
+	}
+	if (flags)
+		used += snprintf(buf + used, sizeof(buf) - used, "%s0x%lx",
+				 used ? "|" : "", flags);
+	if (!used)
+		snprintf(buf, sizeof(buf), "0");
+	return buf;
+}
+
 /* mount(8)'s own options, meaningless to the kernel and to the program */
 static const char *const ignored_opts[] = {
 	"defaults", "auto", "noauto", "nofail", "_netdev", "user", "nouser",
-	"users", "owner", "group", "drop_privileges", NULL,
+	"users", "owner", "group", NULL,
 };
 
 /* what the helper decides, so the user may not */
@@ -175,16 +264,25 @@ static void check_number(const char *opt, const char *val)
 		die(EX_USAGE, "bad option '%s': expected a number", opt);
 }
 
-/* A copy of the value of one "name=value" option, or NULL when empty. */
+/*
+ * The value of one "name=value" option the helper itself uses, or NULL
+ * when empty, with the option list's backslash escapes undone ("a\,b"
+ * is "a,b"), as libfuse does for the options it takes.
+ */
 static const char *value_of(const char *opt, size_t len, size_t namelen)
 {
-	char *v;
+	const char *in;
+	char *v, *out;
 
 	if (len <= namelen + 1)
 		return NULL;
-	v = strndup(opt + namelen + 1, len - namelen - 1);
-	if (!v)
-		die(EX_FAIL, "out of memory");
+	v = xstrndup(opt + namelen + 1, len - namelen - 1);
+	for (in = out = v; *in; in++) {
+		if (*in == '\\' && in[1])
+			in++;
+		*out++ = *in;
+	}
+	*out = '\0';
 	return v;
 }
 
@@ -223,9 +321,13 @@ static void one_option(struct opts *o, const char *opt, size_t len)
 		check_number(shown, strchr(shown, '=') ? strchr(shown, '=') + 1 : "");
 		append(o->kernel, opt, len);
 	} else if (IS("blksize")) {
-		die(EX_USAGE, "bad option '%s': blksize is for block-device mounts (fuse2ptblk), not fuse2pt", shown);
+		die(EX_USAGE, "bad option '%s': blksize is for FUSE block-device mounts, which fuse2pt does not have", shown);
 	} else if (IS("allow_root")) {
 		die(EX_USAGE, "bad option '%s': not supported on fuse2pt, use allow_other", shown);
+	} else if (IS("drop_privileges")) {
+		if (eq)
+			die(EX_USAGE, "bad option '%s': takes no value", shown);
+		o->drop_privileges = 1;
 	} else if (IS("setuid")) {
 		o->setuid_user = value_of(opt, len, namelen);
 		if (!o->setuid_user)
@@ -246,8 +348,8 @@ static void one_option(struct opts *o, const char *opt, size_t len)
 
 /*
  * Split a -o list at the commas.  A backslash keeps the next character
- * (libfuse's own parser does the same), so "a\,b" is one option, passed
- * on as written.
+ * (libfuse's own parser does the same), so "a\,b" is one option; the
+ * program gets its options as written, with the backslashes.
  */
 static void parse_options(struct opts *o, const char *list)
 {
@@ -278,7 +380,7 @@ static char *find_program(const char *prog)
 	if (strchr(prog, '/')) {
 		if (access(prog, X_OK) < 0)
 			die(EX_FAIL, "program %s: %s", prog, strerror(errno));
-		return strdup(prog);
+		return xstrndup(prog, strlen(prog));
 	}
 	if (!path || !*path)
 		path = DEFAULT_PATH;
@@ -289,7 +391,7 @@ static char *find_program(const char *prog)
 			struct stat st;
 
 			if (stat(full, &st) == 0 && S_ISREG(st.st_mode) && access(full, X_OK) == 0)
-				return strdup(full);
+				return xstrndup(full, strlen(full));
 		}
 		if (!end)
 			break;
@@ -304,7 +406,7 @@ static int run_wait(char *const argv[])
 	int st;
 
 	if (pid < 0)
-		return -1;
+		die(EX_SYSERR, "fork: %s", strerror(errno));
 	if (pid == 0) {
 		int null = open("/dev/null", O_WRONLY);
 
@@ -325,21 +427,28 @@ static int device_present(void)
 	return stat(DEVICE, &st) == 0 && S_ISCHR(st.st_mode);
 }
 
+static int module_present(void)
+{
+	struct stat st;
+
+	return stat("/sys/module/" FSTYPE, &st) == 0;
+}
+
 /* Load the module when the device is missing, as mount.fuse3 relies on
  * fuse being loaded on demand. */
 static void ensure_module(void)
 {
 	char *modprobe[] = { "modprobe", FSTYPE, NULL };
-	struct stat st;
 	int rc, i;
 
 	if (device_present())
 		return;
-	if (stat("/sys/module/" FSTYPE, &st) < 0) {
+	if (!module_present()) {
 		if (verbose)
-			msg("%s missing, running modprobe %s", DEVICE, FSTYPE);
+			printf(PROGNAME ": %s missing: modprobe %s\n", DEVICE, FSTYPE);
 		if (!getenv("PATH"))
 			setenv("PATH", DEFAULT_PATH, 1);
+		fflush(stdout);
 		rc = run_wait(modprobe);
 		if (rc != 0)
 			die(EX_FAIL, "the %s module is not loaded and 'modprobe %s' failed%s "
@@ -367,12 +476,22 @@ static int open_device(void)
 	return fd;
 }
 
-/* Field 5 of a mountinfo line, with its \ooo escapes undone, equals dir? */
-static int field_is(const char *field, size_t len, const char *dir)
+/* The number the next open() will get: what a dry run shows as fd=N. */
+static int next_fd(void)
+{
+	int fd = open("/dev/null", O_RDONLY);
+
+	if (fd >= 0)
+		close(fd);
+	return fd < 0 ? 3 : fd;
+}
+
+/* A mountinfo field with its \ooo escapes undone equals s? */
+static int field_is(const char *field, size_t len, const char *s)
 {
 	size_t i;
 
-	for (i = 0; i < len; i++, dir++) {
+	for (i = 0; i < len; i++, s++) {
 		char c = field[i];
 
 		if (c == '\\' && i + 3 < len && isdigit((unsigned char)field[i + 1])) {
@@ -380,26 +499,34 @@ static int field_is(const char *field, size_t len, const char *dir)
 				   (field[i + 3] - '0'));
 			i += 3;
 		}
-		if (*dir != c)
+		if (*s != c)
 			return 0;
 	}
-	return *dir == '\0';
+	return *s == '\0';
 }
 
-/* The file system type of the topmost mount on dir, or "" (static). */
-static const char *top_mount_type(const char *dir)
+/* The topmost mount on a directory, from /proc/self/mountinfo. */
+struct top_mount {
+	char type[256];		/* "" when nothing is mounted there */
+	unsigned int major, minor;
+};
+
+static void top_mount(const char *dir, struct top_mount *top)
 {
-	static char type[256];
 	char line[8192];
 	FILE *f = fopen("/proc/self/mountinfo", "re");
 
-	type[0] = '\0';
+	memset(top, 0, sizeof(*top));
 	if (!f)
-		return type;
+		return;
 	while (fgets(line, sizeof(line), f)) {
 		char *p = line, *mp, *sep;
+		unsigned int major, minor;
 		int i;
 
+		/* id parent major:minor root mountpoint ... - type source ... */
+		if (sscanf(line, "%*u %*u %u:%u", &major, &minor) != 2)
+			continue;
 		for (i = 0; i < 4 && p; i++) {
 			p = strchr(p, ' ');
 			if (p)
@@ -413,30 +540,102 @@ static const char *top_mount_type(const char *dir)
 		if (!p || !sep || !field_is(mp, p - mp, dir))
 			continue;
 		sep += 3;
-		snprintf(type, sizeof(type), "%.*s", (int)strcspn(sep, " "), sep);
+		snprintf(top->type, sizeof(top->type), "%.*s", (int)strcspn(sep, " "), sep);
+		top->major = major;
+		top->minor = minor;
 	}
 	fclose(f);
-	return type;
+}
+
+static int same_mount(const struct top_mount *a, const struct top_mount *b)
+{
+	return *a->type && strcmp(a->type, b->type) == 0 &&
+	       a->major == b->major && a->minor == b->minor;
+}
+
+static int write_abort(const char *dir, unsigned long conn)
+{
+	char path[PATH_MAX];
+	int fd, ok;
+
+	snprintf(path, sizeof(path), "%s/%lu/abort", dir, conn);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	ok = write(fd, "1", 1) == 1;
+	close(fd);
+	return ok;
+}
+
+/*
+ * Abort the connection of our mount through its control file abort
+ * (connection N is the mount's device number, the kernel's
+ * major << 20 | minor).  The control file system is mounted on CTL_DIR
+ * for the time it takes when nobody has mounted it there.
+ */
+static int abort_connection(const struct top_mount *mine)
+{
+	unsigned long conn = ((unsigned long)mine->major << 20) | mine->minor;
+	int ok;
+
+	if (write_abort(CTL_DIR, conn))
+		return 1;
+	if (mount(CTL_FSTYPE, CTL_DIR, CTL_FSTYPE, MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
+		return 0;
+	ok = write_abort(CTL_DIR, conn);
+	if (umount2(CTL_DIR, MNT_DETACH) < 0)
+		msg("warning: could not unmount %s again: %s", CTL_DIR, strerror(errno));
+	return ok;
+}
+
+/* Take back a mount nobody will serve; only ours, never what is below. */
+static void undo_mount(const char *dir, const struct top_mount *mine)
+{
+	struct top_mount now;
+
+	top_mount(dir, &now);
+	if (!same_mount(&now, mine))
+		return;
+	if (umount2(dir, MNT_DETACH) < 0)
+		msg("warning: could not unmount %s again: %s", dir, strerror(errno));
 }
 
 /*
  * The program's first process exiting with 0 only says it got going: a
  * libfuse program answers INIT after it daemonized, and may refuse it.
  * A stat of the mount waits for INIT; a connection that is already dead
- * answers ENOTCONN or ECONNREFUSED.  Done in a child, so that a program
- * that never answers costs a warning, not a hung mount(8).
+ * answers ENOTCONN or ECONNREFUSED.  The stat runs in a child, so that a
+ * program that never answers cannot hang mount(8): after ANSWER_SECS its
+ * connection is aborted, which ends the child's wait.  With setuid= the
+ * child stats as that user, the mount's owner: without allow_other
+ * fuse2pt refuses anybody else at once, before INIT.
+ *
+ * 0 when the mount answers, an errno when it answered with a dead
+ * connection, -1 when it did not answer in time.
  */
-static int check_answers(const char *dir)
+static int check_answers(const char *dir, const struct top_mount *mine,
+			 const struct passwd *pw)
 {
+	struct timespec now, end;
 	struct stat st;
 	pid_t pid = fork();
-	int i, status;
+	int status;
 
-	if (pid < 0)
-		return 0;
-	if (pid == 0)
+	if (pid < 0) {
+		int err = errno;
+
+		undo_mount(dir, mine);
+		die(EX_SYSERR, "fork: %s (%s unmounted again)", strerror(err), dir);
+	}
+	if (pid == 0) {
+		if (pw && (setgroups(0, NULL) < 0 || setgid(pw->pw_gid) < 0 ||
+			   setuid(pw->pw_uid) < 0))
+			_exit(0);	/* cannot check: take it as answering */
 		_exit(stat(dir, &st) < 0 ? errno : 0);
-	for (i = 0; i < 300; i++) {
+	}
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	end.tv_sec += ANSWER_SECS;
+	for (;;) {
 		if (waitpid(pid, &status, WNOHANG) == pid) {
 			if (!WIFEXITED(status))
 				return 0;
@@ -448,82 +647,183 @@ static int check_answers(const char *dir)
 			}
 			return 0;
 		}
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (now.tv_sec > end.tv_sec ||
+		    (now.tv_sec == end.tv_sec && now.tv_nsec >= end.tv_nsec))
+			break;
 		usleep(100 * 1000);
 	}
-	msg("warning: %s does not answer yet after 30 s; leaving it mounted", dir);
-	return 0;
+	if (!abort_connection(mine))
+		msg("warning: could not abort the connection of %s (%s/%u/abort); "
+		    "it ends when the program exits", dir, CTL_DIR,
+		    (mine->major << 20) | mine->minor);
+	/* the wait for INIT is killable, should the abort not have ended it */
+	kill(pid, SIGKILL);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	return -1;
 }
 
-/* Take back a mount nobody will serve; only ours, never what is below. */
-static void undo_mount(const char *dir, const char *type)
+/* capget/capset of the calling thread, both 32-bit halves */
+static int caps_get(struct __user_cap_data_struct data[2])
 {
-	if (strcmp(top_mount_type(dir), type) != 0)
-		return;
-	if (umount2(dir, MNT_DETACH) < 0)
-		msg("warning: could not unmount %s again: %s", dir, strerror(errno));
+	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+
+	memset(data, 0, 2 * sizeof(*data));
+	return syscall(SYS_capget, &hdr, data);
 }
 
-static void drop_to(const struct passwd *pw)
+static int caps_clear(void)
+{
+	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct data[2];
+
+	memset(data, 0, sizeof(data));
+	return syscall(SYS_capset, &hdr, data);
+}
+
+static int cap_effective(int cap)
+{
+	struct __user_cap_data_struct data[2];
+
+	if (caps_get(data) < 0)
+		return 0;
+	return !!(data[CAP_TO_INDEX(cap)].effective & CAP_TO_MASK(cap));
+}
+
+/* Where the child failed before it could become the program. */
+enum child_step { STEP_BOUND, STEP_USER, STEP_CAPS, STEP_EXEC };
+
+static const char *const step_text[] = {
+	[STEP_BOUND] = "cannot drop the capability bounding set",
+	[STEP_USER] = "cannot become the setuid= user",
+	[STEP_CAPS] = "cannot drop capabilities",
+	[STEP_EXEC] = "cannot run",
+};
+
+struct child_err {
+	int step;
+	int err;
+};
+
+static void __attribute__((noreturn)) child_fail(int pfd, int step)
+{
+	struct child_err ce = { step, errno };
+
+	if (write(pfd, &ce, sizeof(ce)) < 0)
+		_exit(127);
+	_exit(127);
+}
+
+/*
+ * drop_privileges, first half, while CAP_SETPCAP is still there: empty
+ * the bounding set, so nothing executed later gains a capability, and set
+ * the securebits for good (each locked): NOROOT, so uid 0 gains nothing
+ * at exec; NO_SETUID_FIXUP, so a change of uid neither drops nor
+ * restores capabilities (drop_caps clears them); KEEP_CAPS locked off.
+ */
+static void drop_bounding(int pfd)
+{
+	int cap;
+
+	for (cap = 0; prctl(PR_CAPBSET_READ, cap, 0, 0, 0) >= 0; cap++)
+		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0)
+			child_fail(pfd, STEP_BOUND);
+	if (prctl(PR_SET_SECUREBITS,
+		  SECBIT_NOROOT | SECBIT_NOROOT_LOCKED |
+		  SECBIT_NO_SETUID_FIXUP | SECBIT_NO_SETUID_FIXUP_LOCKED |
+		  SECBIT_KEEP_CAPS_LOCKED, 0, 0, 0) < 0)
+		child_fail(pfd, STEP_BOUND);
+}
+
+/* drop_privileges, second half: no capabilities, no way to get any back */
+static void drop_caps(int pfd)
+{
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
+		child_fail(pfd, STEP_CAPS);
+	if (caps_clear() < 0)
+		child_fail(pfd, STEP_CAPS);
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		child_fail(pfd, STEP_CAPS);
+}
+
+static void become_user(const struct passwd *pw, int pfd)
 {
 	if (initgroups(pw->pw_name, pw->pw_gid) < 0 || setgid(pw->pw_gid) < 0 ||
-	    setuid(pw->pw_uid) < 0) {
-		msg("cannot become user %s: %s", pw->pw_name, strerror(errno));
-		_exit(126);
-	}
+	    setuid(pw->pw_uid) < 0)
+		child_fail(pfd, STEP_USER);
 	setenv("HOME", pw->pw_dir, 1);
 	setenv("USER", pw->pw_name, 1);
 	setenv("LOGNAME", pw->pw_name, 1);
 	if (chdir(pw->pw_dir) < 0 && chdir("/") < 0)
-		_exit(126);
+		child_fail(pfd, STEP_USER);
 }
 
 /*
- * Run the program; its status decides.  A close-on-exec pipe tells a
- * failed exec apart from a program that ran and failed.
+ * Run the program; its first process' status decides.  A close-on-exec
+ * pipe carries a failure of the child before or in exec, which tells it
+ * apart from a program that ran and failed.  0 when the program exited
+ * with 0; otherwise the reason is in why.
  */
-static int start_program(const char *path, char **argv, const struct passwd *pw, int fd)
+static int start_program(const char *path, char **argv, const struct passwd *pw,
+			 int drop, int fd, char *why, size_t whylen)
 {
-	int pfd[2], st, err = 0;
+	struct child_err ce;
+	int pfd[2], st;
 	ssize_t n;
 	pid_t pid;
 
 	if (pipe2(pfd, O_CLOEXEC) < 0)
-		die(EX_FAIL, "pipe: %s", strerror(errno));
+		return -errno;
+	fflush(stdout);
 	pid = fork();
-	if (pid < 0)
-		die(EX_FAIL, "fork: %s", strerror(errno));
+	if (pid < 0) {
+		close(pfd[0]);
+		close(pfd[1]);
+		return -errno;
+	}
 	if (pid == 0) {
 		close(pfd[0]);
+		if (drop)
+			drop_bounding(pfd[1]);
 		if (pw)
-			drop_to(pw);
+			become_user(pw, pfd[1]);
+		if (drop)
+			drop_caps(pfd[1]);
 		execv(path, argv);
-		err = errno;
-		if (write(pfd[1], &err, sizeof(err)) < 0)
-			_exit(127);
-		_exit(127);
+		child_fail(pfd[1], STEP_EXEC);
 	}
 	/* the program holds the only device descriptor from now on */
 	close(fd);
 	close(pfd[1]);
 	do {
-		n = read(pfd[0], &err, sizeof(err));
+		n = read(pfd[0], &ce, sizeof(ce));
 	} while (n < 0 && errno == EINTR);
 	close(pfd[0]);
 	while (waitpid(pid, &st, 0) < 0) {
-		if (errno != EINTR)
-			return -1;
+		if (errno != EINTR) {
+			snprintf(why, whylen, "lost its first process: %s", strerror(errno));
+			return 1;
+		}
 	}
-	if (n == (ssize_t)sizeof(err)) {
-		msg("cannot run %s: %s", path, strerror(err));
-		return -1;
+	if (n == (ssize_t)sizeof(ce)) {
+		const char *what = ce.step == STEP_EXEC ? path :
+				   ce.step == STEP_USER ? pw->pw_name : NULL;
+
+		if (ce.step < STEP_BOUND || ce.step > STEP_EXEC)
+			ce.step = STEP_EXEC;
+		snprintf(why, whylen, "%s%s%s: %s", step_text[ce.step], what ? " " : "",
+			 what ? what : "", strerror(ce.err));
+		return 1;
 	}
 	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
 		return 0;
 	if (WIFEXITED(st))
-		msg("%s exited with status %d", path, WEXITSTATUS(st));
+		snprintf(why, whylen, "%s exited with status %d", argv[0], WEXITSTATUS(st));
 	else
-		msg("%s was killed by signal %d", path, WTERMSIG(st));
-	return -1;
+		snprintf(why, whylen, "%s was killed by signal %d (%s)", argv[0],
+			 WTERMSIG(st), strsignal(WTERMSIG(st)));
+	return 1;
 }
 
 static const char *base_name(const char *path)
@@ -545,19 +845,42 @@ static void check_word(const char *what, const char *s)
 			die(EX_USAGE, "%s '%s' is not one plain word", what, s);
 }
 
+/* what -v and -f print: mount(2)'s arguments exactly, and the command */
+static void show_plan(const char *prefix, const char *msrc, const char *dir,
+		      const char *fstype, unsigned long flags, const char *data,
+		      char **pargv, const char *path, const struct passwd *pw, int drop)
+{
+	int i;
+
+	printf("%smount(\"%s\", \"%s\", \"%s\", %s, \"%s\")\n", prefix, msrc, dir,
+	       fstype, flags_text(flags), data);
+	printf("%srun%s%s%s:", prefix, pw ? " as " : "", pw ? pw->pw_name : "",
+	       drop ? " without capabilities, no_new_privs set" : "");
+	for (i = 0; pargv[i]; i++)
+		printf(" %s", pargv[i]);
+	printf(" (%s)\n", path);
+	fflush(stdout);
+}
+
 int main(int argc, char **argv)
 {
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
 	struct opts o = { .flags = MS_NOSUID | MS_NODEV };
-	const char *type = NULL, *source, *dir_arg, *prog = NULL, *p;
-	char dir[PATH_MAX], fstype[300], data[OPTS_MAX], fd_path[32];
+	const char *type = NULL, *source, *dir_arg, *prog = NULL, *msrc, *p;
+	char dir[PATH_MAX], fstype[300], data[OPTS_MAX], fd_path[32], why[512];
 	char *path, *src, *hash, *pargv[6];
 	int opt, fake = 0, fd, n, i;
+	struct top_mount mine;
 	struct passwd *pw = NULL;
 	struct stat st;
 	uid_t uid = getuid();
 	gid_t gid = getgid();
 
-	while ((opt = getopt(argc, argv, "o:t:N:sfnvh")) != -1) {
+	while ((opt = getopt_long(argc, argv, "o:t:N:sfnvhV", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'o':
 			parse_options(&o, optarg);
@@ -579,6 +902,9 @@ int main(int argc, char **argv)
 		case 'h':
 			usage(stdout, 0);
 			break;
+		case 'V':
+			version();
+			break;
 		default:
 			usage(stderr, EX_USAGE);
 		}
@@ -599,9 +925,7 @@ int main(int argc, char **argv)
 		die(EX_USAGE, "unknown type '%s': " PROGNAME " mounts fuse2pt.PROG (or fuse2pt with PROG#SOURCE)",
 		    type);
 	}
-	src = strdup(source);
-	if (!src)
-		die(EX_FAIL, "out of memory");
+	src = xstrndup(source, strlen(source));
 	hash = strchr(src, '#');
 	if (!prog) {
 		if (!hash || hash == src)
@@ -623,12 +947,15 @@ int main(int argc, char **argv)
 	if (o.subtype)
 		check_word("subtype", o.subtype);
 
-	if (geteuid() != 0)
+	/* a dry run needs no privileges: it does nothing that needs them */
+	if (!fake && geteuid() != 0)
 		die(EX_USAGE, "only root can mount fuse2pt file systems (for now)");
+	if (!fake && o.drop_privileges &&
+	    (!cap_effective(CAP_SYS_ADMIN) || !cap_effective(CAP_SETPCAP)))
+		die(EX_USAGE, "drop_privileges needs CAP_SYS_ADMIN and CAP_SETPCAP "
+		    "(to mount, then take every capability from the program)");
 
 	path = find_program(prog);
-	if (!path)
-		die(EX_FAIL, "out of memory");
 
 	if (!realpath(dir_arg, dir))
 		die(EX_FAIL, "mount point %s: %s", dir_arg, strerror(errno));
@@ -643,8 +970,18 @@ int main(int argc, char **argv)
 		gid = pw->pw_gid;
 	}
 
-	ensure_module();
-	fd = open_device();
+	if (fake) {
+		printf(PROGNAME ": dry run (-f): nothing is loaded, mounted or started\n");
+		if (!device_present() && !module_present())
+			printf("would run: modprobe %s (%s is missing)\n", FSTYPE, DEVICE);
+		else if (!device_present())
+			printf("would wait for %s (module %s is loaded)\n", DEVICE, FSTYPE);
+		fd = next_fd();
+		printf("would open %s as fd %d\n", DEVICE, fd);
+	} else {
+		ensure_module();
+		fd = open_device();
+	}
 
 	n = snprintf(fstype, sizeof(fstype), FSTYPE "%s%s", o.subtype ? "." : "",
 		     o.subtype ? o.subtype : "");
@@ -655,6 +992,7 @@ int main(int argc, char **argv)
 		     (unsigned int)gid, *o.kernel ? "," : "", o.kernel);
 	if (n < 0 || (size_t)n >= sizeof(data))
 		die(EX_USAGE, "options too long");
+	msrc = o.fsname ? o.fsname : (*source ? source : prog);
 
 	/* PROG [SOURCE] /dev/fd/N [-o PROG_OPTS] */
 	snprintf(fd_path, sizeof(fd_path), "/dev/fd/%d", fd);
@@ -669,19 +1007,18 @@ int main(int argc, char **argv)
 	}
 	pargv[i] = NULL;
 
-	if (verbose || fake) {
-		msg("mount(\"%s\", \"%s\", \"%s\", 0x%lx, \"%s\")",
-		    o.fsname ? o.fsname : source, dir, fstype, o.flags, data);
-		fprintf(stderr, PROGNAME ": run%s%s:", pw ? " as " : "", pw ? pw->pw_name : "");
-		for (i = 0; pargv[i]; i++)
-			fprintf(stderr, " %s", pargv[i]);
-		fprintf(stderr, " (%s)\n", path);
-	}
-	if (fake)
+	if (fake) {
+		show_plan("would ", msrc, dir, fstype, o.flags, data, pargv, path, pw,
+			  o.drop_privileges);
+		printf("would wait for %s to answer (at most %d s after %s's first process exits 0)\n",
+		       dir, ANSWER_SECS, pargv[0]);
 		return 0;
+	}
+	if (verbose)
+		show_plan(PROGNAME ": ", msrc, dir, fstype, o.flags, data, pargv, path, pw,
+			  o.drop_privileges);
 
-	if (mount(o.fsname ? o.fsname : (*source ? source : prog), dir, fstype,
-		  o.flags, data) < 0) {
+	if (mount(msrc, dir, fstype, o.flags, data) < 0) {
 		int err = errno;
 
 		if (err == ENODEV)
@@ -690,16 +1027,26 @@ int main(int argc, char **argv)
 		die(EX_FAIL, "mount of %s on %s failed: %s (kernel options %s; see dmesg)",
 		    fstype, dir, strerror(err), data);
 	}
-	if (start_program(path, pargv, pw, fd) < 0) {
-		undo_mount(dir, fstype);
-		die(EX_FAIL, "%s not mounted: %s did not start", dir, base_name(prog));
-	}
-	n = check_answers(dir);
+	top_mount(dir, &mine);
+
+	n = start_program(path, pargv, pw, o.drop_privileges, fd, why, sizeof(why));
 	if (n) {
-		undo_mount(dir, fstype);
+		/* a failed pipe or fork: nobody has the device but us */
+		undo_mount(dir, &mine);
+		if (n < 0)
+			die(EX_SYSERR, "%s not mounted: cannot start %s: %s", dir,
+			    pargv[0], strerror(-n));
+		die(EX_FAIL, "%s not mounted: %s", dir, why);
+	}
+	n = check_answers(dir, &mine, pw);
+	if (n) {
+		undo_mount(dir, &mine);
+		if (n < 0)
+			die(EX_FAIL, "%s not mounted: %s started but its file system did not "
+			    "answer within %d s; unmounted again", dir, pargv[0], ANSWER_SECS);
 		die(EX_FAIL, "%s not mounted: %s started but the file system does not answer "
 		    "(%s; it may have refused the kernel's INIT, see dmesg)",
-		    dir, base_name(prog), strerror(n));
+		    dir, pargv[0], strerror(n));
 	}
 	return 0;
 }

@@ -13,7 +13,9 @@
 #
 # TAGs (6.1 6.12 7.3) name the guest images $WORK/TAG/run.img to extend.
 # Results: OUTDIR/results.log, lines "RESULT PASS|FAIL|SKIP host:NAME ...";
-# the log of every command in OUTDIR/log.
+# the log of every command in OUTDIR/log.  It runs tests/host/tools.sh
+# first (the tools' checks that need no package and no module) and counts
+# its results with its own, and lintian checks the packages' manual pages.
 set -uo pipefail
 . "$(dirname "$0")/../lib/common.sh"
 
@@ -40,6 +42,15 @@ result() {	# STATUS NAME [REASON...]
 }
 run() { echo "+ $*" >> "$LOG"; "$@" >> "$LOG" 2>&1; }
 
+# The tools' own checks: no package, no module needed.
+log "the tools on this host (tests/host/tools.sh)"
+bash "$TOP/tests/host/tools.sh" "$OUT/tools" || true
+if [ -s "$OUT/tools/results.log" ]; then
+	cat "$OUT/tools/results.log" >> "$RES"
+else
+	result FAIL tools "tests/host/tools.sh gave no results"
+fi
+
 # Another run on this machine (a second work directory) waits here: two
 # runs must not install and purge the same packages under each other.
 exec {LOCK}>>/var/lock/fuse2pt-host-deb.lock
@@ -64,7 +75,7 @@ log "host kernels with headers: ${KVERS[*]:-none}${OLD[*]:+ (older than 6.1, not
 
 # --- build ---
 need=()
-for p in dpkg-dev debhelper dh-dkms dkms gcc make kmod; do
+for p in dpkg-dev debhelper dh-dkms dkms gcc make kmod lintian; do
 	dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")
 done
 if [ ${#need[@]} -gt 0 ]; then
@@ -96,6 +107,26 @@ if ! dpkg-deb -c "$DEBS/fuse2pt-dkms_${VER}_all.deb" | grep "/usr/src/fuse2pt-$V
 	result FAIL deb-contents "fuse2pt-dkms has no /usr/src/fuse2pt-$VER/dkms.conf"
 else
 	result PASS deb-contents
+fi
+
+# the manual pages are in the packages, and lintian finds none missing
+# or broken (its other tags belong to the packaging, issue 19 item 7)
+bad=()
+# (listed first: grep -q ending a pipe early fails it under pipefail)
+utils=$(dpkg-deb -c "$DEBS"/fuse2pt-utils_"$VER"_*.deb)
+dkms=$(dpkg-deb -c "$DEBS/fuse2pt-dkms_${VER}_all.deb")
+for f in man8/mount.fuse2pt.8.gz man8/fuse2pt-mount.8.gz man8/fuse2pt-umount.8.gz; do
+	grep -q "/usr/share/man/$f$" <<< "$utils" || bad+=("fuse2pt-utils has no $f")
+done
+grep -q "/usr/share/man/man4/fuse2pt.4.gz$" <<< "$dkms" || bad+=("fuse2pt-dkms has no man4/fuse2pt.4.gz")
+if command -v lintian >/dev/null; then
+	lt=$(lintian -I --pedantic "$DEBS/fuse2pt-dkms_${VER}_all.deb" "$DEBS"/fuse2pt-utils_"$VER"_*.deb 2>&1)
+	echo "$lt" >> "$LOG"
+	m=$(grep -E 'manual-page|manpage|groff' <<< "$lt")
+	[ -z "$m" ] || bad+=("lintian: $(tr '\n' ';' <<< "$m")")
+	if [ ${#bad[@]} = 0 ]; then result PASS man-pages-packaged; else result FAIL man-pages-packaged "${bad[*]}"; fi
+else
+	result SKIP man-pages-packaged "lintian is not installed and could not be (${bad[*]:-contents fine})"
 fi
 
 # --- install (DKMS builds for every kernel with headers) ---
@@ -186,9 +217,15 @@ bad=()
 [ -x /usr/bin/fuse2pt-umount ] || bad+=("no /usr/bin/fuse2pt-umount")
 [ -f /lib/udev/rules.d/60-fuse2pt.rules ] || bad+=("no udev rule")
 /sbin/mount.fuse2pt -h 2>&1 | grep -q 'fuse2pt.PROG' || bad+=("mount.fuse2pt -h says no usage")
+[ "$(/sbin/mount.fuse2pt --version 2>&1)" = "mount.fuse2pt (fuse2pt) $VER" ] ||
+	bad+=("mount.fuse2pt --version says '$(/sbin/mount.fuse2pt --version 2>&1)'")
 out=$(/sbin/mount.fuse2pt -t fuse2pt.no-such-program-here none /tmp 2>&1)
 rc=$?
-{ [ $rc != 0 ] && grep -q "not found" <<< "$out"; } || bad+=("missing program: status $rc, '$out'")
+{ [ $rc = 32 ] && grep -q "not found" <<< "$out"; } || bad+=("missing program: status $rc (want 32), '$out'")
+for page in mount.fuse2pt fuse2pt-mount fuse2pt-umount "4 fuse2pt"; do
+	# shellcheck disable=SC2086
+	man -w $page >/dev/null 2>&1 || bad+=("man $page finds no page")
+done
 if [ ${#bad[@]} = 0 ]; then result PASS helpers; else result FAIL helpers "$(IFS=';'; echo "${bad[*]}")"; fi
 
 # --- the dkms-built modules go to the guests of the same kernel ---
