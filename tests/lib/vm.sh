@@ -82,7 +82,7 @@ vm_boot() {
 	timeout -k 10 "$tmo" qemu-system-x86_64 $(vm_accel_args "$accel") \
 		-m "$VM_MEM" -smp "$VM_SMP" \
 		-kernel "$vmlinuz" -initrd "$img" \
-		-append "console=ttyS0 panic=-1 panic_on_oops=1 softlockup_panic=1 rdinit=/init loglevel=${VM_LOGLEVEL:-6} sysrq_always_enabled ${VM_SLUB_DEBUG-slub_debug=FZP} $*" \
+		-append "console=ttyS0 panic=-1 oops=panic softlockup_panic=1 rdinit=/init loglevel=${VM_LOGLEVEL:-6} sysrq_always_enabled ${VM_SLUB_DEBUG-slub_debug=FZP} $*" \
 		-display none -no-reboot -nic none -monitor "pipe:$dir/mon" \
 		-serial "file:$dir/console.log" -serial "file:$dir/results.log" \
 		> "$dir/qemu.log" 2>&1 &

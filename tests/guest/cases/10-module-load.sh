@@ -60,7 +60,7 @@ t_pass
 # An Oops or a soft lockup ends the guest at once (tests/lib/vm.sh), so
 # that a broken kernel does not keep its run waiting for the timeout.
 t_start panic-on-oops
-t_check "an Oops panics the guest" test "$(cat /proc/sys/kernel/panic_on_oops)" = 1
+t_check "an Oops panics the guest (oops=panic)" test "$(cat /proc/sys/kernel/panic_on_oops)" = 1
 t_check "so does a soft lockup" test "$(cat /proc/sys/kernel/softlockup_panic 2>&1)" = 1
 t_check "and a panic ends it (panic=-1: reboot, and qemu runs with -no-reboot)" \
 	test "$(cat /proc/sys/kernel/panic)" = -1
