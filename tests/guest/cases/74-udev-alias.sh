@@ -18,7 +18,23 @@ UDEVD=/usr/lib/systemd/systemd-udevd
 EXTRA=/lib/modules/$(uname -r)/extra
 MNT=$T_WORK/mnt/alias-hello
 
-udev_stop() { udevadm control --exit 2>/dev/null; rm -f /etc/udev/rules.d/60-fuse2pt.rules; }
+# udev_stop: end systemd-udevd and its workers. `udevadm control --exit`
+# may return while they still run (systemd 257 in trixie's guest did), so
+# wait for them, then TERM and KILL what is left; fail if any survives.
+udev_gone() { ! pgrep -x 'systemd-udevd|udev-worker|\(udev-worker\)' > /dev/null; }
+udev_stop() {
+	local how="on udevadm control --exit"
+	udevadm control --exit 2>/dev/null
+	if ! t_wait_for 10 udev_gone; then
+		how="after SIGTERM"
+		pkill -TERM -x 'systemd-udevd|\(udev-worker\)|udev-worker'
+		t_wait_for 5 udev_gone ||
+			{ how="after SIGKILL"; pkill -KILL -x 'systemd-udevd|\(udev-worker\)|udev-worker'; }
+	fi
+	t_wait_for 5 udev_gone && t_note "systemd-udevd ended $how"
+	t_check "systemd-udevd and its workers ended" udev_gone
+	rm -f /etc/udev/rules.d/60-fuse2pt.rules
+}
 
 # udev_mode_after_event: chmod the node away from 0666, have udev handle
 # a change event for it, print the mode it ends with
