@@ -127,6 +127,7 @@ _chroot_progs_script() {
 	cd "$(dirname "$0")"
 	EX=/usr/share/doc/libfuse3-dev/examples
 	FUSE=$(pkg-config --cflags --libs fuse3)
+	VERSION=$(cat VERSION)	# the tools' --version, as tools/Makefile gives it
 	: > status
 	mkdir -p bin
 	try() {	# NAME KIND CC-ARGS...
@@ -152,7 +153,8 @@ _chroot_progs_script() {
 	for f in src/progs/*/*.c; do
 		[ -f "$f" ] || continue
 		n=$(basename "$f" .c)
-		try "$n" own -O2 -g -Wall -Wextra -Isrc/include -o "bin/$n" "$f" $FUSE -lpthread
+		try "$n" own -O2 -g -Wall -Wextra -Isrc/include -DF2P_VERSION="\"$VERSION\"" \
+			-o "bin/$n" "$f" $FUSE -lpthread
 	done
 	EOS
 }
@@ -177,6 +179,7 @@ build_progs() {
 		mkdir -p "$d/src/progs/$(basename "$dir")"
 		cp "$dir"/*.c "$d/src/progs/$(basename "$dir")/"
 	done
+	cp "$TOP/VERSION" "$d/VERSION"
 	log "building test programs in the chroot (libfuse $(chroot_run 'pkg-config --modversion fuse3'))"
 	_chroot_progs_script > "$d/build.sh"
 	chroot_run "bash $CBUILD/progs/build.sh" > "$WORK/progs.log" 2>&1 || rc=$?
