@@ -41,6 +41,7 @@
 set -uo pipefail
 . "$(dirname "$0")/../lib/common.sh"
 . "$TOP/tests/lib/vm.sh"
+. "$TOP/tests/host/lib.sh"	# readme_block
 
 need_root
 WALK=${FUSE2PT_WALK_DIR:-$CACHE/walk}
@@ -116,19 +117,6 @@ as_walker() { chroot "$R" /usr/bin/setpriv --reuid=1000 --regid=1000 --init-grou
 	PATH=/usr/local/bin:/usr/bin:/bin:/usr/games DEBIAN_FRONTEND=noninteractive "$@"; }
 
 # --- README blocks ---
-# readme_block SECTION N: the Nth indented code block of the "## SECTION..."
-# section of README.md, with its indentation removed.
-readme_block() {
-	awk -v sec="## $1" -v n="$2" '
-		/^## / { insec = (index($0, sec) == 1); inb = 0; next }
-		!insec { next }
-		/^    +[^ ]/ {
-			if (!inb) { k++; inb = 1; match($0, /^ +/); ind = RLENGTH }
-			if (k == n) print substr($0, ind + 1)
-			next
-		}
-		{ inb = 0 }' "$TOP/README.md"
-}
 # take_block FILE SECTION N PATTERN...: FILE gets the block; each PATTERN
 # (an extended regex) must match one of its lines, else the README changed
 # under the walk.
