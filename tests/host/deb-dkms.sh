@@ -305,8 +305,14 @@ if [ ${#bad[@]} = 0 ]; then result PASS helpers; else result FAIL helpers "$(IFS
 for t in "${TAGS[@]}"; do
 	k=$(cat "$CACHE/kernels/$t/KVER" 2>/dev/null)
 	img=$WORK/$t/run.img
-	if [ -z "$k" ] || [ ! -f "$OUT/mod/$k/fuse2pt.ko" ] || [ ! -f "$img" ]; then
-		log "guest $t (${k:-?}): no dkms-built module (no headers for it on this host)"
+	if [ -z "$k" ]; then
+		log "guest $t: no such kernel in $CACHE/kernels"
+		continue
+	elif [ ! -f "$OUT/mod/$k/fuse2pt.ko" ]; then
+		log "guest $t ($k): no dkms-built module (no headers for it on this host)"
+		continue
+	elif [ ! -f "$img" ]; then
+		log "guest $t ($k): no guest image $img to put the dkms-built module in"
 		continue
 	fi
 	# an initramfs may be several concatenated archives; the last wins
