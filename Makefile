@@ -11,7 +11,7 @@
 #   make bench           fio and metadata benchmarks in VMs (tests/bench/run.sh)
 #   make walk            the README walk on a fresh Debian 12 VM (tests/host/readme-walk.sh)
 #   make tools           mount.fuse2pt, fuse2pt-umount, fuse2pt-mount (tools/)
-#   make deb             Debian packages fuse2pt-dkms, fuse2pt-utils -> build/deb
+#   make deb             Debian source package and fuse2pt-dkms, fuse2pt-utils -> build/deb
 KVER ?= $(shell uname -r)
 KDIR ?= /lib/modules/$(KVER)/build
 PROBES := include/generated/fuse2pt_probes.h
