@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
 #
 # Helpers the host-side test scripts share (sourced after
 # tests/lib/common.sh):
