@@ -3,6 +3,7 @@
 #   make                 build fuse2pt.ko for the running kernel
 #   make KVER=6.1.0-xx-amd64   ... for another installed kernel
 #   make KDIR=/path/to/build   ... for a kernel build/headers tree
+#   make install / uninstall   put fuse2pt.ko in (take it out of) /lib/modules/$(KVER), depmod
 #   make F2P_PROBES_OFF="F2P_HAVE_X ..."   ... as if the kernel lacked those (compat/probe.sh)
 #   make check           the QEMU test suite (6.1, 6.12, 7.3)
 #   make check-debug     ... on debug builds of Debian's 6.1 and 6.12 (KASAN, lockdep, ...)
@@ -10,7 +11,7 @@
 #   make bench           fio and metadata benchmarks in VMs (tests/bench/run.sh)
 #   make walk            the README walk on a fresh Debian 12 VM (tests/host/readme-walk.sh)
 #   make tools           mount.fuse2pt, fuse2pt-umount, fuse2pt-mount (tools/)
-#   make deb             Debian packages fuse2pt-dkms, fuse2pt-utils -> build/deb
+#   make deb             Debian source package and fuse2pt-dkms, fuse2pt-utils -> build/deb
 KVER ?= $(shell uname -r)
 KDIR ?= /lib/modules/$(KVER)/build
 PROBES := include/generated/fuse2pt_probes.h
@@ -44,6 +45,13 @@ install: modules
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules_install
 	depmod -a $(KVER)
 
+# modules_install puts it in extra/ (6.1) or updates/ (6.12, 7.3);
+# updates/dkms/ is DKMS' and left alone.
+uninstall:
+	rm -f /lib/modules/$(KVER)/extra/fuse2pt.ko /lib/modules/$(KVER)/extra/fuse2pt.ko.* \
+		/lib/modules/$(KVER)/updates/fuse2pt.ko /lib/modules/$(KVER)/updates/fuse2pt.ko.*
+	depmod -a $(KVER)
+
 clean:
 	rm -rf include/generated
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null || \
@@ -70,4 +78,4 @@ bench:
 walk:
 	tests/host/readme-walk.sh
 
-.PHONY: all modules sparse install clean check check-debug demo bench walk tools deb FORCE
+.PHONY: all modules sparse install uninstall clean check check-debug demo bench walk tools deb FORCE
