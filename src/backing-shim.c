@@ -306,12 +306,40 @@ ssize_t f2p_backing_splice_read(struct file *bf, struct file *user,
 	return generic_file_splice_read(user, ppos, pipe, len, flags);
 }
 
+/*
+ * Straight into bf's own splice_write, in the order every splice into a
+ * passthrough file keeps: the FUSE inode, then the backing file system's
+ * freeze protection, then (bf's splice_write) the pipe.  Through our
+ * write_iter instead, the pipe would come before that freeze protection,
+ * the order that deadlocks against a direct splice into a file there
+ * while a freeze is pending.
+ */
 ssize_t f2p_backing_splice_write(struct pipe_inode_info *pipe,
 				 struct file *bf, struct file *user,
 				 loff_t *ppos, size_t len, unsigned int flags,
 				 const struct cred *cred)
 {
-	return iter_file_splice_write(pipe, user, ppos, len, flags);
+	struct inode *inode = file_inode(user);
+	const struct cred *old;
+	ssize_t ret;
+
+	if (!bf->f_op->splice_write)
+		return -EINVAL;
+	inode_lock(inode);
+	/* the caller's credentials decide, and the FUSE inode is the one */
+	ret = file_remove_privs(user);
+	if (ret)
+		goto out;
+	old = override_creds(cred);
+	file_start_write(bf);
+	ret = bf->f_op->splice_write(pipe, bf, ppos, len, flags);
+	file_end_write(bf);
+	revert_creds(old);
+	if (ret > 0)
+		f2p_pt_end_write(user);
+out:
+	inode_unlock(inode);
+	return ret;
 }
 
 /* The vma gets bf in place of the FUSE file: the mapping pins bf's path. */

@@ -76,15 +76,18 @@ ssize_t f2p_pt_write_iter(struct kiocb *iocb, struct iov_iter *from)
 	struct file *file = iocb->ki_filp;
 	struct inode *inode = file_inode(file);
 	struct f2p_file *ff = file->private_data;
+	bool held = f2p_splicing(inode);	/* f2p_write_splice's */
 	ssize_t ret;
 
 	if (!iov_iter_count(from))
 		return 0;
 	/* the FUSE inode's size must move in step with the backing file's */
-	inode_lock(inode);
+	if (!held)
+		inode_lock(inode);
 	ret = f2p_backing_write_iter(ff->backing_file, from, iocb,
 				     ff->fb->cred);
-	inode_unlock(inode);
+	if (!held)
+		inode_unlock(inode);
 	return ret;
 }
 
