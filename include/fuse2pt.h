@@ -582,6 +582,12 @@ ssize_t f2p_read_iter(struct kiocb *iocb, struct iov_iter *to);
 ssize_t f2p_write_iter(struct kiocb *iocb, struct iov_iter *from);
 ssize_t f2p_write_splice(struct pipe_inode_info *pipe, struct file *out,
 			 loff_t *ppos, size_t len, unsigned int flags);
+typedef ssize_t (*f2p_splice_fn)(struct pipe_inode_info *pipe,
+				 struct file *out, loff_t *ppos, size_t len,
+				 unsigned int flags);
+ssize_t f2p_splice_inode_first(struct pipe_inode_info *pipe,
+			       struct file *out, loff_t *ppos, size_t len,
+			       unsigned int flags, f2p_splice_fn locked);
 
 /* Does this task hold @inode's lock for a splice (f2p_write_splice)? */
 static inline bool f2p_splicing(struct inode *inode)

@@ -318,13 +318,13 @@ static inline ssize_t f2p_backing_splice_read(struct file *bf,
 #endif
 }
 
+/* Called with the FUSE inode locked (f2p_splice_inode_first). */
 static inline ssize_t f2p_backing_splice_write(struct pipe_inode_info *pipe,
 					       struct file *bf,
 					       struct file *user, loff_t *ppos,
 					       size_t len, unsigned int flags,
 					       const struct cred *cred)
 {
-	struct inode *inode = file_inode(user);
 	F2P_BACKING_CTX(ctx, cred, user);
 	ssize_t ret;
 #ifdef F2P_HAVE_BACKING_KIOCB
@@ -332,14 +332,10 @@ static inline ssize_t f2p_backing_splice_write(struct pipe_inode_info *pipe,
 
 	init_sync_kiocb(&iocb, user);
 	iocb.ki_pos = *ppos;
-	inode_lock(inode);
 	ret = backing_file_splice_write(pipe, bf, &iocb, len, flags, &ctx);
-	inode_unlock(inode);
 	*ppos = iocb.ki_pos;
 #else
-	inode_lock(inode);
 	ret = backing_file_splice_write(pipe, bf, ppos, len, flags, &ctx);
-	inode_unlock(inode);
 #endif
 	return ret;
 }

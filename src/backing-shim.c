@@ -78,11 +78,13 @@
  * interrupts off; read completions run where the backing filesystem
  * calls them.
  *
- * Splice goes through our ->read_iter and ->write_iter with synchronous
- * kiocbs, so the same code.
+ * Splice reads go through our ->read_iter with synchronous kiocbs, so the
+ * same code; splice writes go to the backing file's own splice_write, as
+ * the helpers of later kernels do (see f2p_backing_splice_write).
  */
 #include <linux/fs.h>
 #include <linux/cred.h>
+#include <linux/fsnotify.h>
 #include <linux/mm.h>
 #include <linux/uio.h>
 #include <linux/slab.h>
@@ -308,37 +310,40 @@ ssize_t f2p_backing_splice_read(struct file *bf, struct file *user,
 
 /*
  * Straight into bf's own splice_write, in the order every splice into a
- * passthrough file keeps: the FUSE inode, then the backing file system's
- * freeze protection, then (bf's splice_write) the pipe.  Through our
- * write_iter instead, the pipe would come before that freeze protection,
- * the order that deadlocks against a direct splice into a file there
- * while a freeze is pending.
+ * passthrough file keeps: the FUSE inode (held by the caller,
+ * f2p_splice_inode_first), then the backing file system's freeze
+ * protection, then (bf's splice_write) the pipe.  Through our write_iter
+ * instead, the pipe would come before that freeze protection, the order
+ * that deadlocks against a direct splice into a file there while a
+ * freeze is pending.  A backing file system without splice_write gets
+ * the generic one, which writes through its write_iter.  bf splices with
+ * its own open flags, as the later kernels' helpers do.
  */
 ssize_t f2p_backing_splice_write(struct pipe_inode_info *pipe,
 				 struct file *bf, struct file *user,
 				 loff_t *ppos, size_t len, unsigned int flags,
 				 const struct cred *cred)
 {
-	struct inode *inode = file_inode(user);
 	const struct cred *old;
 	ssize_t ret;
 
-	if (!bf->f_op->splice_write)
-		return -EINVAL;
-	inode_lock(inode);
 	/* the caller's credentials decide, and the FUSE inode is the one */
 	ret = file_remove_privs(user);
 	if (ret)
-		goto out;
+		return ret;
 	old = override_creds(cred);
 	file_start_write(bf);
-	ret = bf->f_op->splice_write(pipe, bf, ppos, len, flags);
+	if (bf->f_op->splice_write)
+		ret = bf->f_op->splice_write(pipe, bf, ppos, len, flags);
+	else
+		ret = iter_file_splice_write(pipe, bf, ppos, len, flags);
 	file_end_write(bf);
 	revert_creds(old);
-	if (ret > 0)
+	if (ret > 0) {
 		f2p_pt_end_write(user);
-out:
-	inode_unlock(inode);
+		/* 6.1's do_splice tells no watcher of the FUSE file */
+		fsnotify_modify(user);
+	}
 	return ret;
 }
 

@@ -76,18 +76,15 @@ ssize_t f2p_pt_write_iter(struct kiocb *iocb, struct iov_iter *from)
 	struct file *file = iocb->ki_filp;
 	struct inode *inode = file_inode(file);
 	struct f2p_file *ff = file->private_data;
-	bool held = f2p_splicing(inode);	/* f2p_write_splice's */
 	ssize_t ret;
 
 	if (!iov_iter_count(from))
 		return 0;
 	/* the FUSE inode's size must move in step with the backing file's */
-	if (!held)
-		inode_lock(inode);
+	inode_lock(inode);
 	ret = f2p_backing_write_iter(ff->backing_file, from, iocb,
 				     ff->fb->cred);
-	if (!held)
-		inode_unlock(inode);
+	inode_unlock(inode);
 	return ret;
 }
 
@@ -101,13 +98,22 @@ ssize_t f2p_pt_splice_read(struct file *in, loff_t *ppos,
 				       flags, ff->fb->cred);
 }
 
-ssize_t f2p_pt_splice_write(struct pipe_inode_info *pipe, struct file *out,
-			    loff_t *ppos, size_t len, unsigned int flags)
+/* Called with the FUSE inode locked (f2p_splice_inode_first). */
+static ssize_t f2p_pt_splice_locked(struct pipe_inode_info *pipe,
+				    struct file *out, loff_t *ppos, size_t len,
+				    unsigned int flags)
 {
 	struct f2p_file *ff = out->private_data;
 
 	return f2p_backing_splice_write(pipe, ff->backing_file, out, ppos, len,
 					flags, ff->fb->cred);
+}
+
+ssize_t f2p_pt_splice_write(struct pipe_inode_info *pipe, struct file *out,
+			    loff_t *ppos, size_t len, unsigned int flags)
+{
+	return f2p_splice_inode_first(pipe, out, ppos, len, flags,
+				      f2p_pt_splice_locked);
 }
 
 int f2p_pt_mmap(struct file *file, struct vm_area_struct *vma)

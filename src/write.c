@@ -187,39 +187,68 @@ static bool f2p_pipe_ready(struct pipe_inode_info *pipe)
 }
 
 /*
- * A splice into a file takes the inode lock before the pipe's, never
- * after.  A passthrough file's splice must hold its inode, then the
- * backing file system's freeze protection, then the pipe (the backing
+ * Every splice into one of our files takes the inode lock before the
+ * pipe's, never after.  A passthrough file's splice holds its inode, then
+ * the backing file system's freeze protection, then the pipe (the backing
  * file's own splice_write); iter_file_splice_write alone would lock the
  * pipe, then the inode in ->write_iter, and the two orders together make
  * a circle: lockdep reported it, and with a freeze of the backing file
- * system pending it is a deadlock.  So the inode is locked here, and
- * fi->splicer tells the write paths that this task holds it already.
+ * system pending it is a deadlock.
  *
- * An empty pipe is waited for without the inode lock (the splice under
- * the lock never waits: SPLICE_F_NONBLOCK), or anyone able to write the
- * file could hold its lock for as long as a pipe stays empty.
+ * @locked runs with the inode locked and SPLICE_F_NONBLOCK: an empty
+ * pipe is waited for here, without the inode lock, or anyone able to
+ * write the file could hold its lock for as long as a pipe stays empty.
+ * -EAGAIN with the pipe ready again is tried once more, then returned:
+ * it is the write's own answer (a server's WRITE reply, say), not the
+ * pipe's.
  */
-ssize_t f2p_write_splice(struct pipe_inode_info *pipe, struct file *out,
-			 loff_t *ppos, size_t len, unsigned int flags)
+ssize_t f2p_splice_inode_first(struct pipe_inode_info *pipe,
+			       struct file *out, loff_t *ppos, size_t len,
+			       unsigned int flags, f2p_splice_fn locked)
 {
 	struct inode *inode = file_inode(out);
-	struct f2p_inode *fi = F2P_I(inode);
+	bool again = false;
 	ssize_t ret;
 
 	for (;;) {
 		inode_lock(inode);
-		WRITE_ONCE(fi->splicer, current);
-		ret = iter_file_splice_write(pipe, out, ppos, len,
-					     flags | SPLICE_F_NONBLOCK);
-		WRITE_ONCE(fi->splicer, NULL);
+		ret = locked(pipe, out, ppos, len, flags | SPLICE_F_NONBLOCK);
 		inode_unlock(inode);
 		if (ret != -EAGAIN || (flags & SPLICE_F_NONBLOCK))
 			return ret;
+		if (f2p_pipe_ready(pipe)) {
+			if (again)
+				return ret;
+			again = true;
+			continue;
+		}
+		again = false;
 		if (wait_event_interruptible(pipe->rd_wait,
 					     f2p_pipe_ready(pipe)))
 			return -ERESTARTSYS;
 	}
+}
+
+/* fi->splicer tells the write paths that this task holds the lock. */
+static ssize_t f2p_write_splice_locked(struct pipe_inode_info *pipe,
+				       struct file *out, loff_t *ppos,
+				       size_t len, unsigned int flags)
+{
+	struct f2p_inode *fi = F2P_I(file_inode(out));
+	ssize_t ret;
+
+	WRITE_ONCE(fi->splicer, current);
+	ret = iter_file_splice_write(pipe, out, ppos, len, flags);
+	WRITE_ONCE(fi->splicer, NULL);
+	return ret;
+}
+
+/* Splice into a file that is not passthrough: through ->write_iter. */
+ssize_t f2p_write_splice(struct pipe_inode_info *pipe, struct file *out,
+			 loff_t *ppos, size_t len, unsigned int flags)
+{
+	return f2p_splice_inode_first(pipe, out, ppos, len, flags,
+				      f2p_write_splice_locked);
 }
 
 ssize_t f2p_write_iter(struct kiocb *iocb, struct iov_iter *from)

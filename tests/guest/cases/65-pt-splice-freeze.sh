@@ -10,13 +10,15 @@
 # the pipe before the inode (a plain iter_file_splice_write) closed the
 # circle: with a freeze pending, five tasks stuck for good (lockdep on the
 # 6.12 debug kernel found it in 63-pt-exercise).  fuse2pt takes the inode
-# first.  Stock fuse has the old order: it is not run here, the guest
-# would not come back.
+# first, and waits for an empty pipe without it (spliceempty.c).  Stock
+# fuse has the old order: it is not run here, the guest would not come
+# back.
 
 . "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 . "$(dirname "${BASH_SOURCE[0]}")/60-pt.lib"
 
 SF=/opt/fuse2pt/bin/splicefreeze
+SE=/opt/fuse2pt/bin/spliceempty
 # the steps' spacing: the debug kernels are several times slower
 PAUSE=1000
 [[ $(uname -r) == *f2pdebug* ]] && PAUSE=4000
@@ -67,6 +69,26 @@ t_check "splicefreeze pt: every task ended, data right" run_sf pt
 ptc_stats
 t_expect_eq "WRITEs at the server (X's only, now 3 in all)" "$(ptc_stat write)" 3
 t_expect_eq "backing ids opened" "$(ptc_stat backing_open)" 2
+t_pass
+
+# run_se MODE: spliceempty on a file opened in MODE (pt, ptdio, cached)
+run_se() {
+	local log=$T_WORK/se-$1.log
+	head -c 12288 /dev/zero > "$T_SRC/e-$1"
+	ptc_mode "$1"
+	timeout $((PAUSE * 60 / 1000)) "$SE" "$PTC_MNT/e-$1" "$PAUSE" > "$log" 2>&1
+	sed 's/^/  | /' "$log"
+	grep -q '^RESULT: the wait held no lock, data right' "$log"
+}
+
+# A splice waiting for an empty pipe holds no lock of the file: a write
+# goes through meanwhile, and SPLICE_F_NONBLOCK does not wait at all
+# (stock passthrough holds the inode lock through that wait).
+t_start fuse2pt:splice-empty-pipe
+for mode in pt ptdio cached; do
+	t_check "spliceempty $mode: the wait held no lock, data right" run_se "$mode"
+done
+ptc_mode pt
 t_pass
 
 t_start fuse2pt:umount
