@@ -22,26 +22,11 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include "testlib.h"
 
 static int fd, pipe_fd[2];
 static atomic_int done_splice, done_write;
 static ssize_t splice_ret, write_ret;
-
-static long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
-
-static void nap_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	while (nanosleep(&ts, &ts) && errno == EINTR)
-		;
-}
 
 static void *splicer(void *arg)
 {
@@ -63,10 +48,10 @@ static void *writer(void *arg)
 
 static int wait_flag(atomic_int *flag, long ms)
 {
-	long end = now_ms() + ms;
+	long end = mono_ms() + ms;
 
 	while (!atomic_load(flag)) {
-		if (now_ms() > end)
+		if (mono_ms() > end)
 			return 0;
 		nap_ms(10);
 	}
@@ -103,24 +88,24 @@ int main(int argc, char **argv)
 		printf("RESULT: FAILED\n");
 		return 1;
 	}
-	t0 = now_ms();
+	t0 = mono_ms();
 	if (pthread_create(&tw, NULL, writer, NULL)) {
 		perror("pthread_create");
 		return 1;
 	}
 	if (wait_flag(&done_write, 16 * pause_ms)) {
 		printf("pwrite while the splice waits: %zd after %ld ms\n",
-		       write_ret, now_ms() - t0);
+		       write_ret, mono_ms() - t0);
 		bad |= write_ret != 1;
 	} else {
 		printf("pwrite while the splice waits: not done after %ld ms (the splice holds the inode)\n",
-		       now_ms() - t0);
+		       mono_ms() - t0);
 		bad = 1;
 	}
-	t0 = now_ms();
+	t0 = mono_ms();
 	r = splice(pipe_fd[0], NULL, fd, &off, 4096, SPLICE_F_NONBLOCK);
 	printf("SPLICE_F_NONBLOCK from the empty pipe: %zd (%s) after %ld ms\n",
-	       r, r < 0 ? strerror(errno) : "data?", now_ms() - t0);
+	       r, r < 0 ? strerror(errno) : "data?", mono_ms() - t0);
 	bad |= !(r < 0 && errno == EAGAIN);
 	memset(buf, 'Q', sizeof(buf));
 	if (write(pipe_fd[1], buf, sizeof(buf)) != sizeof(buf)) {

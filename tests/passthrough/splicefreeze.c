@@ -48,6 +48,7 @@
 #include <sys/ioctl.h>
 #include <time.h>
 #include <unistd.h>
+#include "testlib.h"
 
 enum { T_X, T_B, T_A, T_C, T_F, NTASKS };
 static const char *const task_name[NTASKS] = { "X", "B", "A", "C", "F" };
@@ -56,22 +57,6 @@ static int fd_pt, fd_dio, fd_into, pipe_rd, target, backing;
 static pid_t tid[NTASKS];
 static int status[NTASKS];
 static atomic_int ended[NTASKS];
-
-static long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
-
-static void nap_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	while (nanosleep(&ts, &ts) && errno == EINTR)
-		;
-}
 
 static void set_mode(const char *file, const char *mode)
 {
@@ -145,7 +130,7 @@ static int done(int want)
 static int wait_until(int want, long deadline)
 {
 	while (!done(want)) {
-		if (now_ms() > deadline)
+		if (mono_ms() > deadline)
 			return 0;
 		nap_ms(20);
 	}
@@ -215,17 +200,17 @@ int main(int argc, char **argv)
 	close(p[1]);
 	pipe_rd = p[0];
 
-	t0 = now_ms();
+	t0 = mono_ms();
 	for (t = 0; t < NTASKS; t++) {
 		if (t)
 			nap_ms(pause_ms);
 		start(t);
-		printf("%5ld ms: %s started\n", now_ms() - t0, task_name[t]);
+		printf("%5ld ms: %s started\n", mono_ms() - t0, task_name[t]);
 	}
 	fflush(stdout);
 	/* the freeze: at once when nothing holds the pipe against C */
-	if (wait_until(T_F, now_ms() + 20 * pause_ms)) {
-		froze_ms = now_ms() - t0;
+	if (wait_until(T_F, mono_ms() + 20 * pause_ms)) {
+		froze_ms = mono_ms() - t0;
 		printf("%5ld ms: F ended (status %d): the freeze %s\n", froze_ms,
 		       status[T_F], status[T_F] ? "failed" : "is done");
 		if (!status[T_F] && ioctl(backing, FITHAW, 0)) {
@@ -233,9 +218,9 @@ int main(int argc, char **argv)
 			bad = 1;
 		}
 	}
-	if (!wait_until(-1, now_ms() + 20 * pause_ms)) {
+	if (!wait_until(-1, mono_ms() + 20 * pause_ms)) {
 		printf("DEADLOCK: after %ld ms, the freeze %s; still waiting:",
-		       now_ms() - t0, froze_ms < 0 ? "never finished" : "finished");
+		       mono_ms() - t0, froze_ms < 0 ? "never finished" : "finished");
 		for (t = 0; t < NTASKS; t++)
 			if (!ended[t])
 				printf(" %s", task_name[t]);
