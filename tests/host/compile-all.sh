@@ -75,7 +75,8 @@ apt_g() {	# GROUP apt-get/apt-cache ARGS...
 		-o Dir::Etc::sourceparts=/nonexistent \
 		-o Dir::State::Lists="$d/lists" -o Dir::Cache="$d/cache" \
 		-o Dir::State::status=/dev/null \
-		-o APT::Architecture=amd64 -o Debug::NoLocking=1 "$@"
+		-o APT::Architecture=amd64 -o Debug::NoLocking=1 \
+		-o APT::Sandbox::User=root "$@"
 }
 
 apt_update() {	# GROUP: its lists, at most 6 hours old
@@ -179,7 +180,14 @@ unpack_headers() {	# GROUP PACKAGE VERSION DEPENDS
 			deb=$(ls "$CC_CACHE/debs/${p%%=*}_$(echo "${p#*=}" | sed 's/:/%3a/')_"*.deb | head -n 1)
 		fi
 		if [ ! -f "$dir/var/lib/f2p-unpacked/$(basename "$deb")" ]; then
-			dpkg-deb -x "$deb" "$dir"
+			# only its usr/: dpkg-deb -x over the chroot would turn the
+			# /lib -> usr/lib link into the directory of the package's
+			# /lib/modules/KVER/build link (not needed here)
+			rm -rf "$dir/var/tmp/f2p-deb"
+			mkdir -p "$dir/var/tmp/f2p-deb"
+			dpkg-deb -x "$deb" "$dir/var/tmp/f2p-deb"
+			tar -C "$dir/var/tmp/f2p-deb" -cf - usr | tar -C "$dir" -xf -
+			rm -rf "$dir/var/tmp/f2p-deb"
 			touch "$dir/var/lib/f2p-unpacked/$(basename "$deb")"
 		fi
 	done
@@ -224,7 +232,11 @@ build_one() {	# GROUP SUITE PACKAGE VERSION
 	rm -rf "${dir:?}$b"
 	printf '%-22s %-28s %-20s %-11s %2s warnings  %s\n' "$suite" "$ver" "$kver" "$cc" "$warn" "$verdict" |
 		tee "$res.new"
-	printf '%s\n%s\n' "$key" "$(cat "$res.new")" > "$res"
+	# a build that never reached the compiler (a broken chroot) is not
+	# an answer about the sources: not kept
+	if grep -q 'PROBE\|Entering directory' "$log"; then
+		printf '%s\n%s\n' "$key" "$(cat "$res.new")" > "$res"
+	fi
 	rm -f "$res.new"
 }
 
