@@ -1,8 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * FMODE_CAN_ODIRECT (5.18, "fs: add a FMODE_CAN_ODIRECT file flag"): a
- * file that takes O_DIRECT says so in f_mode; before, its mapping's
- * ->direct_IO did.
+ * FMODE_CAN_ODIRECT (5.18): a file that takes O_DIRECT says so in
+ * f_mode; before, its mapping's ->direct_IO did.
  */
 #include <linux/fs.h>
 fmode_t f2p_probe(struct file *file);
