@@ -6,6 +6,7 @@
 #   make F2P_PROBES_OFF="F2P_HAVE_X ..."   ... as if the kernel lacked those (compat/probe.sh)
 #   make check           the QEMU test suite (6.1, 6.12, 7.3)
 #   make check-debug     ... on debug builds of Debian's 6.1 and 6.12 (KASAN, lockdep, ...)
+#   make compile-all     W=1 builds against Debian's amd64 headers packages (tests/host/compile-all.sh)
 #   make demo            a passthrough mount of a libfuse server in a VM
 #   make bench           fio and metadata benchmarks in VMs (tests/bench/run.sh)
 #   make walk            the README walk on a fresh Debian 12 VM (tests/host/readme-walk.sh)
@@ -62,6 +63,9 @@ check:
 check-debug:
 	tests/run.sh 6.1-debug 6.12-debug
 
+compile-all:
+	tests/host/compile-all.sh
+
 tools:
 	$(MAKE) -C tools
 
@@ -77,4 +81,4 @@ bench:
 walk:
 	tests/host/readme-walk.sh
 
-.PHONY: all modules sparse install clean check check-debug demo bench walk tools deb FORCE
+.PHONY: all modules sparse install clean check check-debug compile-all demo bench walk tools deb FORCE

@@ -779,6 +779,22 @@ static inline bool f2p_file_owner_or_capable(struct file *file)
 }
 
 /*
+ * bvec_set_page(): mainline 6.3, in the 6.1 stable series only from one
+ * of its updates (compat/probes/F2P_HAVE_BVEC_SET_PAGE.c); before, the
+ * caller fills the bio_vec itself.
+ */
+#include <linux/bvec.h>
+#ifndef F2P_HAVE_BVEC_SET_PAGE
+static inline void bvec_set_page(struct bio_vec *bv, struct page *page,
+				 unsigned int len, unsigned int offset)
+{
+	bv->bv_page = page;
+	bv->bv_len = len;
+	bv->bv_offset = offset;
+}
+#endif
+
+/*
  * IOCB_AIO_RW marks a kiocb embedded in fs/aio's aio_kiocb (mainline 6.8,
  * backported to the 6.1 and 5.10 stable series); kernels without it have
  * nothing to strip.
