@@ -203,8 +203,8 @@ static int name(F2P_IDMAP_T *idmap, struct inode *dir,			\
  * file is opened on the registered path and also keeps the FUSE path,
  * which /proc/PID/maps shows.
  *
- * Before 6.8 (Debian 11's 5.10, Debian 12's 6.1; also 6.5 to 6.7, which
- * had backing_file_open() but no helpers) src/backing-shim.c does the
+ * Before 6.8 (Debian 12's 6.1; also 6.5 to 6.7, which had
+ * backing_file_open() but no helpers) src/backing-shim.c does the
  * work from what those kernels export.  It opens the backing file on the
  * registered path like the helpers, but has nowhere to keep the FUSE
  * path: /proc/PID/maps shows the backing path.  Its opening comment says
