@@ -125,12 +125,12 @@ list_headers() {	# GROUP
 
 # Which packages to build: the flavors asked for; unless FUSE2PT_COMPILE_ALL,
 # only the newest of each series (X.Y and its deb suffix: 6.1.0-N,
-# 6.1.0-0.deb11.N, 6.12.N+deb12) in each suite.  A package in two suites
-# (trixie and trixie-security) is built once.
+# 6.1.0-0.deb11.N, 6.12.N+deb12) in each suite.  A package that is that
+# in two suites (trixie and trixie-security) is built once.
 select_headers() {	# reads list_headers lines
 	awk -v fls=" $FLAVORS " -v all="${FUSE2PT_COMPILE_ALL:-}" -v only="$ONLY" '
 	# metapackages (linux-headers-6.12-amd64 of bookworm-security) hold nothing
-	$4 !~ /linux-headers-[^,]*-common/ || seen[$2 "=" $3]++ { next }
+	$4 !~ /linux-headers-[^,]*-common/ { next }
 	{
 		ser = $2; sub(/^linux-headers-/, "", ser)
 		match(ser, /-((cloud|rt)-)?amd64$/)
@@ -147,8 +147,13 @@ select_headers() {	# reads list_headers lines
 		if (best[key] == "" || system(cmd) == 0) { best[key] = $3; bestn[key] = NR }
 	}
 	END {
-		for (n in line)
-			if (all != "" || bestn[keyof[n]] == n) print line[n]
+		for (n = 1; n <= NR; n++) {
+			if (!(n in line))
+				continue
+			split(line[n], f, " ")
+			if ((all != "" || bestn[keyof[n]] == n) && !seen[f[2] "=" f[3]]++)
+				print line[n]
+		}
 	}' | sort -k2,2V
 }
 
@@ -177,9 +182,9 @@ ensure_chroot() {	# GROUP
 # absolute).  linux-kbuild-X.Y is shared by every X.Y package and its
 # Depends asks for ">=": the newest the group's suites have is taken.
 unpack_headers() {	# GROUP PACKAGE VERSION DEPENDS
-	local g=$1 pkg=$2 ver=$3 deps=$4 dir=$CC_CACHE/chroot/$1 p want deb
+	local g=$1 pkg=$2 ver=$3 deps=$4 dir=$CC_CACHE/chroot/$1 p v want deb
 	want=("$pkg=$ver")
-	for p in $(echo "$deps" | tr ',|' '\n\n' | sed 's/(.*//'); do
+	for p in $(echo "$deps" | tr ',|' '\n' | sed 's/(.*//'); do
 		case $p in
 		linux-headers-*-common*) want+=("$p=$ver") ;;
 		linux-kbuild-*) want+=("$p") ;;
@@ -190,11 +195,13 @@ unpack_headers() {	# GROUP PACKAGE VERSION DEPENDS
 		if [ "${p#*=}" = "$p" ]; then
 			p="$p=$(apt_g "$g" apt-cache policy "$p" | awk '/Candidate:/ { print $2 }')"
 		fi
-		deb=$(ls "$CC_CACHE/debs/${p%%=*}_$(echo "${p#*=}" | sed 's/:/%3a/')_"*.deb 2>/dev/null | head -n 1 || true)
+		# apt's file name: NAME_VERSION_ARCH.deb, an epoch's ":" as %3a
+		v=${p#*=}
+		deb=$(find "$CC_CACHE/debs" -name "${p%%=*}_${v//:/%3a}_*.deb" | head -n 1)
 		if [ -z "$deb" ]; then
 			(cd "$CC_CACHE/debs" && apt_g "$g" apt-get download "$p" >/dev/null) ||
 				{ log "cannot download $p"; return 1; }
-			deb=$(ls "$CC_CACHE/debs/${p%%=*}_$(echo "${p#*=}" | sed 's/:/%3a/')_"*.deb | head -n 1)
+			deb=$(find "$CC_CACHE/debs" -name "${p%%=*}_${v//:/%3a}_*.deb" | head -n 1)
 		fi
 		if [ ! -f "$dir/var/lib/f2p-unpacked/$(basename "$deb")" ]; then
 			# only its usr/: dpkg-deb -x over the chroot would turn the
@@ -202,9 +209,11 @@ unpack_headers() {	# GROUP PACKAGE VERSION DEPENDS
 			# /lib/modules/KVER/build link (not needed here)
 			rm -rf "$dir/var/tmp/f2p-deb"
 			mkdir -p "$dir/var/tmp/f2p-deb"
-			dpkg-deb -x "$deb" "$dir/var/tmp/f2p-deb" &&
-				tar -C "$dir/var/tmp/f2p-deb" -cf - usr | tar -C "$dir" -xf - ||
-				{ log "cannot unpack $deb"; return 1; }
+			if ! dpkg-deb -x "$deb" "$dir/var/tmp/f2p-deb" ||
+			   ! tar -C "$dir/var/tmp/f2p-deb" -cf - usr | tar -C "$dir" -xf -; then
+				log "cannot unpack $deb"
+				return 1
+			fi
 			rm -rf "$dir/var/tmp/f2p-deb"
 			touch "$dir/var/lib/f2p-unpacked/$(basename "$deb")"
 		fi
