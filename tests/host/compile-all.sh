@@ -33,7 +33,8 @@
 # Everything is kept under $FUSE2PT_COMPILE_CACHE ($CACHE/range): apt lists
 # per group (refreshed after 6 hours), the .debs, the chroots, and one
 # result per package, reused while the sources (Kbuild, Makefile,
-# VERSION, src/, include/, compat/) and F2P_PROBES_OFF are unchanged.  A
+# VERSION, src/, include/, compat/ but its .md) and F2P_PROBES_OFF are
+# unchanged.  A
 # changed source rebuilds from scratch, so every warning is seen again.
 # Logs: $FUSE2PT_COMPILE_CACHE/logs/PACKAGE.log.
 set -euo pipefail
@@ -223,7 +224,7 @@ unpack_headers() {	# GROUP PACKAGE VERSION DEPENDS
 # what the build depends on in this tree, and the probes forced off
 sources_key() {
 	(cd "$TOP" && find Kbuild Makefile VERSION src include compat -type f \
-		! -path 'include/generated/*' -print0 | sort -z | xargs -0 sha256sum
+		! -path 'include/generated/*' ! -name '*.md' -print0 | sort -z | xargs -0 sha256sum
 	 echo "off: $OFF") | sha256sum | cut -c1-16
 }
 
