@@ -17,19 +17,116 @@
 #include <linux/security.h>
 #include "fuse2pt_probes.h"
 
-/* 6.3 "fs: port ->getattr() etc. to pass mnt_idmap" */
+/*
+ * The mount's idmapping, which inode operations and the VFS helpers they
+ * call are handed: a struct user_namespace since 5.12 (the idmapped
+ * mounts series), a struct mnt_idmap since 6.3 ("fs: port ->getattr()
+ * etc. to pass mnt_idmap").  Before 5.12 there is none: fuse2pt's
+ * functions keep the argument all the same (the initial user namespace,
+ * the identity, is what they get), and F2P_NO_IDMAP says so.
+ */
 #ifdef F2P_HAVE_MNT_IDMAP
 #define F2P_IDMAP_T	struct mnt_idmap
 #else
 #define F2P_IDMAP_T	struct user_namespace
 #endif
+#if !defined(F2P_HAVE_MNT_IDMAP) && !defined(F2P_HAVE_IOP_USERNS)
+#define F2P_NO_IDMAP	1
+#endif
+
+/*
+ * An operations table names fn as F2P_IOP(fn) where fn takes the
+ * idmapping first.  Before 5.12 that is an adapter without it, which
+ * F2P_DEFINE_IOP_<OP>(fn) makes in the file of the table (nothing on
+ * later kernels, where the table names fn itself).
+ */
+#ifndef F2P_NO_IDMAP
+#define F2P_IOP(fn)			fn
+#define F2P_DEFINE_IOP_GETATTR(fn)
+#define F2P_DEFINE_IOP_PERMISSION(fn)
+#define F2P_DEFINE_IOP_SETATTR(fn)
+#define F2P_DEFINE_IOP_MKNOD(fn)
+#define F2P_DEFINE_IOP_SYMLINK(fn)
+#define F2P_DEFINE_IOP_RENAME(fn)
+#define F2P_DEFINE_XATTR_SET(fn)
+#else
+#define F2P_IOP(fn)			fn##_noidmap
+#define F2P_DEFINE_IOP_GETATTR(fn)					\
+static int fn##_noidmap(const struct path *path, struct kstat *stat,	\
+			u32 request_mask, unsigned int flags)		\
+{									\
+	return fn(&init_user_ns, path, stat, request_mask, flags);	\
+}
+#define F2P_DEFINE_IOP_PERMISSION(fn)					\
+static int fn##_noidmap(struct inode *inode, int mask)			\
+{									\
+	return fn(&init_user_ns, inode, mask);				\
+}
+#define F2P_DEFINE_IOP_SETATTR(fn)					\
+static int fn##_noidmap(struct dentry *dentry, struct iattr *attr)	\
+{									\
+	return fn(&init_user_ns, dentry, attr);				\
+}
+#define F2P_DEFINE_IOP_MKNOD(fn)					\
+static int fn##_noidmap(struct inode *dir, struct dentry *dentry,	\
+			umode_t mode, dev_t rdev)			\
+{									\
+	return fn(&init_user_ns, dir, dentry, mode, rdev);		\
+}
+#define F2P_DEFINE_IOP_SYMLINK(fn)					\
+static int fn##_noidmap(struct inode *dir, struct dentry *dentry,	\
+			const char *target)				\
+{									\
+	return fn(&init_user_ns, dir, dentry, target);			\
+}
+#define F2P_DEFINE_IOP_RENAME(fn)					\
+static int fn##_noidmap(struct inode *olddir, struct dentry *oldent,	\
+			struct inode *newdir, struct dentry *newent,	\
+			unsigned int flags)				\
+{									\
+	return fn(&init_user_ns, olddir, oldent, newdir, newent, flags);\
+}
+#define F2P_DEFINE_XATTR_SET(fn)					\
+static int fn##_noidmap(const struct xattr_handler *handler,		\
+			struct dentry *dentry, struct inode *inode,	\
+			const char *name, const void *value,		\
+			size_t size, int flags)				\
+{									\
+	return fn(handler, &init_user_ns, dentry, inode, name, value,	\
+		  size, flags);						\
+}
+#endif
+
+/* the VFS helpers, with the idmapping where they take one */
+static inline int f2p_generic_permission(F2P_IDMAP_T *idmap,
+					 struct inode *inode, int mask)
+{
+#ifdef F2P_NO_IDMAP
+	return generic_permission(inode, mask);
+#else
+	return generic_permission(idmap, inode, mask);
+#endif
+}
+
+static inline int f2p_setattr_prepare(F2P_IDMAP_T *idmap,
+				      struct dentry *dentry,
+				      struct iattr *attr)
+{
+#ifdef F2P_NO_IDMAP
+	return setattr_prepare(dentry, attr);
+#else
+	return setattr_prepare(idmap, dentry, attr);
+#endif
+}
 
 /* 6.6 generic_fillattr() gained the request mask */
 static inline void f2p_fillattr(F2P_IDMAP_T *idmap, u32 request_mask,
 				struct inode *inode, struct kstat *stat)
 {
-#ifdef F2P_HAVE_FILLATTR_MASK
+#if defined(F2P_HAVE_FILLATTR_MASK)
 	generic_fillattr(idmap, request_mask, inode, stat);
+#elif defined(F2P_NO_IDMAP)
+	generic_fillattr(inode, stat);
 #else
 	generic_fillattr(idmap, inode, stat);
 #endif
@@ -159,7 +256,7 @@ static struct dentry *name(F2P_IDMAP_T *idmap, struct inode *dir,	\
 {									\
 	return fn(dir, dentry, mode);					\
 }
-#else
+#elif !defined(F2P_NO_IDMAP)
 #define F2P_DEFINE_MKDIR(name, fn)					\
 static int name(F2P_IDMAP_T *idmap, struct inode *dir,			\
 		struct dentry *dentry, umode_t mode)			\
@@ -171,6 +268,40 @@ static int name(F2P_IDMAP_T *idmap, struct inode *dir,			\
 	dput(alias);							\
 	return 0;							\
 }
+#else
+#define F2P_DEFINE_MKDIR(name, fn)					\
+static int name(struct inode *dir, struct dentry *dentry, umode_t mode)	\
+{									\
+	struct dentry *alias = fn(dir, dentry, mode);			\
+									\
+	if (IS_ERR(alias))						\
+		return PTR_ERR(alias);					\
+	dput(alias);							\
+	return 0;							\
+}
+#endif
+
+/*
+ * O_TMPFILE.  A server's TMPFILE makes and opens the file in one answer,
+ * which only the ->tmpfile() of 6.1 ("vfs: open inside ->tmpfile()") can
+ * use: it is handed the file to open, and d_tmpfile() takes that file.
+ * Before, ->tmpfile() only made an inode, which the VFS opened after:
+ * fuse2pt offers none there (O_TMPFILE fails with EOPNOTSUPP, as on
+ * fs/fuse, which has TMPFILE since 6.1).
+ */
+#ifdef F2P_HAVE_TMPFILE_FILE
+#define F2P_TMPFILE_IOP(fn)	.tmpfile = fn,
+static inline void f2p_d_tmpfile(struct file *file, struct inode *inode)
+{
+	d_tmpfile(file, inode);
+}
+#else
+#define F2P_TMPFILE_IOP(fn)
+/* (not reached: without ->tmpfile nothing sends TMPFILE) */
+static inline void f2p_d_tmpfile(struct file *file, struct inode *inode)
+{
+	d_tmpfile(file->f_path.dentry, inode);
+}
 #endif
 
 /* 6.19 ->create() lost its "excl" flag; FN(idmap, dir, dentry, mode) */
@@ -181,12 +312,19 @@ static int name(F2P_IDMAP_T *idmap, struct inode *dir,			\
 {									\
 	return fn(idmap, dir, dentry, mode);				\
 }
-#else
+#elif !defined(F2P_NO_IDMAP)
 #define F2P_DEFINE_CREATE(name, fn)					\
 static int name(F2P_IDMAP_T *idmap, struct inode *dir,			\
 		struct dentry *dentry, umode_t mode, bool excl)		\
 {									\
 	return fn(idmap, dir, dentry, mode);				\
+}
+#else
+#define F2P_DEFINE_CREATE(name, fn)					\
+static int name(struct inode *dir, struct dentry *dentry, umode_t mode,	\
+		bool excl)						\
+{									\
+	return fn(&init_user_ns, dir, dentry, mode);			\
 }
 #endif
 
@@ -378,7 +516,63 @@ int f2p_backing_mmap(struct file *bf, struct file *user,
 #define F2P_VFS_WRITE_FREEZES	false
 #endif
 
-/* O_DIRECT on a file: FMODE_CAN_ODIRECT since 5.18, ->direct_IO before */
+/*
+ * A vma's file replaced in ->mmap: f2p_vma_swap_file() before calling the
+ * new file's ->mmap, f2p_vma_swap_end() after, with its result.  5.11
+ * has vma_set_file(), which drops the old file's reference at once, and
+ * mmap_region() drops vma->vm_file's when ->mmap fails ("mm: mmap: fix
+ * fput in error path v2", 1527f926fd04).  Before, mmap_region() dropped
+ * the file it started with on failure, whatever vm_file then was: the
+ * old file goes back into the vma on failure, and its reference is
+ * dropped only on success (what 5.10's overlayfs does; the reference
+ * counts come out right with either mmap_region()).
+ */
+#include <linux/mm.h>
+#ifdef F2P_HAVE_VMA_SET_FILE
+static inline struct file *f2p_vma_swap_file(struct vm_area_struct *vma,
+					     struct file *file)
+{
+	vma_set_file(vma, file);
+	return NULL;
+}
+
+static inline void f2p_vma_swap_end(struct vm_area_struct *vma,
+				    struct file *old, int err)
+{
+}
+#else
+#include <linux/file.h>
+static inline struct file *f2p_vma_swap_file(struct vm_area_struct *vma,
+					     struct file *file)
+{
+	struct file *old = vma->vm_file;
+
+	vma->vm_file = get_file(file);
+	return old;
+}
+
+static inline void f2p_vma_swap_end(struct vm_area_struct *vma,
+				    struct file *old, int err)
+{
+	if (err) {
+		fput(vma->vm_file);
+		vma->vm_file = old;
+	} else {
+		fput(old);
+	}
+}
+#endif
+#endif /* F2P_HAVE_BACKING_FILE_HELPERS */
+
+/*
+ * Whether a file takes O_DIRECT: FMODE_CAN_ODIRECT in its f_mode since
+ * 5.18, set by ->open; before, its mapping's ->direct_IO, the same for
+ * every file of the inode.  There our regular files' aops carry
+ * noop_direct_IO (F2P_AOP_DIRECT_IO: fuse2pt does O_DIRECT in
+ * ->read_iter and ->write_iter), so a passthrough file on a backing file
+ * without O_DIRECT opens with it and fails its reads and writes with
+ * EINVAL instead of its open.
+ */
 static inline bool f2p_can_odirect(struct file *file)
 {
 #ifdef F2P_HAVE_FMODE_CAN_ODIRECT
@@ -387,7 +581,22 @@ static inline bool f2p_can_odirect(struct file *file)
 	return file->f_mapping->a_ops && file->f_mapping->a_ops->direct_IO;
 #endif
 }
-#endif /* F2P_HAVE_BACKING_FILE_HELPERS */
+
+static inline void f2p_set_odirect(struct file *file, bool can)
+{
+#ifdef F2P_HAVE_FMODE_CAN_ODIRECT
+	if (can)
+		file->f_mode |= FMODE_CAN_ODIRECT;
+	else
+		file->f_mode &= ~FMODE_CAN_ODIRECT;
+#endif
+}
+
+#ifdef F2P_HAVE_FMODE_CAN_ODIRECT
+#define F2P_AOP_DIRECT_IO
+#else
+#define F2P_AOP_DIRECT_IO	.direct_IO = noop_direct_IO,
+#endif
 
 /* 7.x d_alloc_parallel() keeps its own wait queue for in-lookup waiters */
 #ifdef F2P_HAVE_D_ALLOC_PARALLEL_WQ
@@ -487,7 +696,7 @@ static inline int f2p_write_cache_folios(struct address_space *mapping,
  */
 #include <linux/posix_acl.h>
 #include <linux/posix_acl_xattr.h>
-struct xattr_handler;
+#include <linux/xattr.h>
 extern const struct xattr_handler f2p_xattr_acl_access;
 extern const struct xattr_handler f2p_xattr_acl_default;
 
@@ -525,20 +734,46 @@ static inline const struct xattr_handler *f2p_vfs_acl_handler(int type)
 	return NULL;
 }
 #else
-#define F2P_DEFINE_ACL_OPS(fetch, store)				\
+/*
+ * ->get_acl() took no "rcu" flag before 5.15 (it was never called in RCU
+ * walk then), ->set_acl() no idmapping before 5.12.
+ */
+#ifdef F2P_HAVE_GET_ACL_RCU
+#define F2P_DEFINE_GET_ACL(fetch)					\
 struct posix_acl *f2p_iop_get_acl(struct inode *inode, int type,	\
 				  bool rcu)				\
 {									\
 	return fetch(inode, type, rcu, true);				\
-}									\
+}
+struct posix_acl *f2p_iop_get_acl(struct inode *inode, int type, bool rcu);
+#else
+#define F2P_DEFINE_GET_ACL(fetch)					\
+struct posix_acl *f2p_iop_get_acl(struct inode *inode, int type)	\
+{									\
+	return fetch(inode, type, false, true);				\
+}
+struct posix_acl *f2p_iop_get_acl(struct inode *inode, int type);
+#endif
+#ifndef F2P_NO_IDMAP
+#define F2P_DEFINE_SET_ACL(store)					\
 int f2p_iop_set_acl(F2P_IDMAP_T *idmap, struct inode *inode,		\
 		    struct posix_acl *acl, int type)			\
 {									\
 	return store(idmap, inode, acl, type);				\
 }
-struct posix_acl *f2p_iop_get_acl(struct inode *inode, int type, bool rcu);
 int f2p_iop_set_acl(F2P_IDMAP_T *idmap, struct inode *inode,
 		    struct posix_acl *acl, int type);
+#else
+#define F2P_DEFINE_SET_ACL(store)					\
+int f2p_iop_set_acl(struct inode *inode, struct posix_acl *acl, int type) \
+{									\
+	return store(&init_user_ns, inode, acl, type);			\
+}
+int f2p_iop_set_acl(struct inode *inode, struct posix_acl *acl, int type);
+#endif
+#define F2P_DEFINE_ACL_OPS(fetch, store)				\
+	F2P_DEFINE_GET_ACL(fetch)					\
+	F2P_DEFINE_SET_ACL(store)
 #define F2P_ACL_IOPS							\
 	.get_acl	= f2p_iop_get_acl,				\
 	.set_acl	= f2p_iop_set_acl
@@ -550,6 +785,33 @@ static inline const struct xattr_handler *f2p_vfs_acl_handler(int type)
 					 &posix_acl_default_xattr_handler;
 }
 #endif
+
+/* a new access ACL's mode (posix_acl_update_mode() took no idmap before 5.12) */
+static inline int f2p_acl_update_mode(F2P_IDMAP_T *idmap, struct inode *inode,
+				      umode_t *mode, struct posix_acl **acl)
+{
+#ifdef F2P_NO_IDMAP
+	return posix_acl_update_mode(inode, mode, acl);
+#else
+	return posix_acl_update_mode(idmap, inode, mode, acl);
+#endif
+}
+
+/* the kernel's ACL xattr handler, with the idmapping where it takes one */
+static inline int f2p_xattr_handler_set(const struct xattr_handler *handler,
+					F2P_IDMAP_T *idmap,
+					struct dentry *dentry,
+					struct inode *inode, const char *name,
+					const void *value, size_t size,
+					int flags)
+{
+#ifdef F2P_NO_IDMAP
+	return handler->set(handler, dentry, inode, name, value, size, flags);
+#else
+	return handler->set(handler, idmap, dentry, inode, name, value, size,
+			    flags);
+#endif
+}
 
 /*
  * The inode's ACL cache: off for servers whose ACLs we do not enforce
@@ -682,8 +944,17 @@ static inline struct folio *f2p_folio_or_null(struct folio *folio)
  * The security context an LSM wants a new object to have (for
  * FUSE_SECURITY_CTX).  6.14 hands it over in a struct lsm_context, and
  * takes the same struct back to free it; before, as a pointer and a
- * length.  f2p_secctx carries either.
+ * length.  f2p_secctx carries either.  Before 5.16 the LSM does not say
+ * which xattr the context belongs in, which FUSE_SECURITY_CTX must tell
+ * the server: fuse2pt does not offer it there (F2P_OFFER_SECURITY_CTX is
+ * 0; fs/fuse has it since 5.17, which needed that change).
  */
+#if defined(F2P_HAVE_LSM_CONTEXT) || defined(F2P_HAVE_DENTRY_INIT_SECURITY_XATTR)
+#define F2P_OFFER_SECURITY_CTX	FUSE_SECURITY_CTX
+#else
+#define F2P_OFFER_SECURITY_CTX	0
+#endif
+
 struct f2p_secctx {
 	const char *xattr;	/* the xattr the context belongs in */
 	void *context;
@@ -703,10 +974,15 @@ static inline int f2p_dentry_init_security(struct dentry *dentry, int mode,
 	sc->len = lc.len;
 	sc->lsm_id = lc.id;
 	return err;
-#else
+#elif defined(F2P_HAVE_DENTRY_INIT_SECURITY_XATTR)
 	return security_dentry_init_security(dentry, mode, &dentry->d_name,
 					     &sc->xattr, &sc->context,
 					     &sc->len);
+#else
+	/* (not reached: FUSE_SECURITY_CTX is not offered) */
+	sc->xattr = NULL;
+	return security_dentry_init_security(dentry, mode, &dentry->d_name,
+					     &sc->context, &sc->len);
 #endif
 }
 
@@ -789,6 +1065,111 @@ static inline void bvec_set_page(struct bio_vec *bv, struct page *page,
 	bv->bv_offset = offset;
 }
 #endif
+
+/*
+ * IOCB_ALLOC_CACHE lets a kiocb's bio come from a per-CPU cache (5.16,
+ * with the bio cache); kernels without it have nothing to strip.
+ */
+#ifndef IOCB_ALLOC_CACHE
+#define IOCB_ALLOC_CACHE	0
+#endif
+
+/*
+ * Completing a kiocb: ->ki_complete(iocb, res) since 5.16 ("fs: get rid
+ * of the res2 iocb->ki_complete argument"); before, a second result too,
+ * which aio hands to user space as res2 (0 from every caller but a few
+ * drivers).  A completion function of ours is declared with
+ * F2P_KI_COMPLETE_ARGS(iocb, res).
+ */
+#ifdef F2P_HAVE_KI_COMPLETE_RES
+#define F2P_KI_COMPLETE_ARGS(iocb, res)	struct kiocb *iocb, long res
+static inline void f2p_ki_complete(struct kiocb *iocb, long res)
+{
+	iocb->ki_complete(iocb, res);
+}
+#else
+#define F2P_KI_COMPLETE_ARGS(iocb, res)	struct kiocb *iocb, long res, long res2
+static inline void f2p_ki_complete(struct kiocb *iocb, long res)
+{
+	iocb->ki_complete(iocb, res, 0);
+}
+#endif
+
+/*
+ * Short-lived kernel mappings of a page: kmap_local_page() (5.11) may
+ * fault and sleep while held and nests; before it, with no highmem (all
+ * that fuse2pt builds for: x86_64), a page's kernel address is what it
+ * returns, without anything to undo.
+ */
+#include <linux/highmem.h>
+#ifdef F2P_HAVE_KMAP_LOCAL
+static inline void *f2p_kmap_local_page(struct page *page)
+{
+	return kmap_local_page(page);
+}
+
+/* (a macro, as kunmap_local() is: it checks its argument's type) */
+#define f2p_kunmap_local(addr)	kunmap_local(addr)
+#elif !defined(CONFIG_HIGHMEM)
+static inline void *f2p_kmap_local_page(struct page *page)
+{
+	return page_address(page);
+}
+
+static inline void f2p_kunmap_local(const void *addr)
+{
+}
+#else
+#error "fuse2pt: this kernel has highmem but no kmap_local_page() (before 5.11)"
+#endif
+
+/*
+ * Inodes come from our cache through alloc_inode_sb() since 5.18, which
+ * tells the superblock's inode LRU the memory cgroup; before, straight
+ * from the cache.
+ */
+static inline void *f2p_alloc_inode_sb(struct super_block *sb,
+				       struct kmem_cache *cache, gfp_t gfp)
+{
+#ifdef F2P_HAVE_ALLOC_INODE_SB
+	return alloc_inode_sb(sb, cache, gfp);
+#else
+	return kmem_cache_alloc(cache, gfp);
+#endif
+}
+
+/*
+ * Pages of user memory (or a bvec) an iterator names, referenced:
+ * iov_iter_get_pages2() advances past them (6.0); before,
+ * iov_iter_get_pages() did not, and the caller did.  user_backed_iter()
+ * (6.0, with ITER_UBUF) was iter_is_iovec() before.
+ */
+#include <linux/uio.h>
+static inline ssize_t f2p_iov_iter_get_pages(struct iov_iter *i,
+					     struct page **pages,
+					     size_t maxsize,
+					     unsigned int maxpages,
+					     size_t *start)
+{
+#ifdef F2P_HAVE_IOV_ITER_GET_PAGES2
+	return iov_iter_get_pages2(i, pages, maxsize, maxpages, start);
+#else
+	ssize_t n = iov_iter_get_pages(i, pages, maxsize, maxpages, start);
+
+	if (n > 0)
+		iov_iter_advance(i, n);
+	return n;
+#endif
+}
+
+static inline bool f2p_user_backed_iter(const struct iov_iter *i)
+{
+#ifdef F2P_HAVE_IOV_ITER_GET_PAGES2
+	return user_backed_iter(i);
+#else
+	return iter_is_iovec(i);
+#endif
+}
 
 /*
  * IOCB_AIO_RW marks a kiocb embedded in fs/aio's aio_kiocb (mainline 6.8,

@@ -118,7 +118,7 @@ static int f2p_acl_store(F2P_IDMAP_T *idmap, struct inode *inode,
 
 	if (type == ACL_TYPE_ACCESS && acl) {
 		/* may clear SGID, and NULL an ACL the mode says all of */
-		err = posix_acl_update_mode(idmap, inode, &mode, &acl);
+		err = f2p_acl_update_mode(idmap, inode, &mode, &acl);
 		if (err)
 			return err;
 		implied = !acl;

@@ -34,7 +34,7 @@
  *      ff->backing_file, from open to the FUSE file's ->release
  *        (f2p_iomode_release());
  *      each vma mapping it: mmap puts bf, not the FUSE file, in the vma
- *        (vma_set_file()), so a mapping pins the backing path, inode and
+ *        (f2p_vma_swap_file()), so a mapping pins the backing path, inode and
  *        mount after the FUSE file, its backing id and even the FUSE
  *        mount are gone, and umount of the backing filesystem is EBUSY
  *        while it is mapped;
@@ -202,10 +202,10 @@ static void f2p_aio_complete(struct f2p_aio *aio, long res)
 	user->ki_pos = aio->iocb.ki_pos;
 	f2p_aio_put(aio);
 	/* last: from here on the caller may let the FUSE file go */
-	user->ki_complete(user, res);
+	f2p_ki_complete(user, res);
 }
 
-static void f2p_aio_read_done(struct kiocb *iocb, long res)
+static void f2p_aio_read_done(F2P_KI_COMPLETE_ARGS(iocb, res))
 {
 	f2p_aio_complete(container_of(iocb, struct f2p_aio, iocb), res);
 }
@@ -217,7 +217,7 @@ static void f2p_aio_write_work(struct work_struct *work)
 	f2p_aio_complete(aio, aio->res);
 }
 
-static void f2p_aio_write_done(struct kiocb *iocb, long res)
+static void f2p_aio_write_done(F2P_KI_COMPLETE_ARGS(iocb, res))
 {
 	struct f2p_aio *aio = container_of(iocb, struct f2p_aio, iocb);
 
@@ -359,13 +359,15 @@ int f2p_backing_mmap(struct file *bf, struct file *user,
 		     struct vm_area_struct *vma, const struct cred *cred)
 {
 	const struct cred *old;
+	struct file *prev;
 	int ret;
 
 	if (!bf->f_op->mmap)
 		return -ENODEV;
-	vma_set_file(vma, bf);
+	prev = f2p_vma_swap_file(vma, bf);
 	old = override_creds(cred);
 	ret = call_mmap(bf, vma);
 	revert_creds(old);
+	f2p_vma_swap_end(vma, prev, ret);
 	return ret;
 }

@@ -119,7 +119,7 @@ static void f2p_dio_put(struct f2p_dio *dio)
 		return;
 	ret = f2p_dio_finish(dio);
 	kfree(dio);
-	iocb->ki_complete(iocb, ret);
+	f2p_ki_complete(iocb, ret);
 }
 
 static void f2p_dio_chunk_free(struct f2p_dio_chunk *ch)
@@ -253,7 +253,7 @@ bool f2p_dio_async_ok(struct kiocb *iocb, struct iov_iter *iter)
 	    !(iocb->ki_flags & IOCB_DIRECT))
 		return false;
 	if (iov_iter_rw(iter) == READ)
-		return user_backed_iter(iter) || iov_iter_is_bvec(iter);
+		return f2p_user_backed_iter(iter) || iov_iter_is_bvec(iter);
 	return !(iocb->ki_flags & IOCB_DSYNC) &&
 	       iocb->ki_pos + iov_iter_count(iter) <= i_size_read(inode);
 }
@@ -275,8 +275,9 @@ static ssize_t f2p_dio_hold_pages(struct f2p_dio *dio, struct iov_iter *to)
 	}
 	while (dio->held < want && nr < max) {
 		size_t poff, left;
-		ssize_t n = iov_iter_get_pages2(to, pages + nr, want - dio->held,
-						max - nr, &poff);
+		ssize_t n = f2p_iov_iter_get_pages(to, pages + nr,
+						   want - dio->held, max - nr,
+						   &poff);
 
 		if (n <= 0) {
 			ret = n ?: -EFAULT;
@@ -308,7 +309,7 @@ ssize_t f2p_dio_read_async(struct kiocb *iocb, struct iov_iter *to)
 	dio = f2p_dio_alloc(iocb, false, iov_iter_count(to));
 	if (!dio)
 		return -ENOMEM;
-	dio->dirty = user_backed_iter(to);
+	dio->dirty = f2p_user_backed_iter(to);
 	held = f2p_dio_hold_pages(dio, to);
 	if (held < 0) {
 		f2p_dio_stop(dio, 0, held);

@@ -250,7 +250,7 @@ static int f2p_open(struct inode *inode, struct file *file)
 		return PTR_ERR(ff);
 	file->private_data = ff;
 	/* O_DIRECT reads and writes go to the server (passthrough: see iomode) */
-	file->f_mode |= FMODE_CAN_ODIRECT;
+	f2p_set_odirect(file, true);
 	return f2p_file_opened(inode, file);
 }
 
@@ -491,4 +491,5 @@ const struct address_space_operations f2p_file_aops = {
 	.write_end	= f2p_write_end,
 	.dirty_folio	= filemap_dirty_folio,
 	.launder_folio	= f2p_launder_folio,
+	F2P_AOP_DIRECT_IO
 };

@@ -21,7 +21,7 @@ static struct kmem_cache *f2p_inode_cache;
 
 struct inode *f2p_alloc_inode(struct super_block *sb)
 {
-	struct f2p_inode *fi = alloc_inode_sb(sb, f2p_inode_cache, GFP_KERNEL);
+	struct f2p_inode *fi = f2p_alloc_inode_sb(sb, f2p_inode_cache, GFP_KERNEL);
 
 	if (!fi)
 		return NULL;
@@ -668,11 +668,11 @@ int f2p_permission(F2P_IDMAP_T *idmap, struct inode *inode, int mask)
 
 	if (fc->default_permissions) {
 		if (time_before64(get_jiffies_64(), F2P_I(inode)->attr_expire))
-			return generic_permission(idmap, inode, mask);
+			return f2p_generic_permission(idmap, inode, mask);
 		if (mask & MAY_NOT_BLOCK)
 			return -ECHILD;
 		err = f2p_update_attr(inode, NULL, false);
-		return err ? err : generic_permission(idmap, inode, mask);
+		return err ? err : f2p_generic_permission(idmap, inode, mask);
 	}
 
 	if (mask & (MAY_ACCESS | MAY_CHDIR)) {
@@ -789,7 +789,7 @@ int f2p_setattr(F2P_IDMAP_T *idmap, struct dentry *dentry, struct iattr *attr)
 	/* without default_permissions the server judges, not the VFS */
 	if (!fc->default_permissions)
 		attr->ia_valid |= ATTR_FORCE;
-	err = setattr_prepare(idmap, dentry, attr);
+	err = f2p_setattr_prepare(idmap, dentry, attr);
 	if (err)
 		return err;
 	if (attr->ia_valid & (ATTR_KILL_SUID | ATTR_KILL_SGID)) {
@@ -882,19 +882,23 @@ int f2p_send_setattr(struct inode *inode, struct fuse_setattr_in *in)
 	return 0;
 }
 
+F2P_DEFINE_IOP_GETATTR(f2p_getattr)
+F2P_DEFINE_IOP_PERMISSION(f2p_permission)
+F2P_DEFINE_IOP_SETATTR(f2p_setattr)
+
 const struct inode_operations f2p_file_iops = {
-	.getattr	= f2p_getattr,
-	.permission	= f2p_permission,
-	.setattr	= f2p_setattr,
+	.getattr	= F2P_IOP(f2p_getattr),
+	.permission	= F2P_IOP(f2p_permission),
+	.setattr	= F2P_IOP(f2p_setattr),
 	.listxattr	= f2p_listxattr,
 	F2P_ACL_IOPS,
 	F2P_FILEATTR_IOPS
 };
 
 const struct inode_operations f2p_special_iops = {
-	.getattr	= f2p_getattr,
-	.permission	= f2p_permission,
-	.setattr	= f2p_setattr,
+	.getattr	= F2P_IOP(f2p_getattr),
+	.permission	= F2P_IOP(f2p_permission),
+	.setattr	= F2P_IOP(f2p_setattr),
 	.listxattr	= f2p_listxattr,
 	F2P_ACL_IOPS,
 	F2P_FILEATTR_IOPS

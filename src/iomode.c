@@ -146,10 +146,7 @@ int f2p_iomode_open(struct inode *inode, struct file *file,
 	ff->backing_file = bf;
 	ff->fb = fb;
 	/* O_DIRECT is the backing file's to allow (checked after ->open) */
-	if (bf->f_mode & FMODE_CAN_ODIRECT)
-		file->f_mode |= FMODE_CAN_ODIRECT;
-	else
-		file->f_mode &= ~FMODE_CAN_ODIRECT;
+	f2p_set_odirect(file, f2p_can_odirect(bf));
 	return 0;
 
 out_put:

@@ -268,10 +268,14 @@ static const char *f2p_get_link(struct dentry *dentry, struct inode *inode,
 	return buf;
 }
 
+F2P_DEFINE_IOP_GETATTR(f2p_getattr)
+F2P_DEFINE_IOP_PERMISSION(f2p_permission)
+F2P_DEFINE_IOP_SETATTR(f2p_setattr)
+
 const struct inode_operations f2p_symlink_iops = {
 	.get_link	= f2p_get_link,
-	.getattr	= f2p_getattr,
-	.setattr	= f2p_setattr,
+	.getattr	= F2P_IOP(f2p_getattr),
+	.setattr	= F2P_IOP(f2p_setattr),
 	.listxattr	= f2p_listxattr,
 };
 
@@ -558,7 +562,7 @@ static int f2p_created_open(struct inode *inode, struct file *file)
 
 	if (err)
 		return err;
-	file->f_mode |= FMODE_CAN_ODIRECT;
+	f2p_set_odirect(file, true);
 	return f2p_file_opened(inode, file);
 }
 
@@ -629,7 +633,7 @@ static int f2p_create_open(struct inode *dir, struct dentry *entry,
 		/* d_tmpfile takes the one link away that a tmpfile never had */
 		if (!inode->i_nlink)
 			set_nlink(inode, 1);
-		d_tmpfile(file, inode);
+		f2p_d_tmpfile(file, inode);
 		entry = file->f_path.dentry;
 	} else {
 		d_instantiate(entry, inode);
@@ -695,8 +699,9 @@ out:
 	return err;
 }
 
-static int f2p_tmpfile(F2P_IDMAP_T *idmap, struct inode *dir,
-		       struct file *file, umode_t mode)
+/* (unused where ->tmpfile() cannot open: see F2P_TMPFILE_IOP) */
+static int __maybe_unused f2p_tmpfile(F2P_IDMAP_T *idmap, struct inode *dir,
+				      struct file *file, umode_t mode)
 {
 	struct f2p_conn *fc = f2p_inode_conn(dir);
 	int err;
@@ -714,21 +719,25 @@ static int f2p_tmpfile(F2P_IDMAP_T *idmap, struct inode *dir,
 	return err;
 }
 
+F2P_DEFINE_IOP_MKNOD(f2p_mknod)
+F2P_DEFINE_IOP_SYMLINK(f2p_symlink)
+F2P_DEFINE_IOP_RENAME(f2p_rename)
+
 const struct inode_operations f2p_dir_iops = {
 	.lookup		= f2p_lookup,
-	.getattr	= f2p_getattr,
-	.permission	= f2p_permission,
-	.setattr	= f2p_setattr,
+	.getattr	= F2P_IOP(f2p_getattr),
+	.permission	= F2P_IOP(f2p_permission),
+	.setattr	= F2P_IOP(f2p_setattr),
 	.create		= f2p_create,
 	.atomic_open	= f2p_atomic_open,
-	.mknod		= f2p_mknod,
+	.mknod		= F2P_IOP(f2p_mknod),
 	.mkdir		= f2p_mkdir,
-	.symlink	= f2p_symlink,
+	.symlink	= F2P_IOP(f2p_symlink),
 	.link		= f2p_link,
 	.unlink		= f2p_unlink,
 	.rmdir		= f2p_rmdir,
-	.rename		= f2p_rename,
-	.tmpfile	= f2p_tmpfile,
+	.rename		= F2P_IOP(f2p_rename),
+	F2P_TMPFILE_IOP(f2p_tmpfile)
 	.listxattr	= f2p_listxattr,
 	F2P_ACL_IOPS,
 	F2P_FILEATTR_IOPS

@@ -163,9 +163,9 @@ static int f2p_store_data(struct inode *inode, loff_t pos, size_t num,
 		if (!page)
 			return -ENOMEM;
 		folio = page_folio(page);
-		p = kmap_local_page(page);
+		p = f2p_kmap_local_page(page);
 		got = copy_from_iter(p + off, n, from);
-		kunmap_local(p);
+		f2p_kunmap_local(p);
 		/* (a large folio is read whole: it waits for its read) */
 		if (got == n && !folio_test_uptodate(folio) &&
 		    !folio_test_large(folio) && !off &&

@@ -235,10 +235,10 @@ static size_t f2p_pages_drain(struct page **pages, size_t len,
 
 	while (done < len) {
 		size_t n = min_t(size_t, PAGE_SIZE, len - done);
-		void *src = kmap_local_page(pages[done >> PAGE_SHIFT]);
+		void *src = f2p_kmap_local_page(pages[done >> PAGE_SHIFT]);
 		size_t got = copy_to_iter(src, n, to);
 
-		kunmap_local(src);
+		f2p_kunmap_local(src);
 		done += got;
 		if (got < n)
 			break;

@@ -152,23 +152,25 @@ static int f2p_xattr_acl_set(const struct xattr_handler *handler,
 	const struct xattr_handler *acl = f2p_vfs_acl_handler(handler->flags);
 
 	if (acl && f2p_inode_conn(inode)->posix_acl)
-		return acl->set(acl, idmap, dentry, inode, name, value, size,
-				flags);
+		return f2p_xattr_handler_set(acl, idmap, dentry, inode, name,
+					     value, size, flags);
 	return f2p_setxattr(inode, handler->name, value, size, flags);
 }
+
+F2P_DEFINE_XATTR_SET(f2p_xattr_acl_set)
 
 const struct xattr_handler f2p_xattr_acl_access = {
 	.name	= XATTR_NAME_POSIX_ACL_ACCESS,
 	.flags	= ACL_TYPE_ACCESS,
 	.get	= f2p_xattr_acl_get,
-	.set	= f2p_xattr_acl_set,
+	.set	= F2P_IOP(f2p_xattr_acl_set),
 };
 
 const struct xattr_handler f2p_xattr_acl_default = {
 	.name	= XATTR_NAME_POSIX_ACL_DEFAULT,
 	.flags	= ACL_TYPE_DEFAULT,
 	.get	= f2p_xattr_acl_get,
-	.set	= f2p_xattr_acl_set,
+	.set	= F2P_IOP(f2p_xattr_acl_set),
 };
 
 /* A list is names, each ended by NUL; an empty name is a lie. */
@@ -215,10 +217,12 @@ ssize_t f2p_listxattr(struct dentry *dentry, char *list, size_t size)
 	return ret;
 }
 
+F2P_DEFINE_XATTR_SET(f2p_xattr_set)
+
 static const struct xattr_handler f2p_xattr_any = {
 	.prefix	= "",
 	.get	= f2p_xattr_get,
-	.set	= f2p_xattr_set,
+	.set	= F2P_IOP(f2p_xattr_set),
 };
 
 /* not const all the way down: older kernels want a plain pointer array */
