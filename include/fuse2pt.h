@@ -608,8 +608,8 @@ int f2p_mmap(struct file *file, struct vm_area_struct *vma);
 /* writeback.c */
 struct writeback_control;
 int f2p_write_begin(f2p_wb_ctx_t ctx, struct address_space *mapping,
-		    loff_t pos, unsigned int len, f2p_wpage_t **pagep,
-		    void **fsdata);
+		    loff_t pos, unsigned int len, F2P_WRITE_BEGIN_FLAGS
+		    f2p_wpage_t **pagep, void **fsdata);
 int f2p_write_end(f2p_wb_ctx_t ctx, struct address_space *mapping,
 		  loff_t pos, unsigned int len, unsigned int copied,
 		  f2p_wpage_t *page, void *fsdata);

@@ -635,6 +635,299 @@ static inline ssize_t f2p_splice_copy(struct file *in, loff_t pos_in,
 }
 
 /*
+ * Short-lived kernel mappings of a page: kmap_local_page() (5.11) may
+ * fault and sleep while held and nests; before it, with no highmem (all
+ * that fuse2pt builds for: x86_64), a page's kernel address is what it
+ * returns, without anything to undo.
+ */
+#include <linux/highmem.h>
+#ifdef F2P_HAVE_KMAP_LOCAL
+static inline void *f2p_kmap_local_page(struct page *page)
+{
+	return kmap_local_page(page);
+}
+
+/* (a macro, as kunmap_local() is: it checks its argument's type) */
+#define f2p_kunmap_local(addr)	kunmap_local(addr)
+#elif !defined(CONFIG_HIGHMEM)
+static inline void *f2p_kmap_local_page(struct page *page)
+{
+	return page_address(page);
+}
+
+static inline void f2p_kunmap_local(const void *addr)
+{
+}
+#else
+#error "fuse2pt: this kernel has highmem but no kmap_local_page() (before 5.11)"
+#endif
+
+/*
+ * The page cache, in folios.  src/ holds a struct folio * wherever it
+ * holds page cache memory and reaches it only through the f2p_folio_*()
+ * functions below (and the few f2p_ helpers after them).
+ *
+ * Since 5.16 (F2P_HAVE_FOLIO: every folio function fuse2pt calls; the
+ * last of them came in 5.19) each is the kernel's folio function of the
+ * same name.  Before, the page cache has no folios, and fuse2pt's folio
+ * is the head page under the folio's name: struct folio is declared and
+ * never defined, so only the functions here look inside.  A file's page
+ * cache then holds single pages, and huge pages only where khugepaged
+ * collapsed read-only file text (CONFIG_READ_ONLY_THP_FOR_FS): those
+ * are up to date and clean, and what fuse2pt might do with one (read
+ * its head, map a part of it) is done for all of its pages.
+ */
+#include <linux/mm.h>
+#include <linux/pagemap.h>
+#ifdef F2P_HAVE_FOLIO
+#define f2p_page_folio(page)			page_folio(page)
+#define f2p_folio_page(folio, n)		folio_page(folio, n)
+#define f2p_folio_mapping(folio)		((folio)->mapping)
+#define f2p_folio_pos(folio)			folio_pos(folio)
+#define f2p_folio_size(folio)			folio_size(folio)
+#define f2p_folio_nr_pages(folio)		folio_nr_pages(folio)
+#define f2p_offset_in_folio(folio, pos)		offset_in_folio(folio, pos)
+#define f2p_folio_test_large(folio)		folio_test_large(folio)
+#define f2p_folio_test_uptodate(folio)		folio_test_uptodate(folio)
+#define f2p_folio_mark_uptodate(folio)		folio_mark_uptodate(folio)
+#define f2p_folio_zero_segment(folio, start, end) \
+	folio_zero_segment(folio, start, end)
+#define f2p_folio_lock(folio)			folio_lock(folio)
+#define f2p_folio_unlock(folio)			folio_unlock(folio)
+#define f2p_folio_put(folio)			folio_put(folio)
+#define f2p_folio_wait_writeback(folio)		folio_wait_writeback(folio)
+#define f2p_folio_mark_dirty(folio)		folio_mark_dirty(folio)
+#define f2p_folio_clear_dirty_for_io(folio)	folio_clear_dirty_for_io(folio)
+#define f2p_folio_start_writeback(folio)	folio_start_writeback(folio)
+#define f2p_folio_end_writeback(folio)		folio_end_writeback(folio)
+#define f2p_flush_dcache_folio(folio)		flush_dcache_folio(folio)
+#define f2p_folio_address(folio)		folio_address(folio)
+#define f2p_kmap_local_folio(folio, off)	kmap_local_folio(folio, off)
+#define f2p_readahead_folio(rac)		readahead_folio(rac)
+/* (an ERR_PTR or NULL when there is none: see f2p_folio_or_null()) */
+#define f2p_filemap_get_folio(mapping, index, fgp, gfp) \
+	__filemap_get_folio(mapping, index, fgp, gfp)
+#define f2p_read_mapping_folio(mapping, index, file) \
+	read_mapping_folio(mapping, index, file)
+#else
+struct folio;
+
+static inline struct page *f2p_folio_head(struct folio *folio)
+{
+	return (struct page *)folio;
+}
+
+static inline struct folio *f2p_page_folio(struct page *page)
+{
+	return (struct folio *)compound_head(page);
+}
+
+static inline struct page *f2p_folio_page(struct folio *folio,
+					  unsigned long n)
+{
+	return nth_page(f2p_folio_head(folio), n);
+}
+
+static inline struct address_space *f2p_folio_mapping(struct folio *folio)
+{
+	return f2p_folio_head(folio)->mapping;
+}
+
+static inline loff_t f2p_folio_pos(struct folio *folio)
+{
+	return page_offset(f2p_folio_head(folio));
+}
+
+static inline size_t f2p_folio_size(struct folio *folio)
+{
+	return page_size(f2p_folio_head(folio));
+}
+
+static inline long f2p_folio_nr_pages(struct folio *folio)
+{
+	return compound_nr(f2p_folio_head(folio));
+}
+
+static inline size_t f2p_offset_in_folio(struct folio *folio, loff_t pos)
+{
+	return pos & (f2p_folio_size(folio) - 1);
+}
+
+static inline bool f2p_folio_test_large(struct folio *folio)
+{
+	return PageHead(f2p_folio_head(folio));
+}
+
+static inline bool f2p_folio_test_uptodate(struct folio *folio)
+{
+	return PageUptodate(f2p_folio_head(folio));
+}
+
+static inline void f2p_folio_mark_uptodate(struct folio *folio)
+{
+	SetPageUptodate(f2p_folio_head(folio));
+}
+
+/* zero bytes [start, end) of the folio, page by page */
+static inline void f2p_folio_zero_segment(struct folio *folio, size_t start,
+					  size_t end)
+{
+	size_t off;
+
+	for (off = start & PAGE_MASK; off < end; off += PAGE_SIZE)
+		zero_user_segment(f2p_folio_page(folio, off >> PAGE_SHIFT),
+				  max(start, off) - off,
+				  min(end, off + PAGE_SIZE) - off);
+}
+
+static inline void f2p_folio_lock(struct folio *folio)
+{
+	lock_page(f2p_folio_head(folio));
+}
+
+static inline void f2p_folio_unlock(struct folio *folio)
+{
+	unlock_page(f2p_folio_head(folio));
+}
+
+static inline void f2p_folio_put(struct folio *folio)
+{
+	put_page(f2p_folio_head(folio));
+}
+
+static inline void f2p_folio_wait_writeback(struct folio *folio)
+{
+	wait_on_page_writeback(f2p_folio_head(folio));
+}
+
+static inline bool f2p_folio_mark_dirty(struct folio *folio)
+{
+	return set_page_dirty(f2p_folio_head(folio));
+}
+
+static inline bool f2p_folio_clear_dirty_for_io(struct folio *folio)
+{
+	return clear_page_dirty_for_io(f2p_folio_head(folio));
+}
+
+static inline void f2p_folio_start_writeback(struct folio *folio)
+{
+	set_page_writeback(f2p_folio_head(folio));
+}
+
+static inline void f2p_folio_end_writeback(struct folio *folio)
+{
+	end_page_writeback(f2p_folio_head(folio));
+}
+
+static inline void f2p_flush_dcache_folio(struct folio *folio)
+{
+	long i;
+
+	for (i = 0; i < f2p_folio_nr_pages(folio); i++)
+		flush_dcache_page(f2p_folio_page(folio, i));
+}
+
+static inline void *f2p_folio_address(struct folio *folio)
+{
+	return page_address(f2p_folio_head(folio));
+}
+
+/* the page holding byte @off of the folio, mapped at that byte */
+static inline void *f2p_kmap_local_folio(struct folio *folio, size_t off)
+{
+	struct page *page = f2p_folio_page(folio, off >> PAGE_SHIFT);
+
+	return f2p_kmap_local_page(page) + offset_in_page(off);
+}
+
+/*
+ * The next page of a readahead batch, locked; like readahead_folio(),
+ * without a reference of ours (the page cache's keeps it).
+ */
+static inline struct folio *f2p_readahead_folio(struct readahead_control *rac)
+{
+	struct page *page = readahead_page(rac);
+
+	if (!page)
+		return NULL;
+	put_page(page);
+	return f2p_page_folio(page);
+}
+
+/* (NULL when there is none) */
+static inline struct folio *f2p_filemap_get_folio(struct address_space *mapping,
+						  pgoff_t index, int fgp,
+						  gfp_t gfp)
+{
+	struct page *page = pagecache_get_page(mapping, index, fgp, gfp);
+
+	return page ? f2p_page_folio(page) : NULL;
+}
+
+static inline struct folio *f2p_read_mapping_folio(struct address_space *mapping,
+						   pgoff_t index,
+						   struct file *file)
+{
+	struct page *page = read_mapping_page(mapping, index, file);
+
+	return IS_ERR(page) ? ERR_CAST(page) : f2p_page_folio(page);
+}
+#endif
+
+/*
+ * Address space operations that moved from pages to folios: ->dirty_folio
+ * and ->launder_folio (5.18), ->read_folio (5.19); before, ->set_page_dirty,
+ * ->launder_page and ->readpage.  A table names fuse2pt's folio function
+ * with F2P_AOP_*(fn); where the operation takes a page, that is an
+ * adapter F2P_DEFINE_*_PAGE(fn) makes in the file of the table.
+ */
+#ifdef F2P_HAVE_READ_FOLIO
+#define F2P_AOP_READ_FOLIO(fn)		.read_folio = fn
+#define F2P_DEFINE_READ_FOLIO_PAGE(fn)
+#else
+#define F2P_AOP_READ_FOLIO(fn)		.readpage = fn##_page
+#define F2P_DEFINE_READ_FOLIO_PAGE(fn)					\
+static int fn##_page(struct file *file, struct page *page)		\
+{									\
+	return fn(file, f2p_page_folio(page));				\
+}
+#endif
+
+#ifdef F2P_HAVE_LAUNDER_FOLIO
+#define F2P_AOP_LAUNDER_FOLIO(fn)	.launder_folio = fn
+#define F2P_DEFINE_LAUNDER_FOLIO_PAGE(fn)
+#else
+#define F2P_AOP_LAUNDER_FOLIO(fn)	.launder_page = fn##_page
+#define F2P_DEFINE_LAUNDER_FOLIO_PAGE(fn)				\
+static int fn##_page(struct page *page)					\
+{									\
+	return fn(f2p_page_folio(page));				\
+}
+#endif
+
+/* dirtying a folio needs nothing but the page cache's own bookkeeping */
+#ifdef F2P_HAVE_DIRTY_FOLIO
+#define F2P_AOP_DIRTY_NOBUFFERS		.dirty_folio = filemap_dirty_folio
+#else
+#define F2P_AOP_DIRTY_NOBUFFERS		.set_page_dirty = __set_page_dirty_nobuffers
+#endif
+
+/*
+ * How much of a readahead batch is the asynchronous part, which nobody
+ * waits for yet: the readahead_control has the file's readahead state
+ * (ra) from 5.18 (not verified); before, 0: all of it counts as wanted.
+ */
+static inline unsigned long f2p_readahead_async_size(struct readahead_control *rac)
+{
+#ifdef F2P_HAVE_READAHEAD_RA
+	return rac->ra->async_size;
+#else
+	return 0;
+#endif
+}
+
+/*
  * Writeback walks the dirty folios of a mapping: writeback_iter() (6.10)
  * or write_cache_pages() with a folio (6.3) or page callback.  FN gets
  * each folio locked and cleared for I/O, and must unlock it.
@@ -672,7 +965,7 @@ static inline int f2p_wcp_page(struct page *page,
 {
 	struct f2p_wcp *w = data;
 
-	return w->fn(page_folio(page), wbc, w->data);
+	return w->fn(f2p_page_folio(page), wbc, w->data);
 }
 
 static inline int f2p_write_cache_folios(struct address_space *mapping,
@@ -863,6 +1156,9 @@ static inline void *f2p_acl_to_xattr(struct user_namespace *ns,
  * and ->write_end() took the file and a page, then a folio (6.12), then
  * the kiocb instead of the file (6.17).  f2p_wb_ctx_t is what comes first,
  * f2p_wpage_t what they hand over; the helpers turn both into ours.
+ * Before 5.19 ->write_begin() also took AOP flags (the page form without
+ * them: F2P_HAVE_WRITE_BEGIN_NO_FLAGS), which F2P_WRITE_BEGIN_FLAGS puts
+ * in its parameter list there; nothing fuse2pt does needs them.
  */
 #include <linux/pagemap.h>
 #if defined(F2P_HAVE_WRITE_BEGIN_KIOCB)
@@ -901,21 +1197,35 @@ static inline struct folio *f2p_grab_write_folio(struct address_space *mapping,
 typedef struct page f2p_wpage_t;
 static inline struct folio *f2p_wpage_folio(f2p_wpage_t *p)
 {
-	return page_folio(p);
+	return f2p_page_folio(p);
 }
 
 static inline f2p_wpage_t *f2p_folio_wpage(struct folio *folio)
 {
+#ifdef F2P_HAVE_FOLIO
 	return &folio->page;
+#else
+	return f2p_folio_head(folio);
+#endif
 }
 
 static inline struct folio *f2p_grab_write_folio(struct address_space *mapping,
 						 pgoff_t index)
 {
+#ifdef F2P_HAVE_WRITE_BEGIN_NO_FLAGS
 	struct page *page = grab_cache_page_write_begin(mapping, index);
+#else
+	struct page *page = grab_cache_page_write_begin(mapping, index, 0);
+#endif
 
-	return page ? page_folio(page) : ERR_PTR(-ENOMEM);
+	return page ? f2p_page_folio(page) : ERR_PTR(-ENOMEM);
 }
+#endif
+#if defined(F2P_HAVE_WRITE_BEGIN_NO_FLAGS) || \
+    defined(F2P_HAVE_WRITE_BEGIN_FOLIO) || defined(F2P_HAVE_WRITE_BEGIN_KIOCB)
+#define F2P_WRITE_BEGIN_FLAGS
+#else
+#define F2P_WRITE_BEGIN_FLAGS	unsigned int aop_flags,
 #endif
 
 /*
@@ -1093,34 +1403,6 @@ static inline void f2p_ki_complete(struct kiocb *iocb, long res)
 {
 	iocb->ki_complete(iocb, res, 0);
 }
-#endif
-
-/*
- * Short-lived kernel mappings of a page: kmap_local_page() (5.11) may
- * fault and sleep while held and nests; before it, with no highmem (all
- * that fuse2pt builds for: x86_64), a page's kernel address is what it
- * returns, without anything to undo.
- */
-#include <linux/highmem.h>
-#ifdef F2P_HAVE_KMAP_LOCAL
-static inline void *f2p_kmap_local_page(struct page *page)
-{
-	return kmap_local_page(page);
-}
-
-/* (a macro, as kunmap_local() is: it checks its argument's type) */
-#define f2p_kunmap_local(addr)	kunmap_local(addr)
-#elif !defined(CONFIG_HIGHMEM)
-static inline void *f2p_kmap_local_page(struct page *page)
-{
-	return page_address(page);
-}
-
-static inline void f2p_kunmap_local(const void *addr)
-{
-}
-#else
-#error "fuse2pt: this kernel has highmem but no kmap_local_page() (before 5.11)"
 #endif
 
 /*

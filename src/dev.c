@@ -477,14 +477,14 @@ static int f2p_copy_to_folios(struct f2p_args *args, size_t len,
 			return -EINVAL;	/* the caller's sizes disagree */
 		chunk = min_t(size_t, len - done,
 			      PAGE_SIZE - offset_in_page(off));
-		p = kmap_local_folio(*folios, off);
+		p = f2p_kmap_local_folio(*folios, off);
 		got = copy_from_iter(p, chunk, from);
-		kunmap_local(p);
+		f2p_kunmap_local(p);
 		if (got != chunk)
 			return -EFAULT;
 		done += chunk;
 		off += chunk;
-		if (off == folio_size(*folios)) {
+		if (off == f2p_folio_size(*folios)) {
 			folios++;
 			left--;
 			off = 0;

@@ -147,16 +147,16 @@ static struct folio *f2p_dcache_folio(struct inode *dir, loff_t at)
 	struct folio *folio;
 
 	if (!offset_in_page(at))
-		return f2p_folio_or_null(__filemap_get_folio(mapping,
+		return f2p_folio_or_null(f2p_filemap_get_folio(mapping,
 						at >> PAGE_SHIFT,
 						FGP_LOCK | FGP_CREAT,
 						mapping_gfp_mask(mapping)));
-	folio = f2p_folio_or_null(__filemap_get_folio(mapping,
+	folio = f2p_folio_or_null(f2p_filemap_get_folio(mapping,
 						at >> PAGE_SHIFT,
 						FGP_LOCK, 0));
-	if (folio && !folio_test_uptodate(folio)) {
-		folio_unlock(folio);
-		folio_put(folio);
+	if (folio && !f2p_folio_test_uptodate(folio)) {
+		f2p_folio_unlock(folio);
+		f2p_folio_put(folio);
 		folio = NULL;
 	}
 	return folio;
@@ -200,19 +200,19 @@ void f2p_dcache_add(struct inode *dir, u64 version, u64 pos,
 	/* someone else appended or dropped meanwhile: theirs stands */
 	if (f2p_dcache_next(fi, version, pos) && fi->dcache.size == size) {
 		in_page = offset_in_page(at);
-		p = kmap_local_folio(folio, 0);
+		p = f2p_kmap_local_folio(folio, 0);
 		memcpy(p + in_page, d, reclen);
 		if (in_page + reclen + FUSE_NAME_OFFSET <= PAGE_SIZE)
 			memset(p + in_page + reclen, 0, FUSE_NAME_OFFSET);
-		kunmap_local(p);
+		f2p_kunmap_local(p);
 		if (!in_page)
-			folio_mark_uptodate(folio);
+			f2p_folio_mark_uptodate(folio);
 		fi->dcache.size = at + reclen;
 		fi->dcache.end = d->off;
 	}
 	spin_unlock(&fi->lock);
-	folio_unlock(folio);
-	folio_put(folio);
+	f2p_folio_unlock(folio);
+	f2p_folio_put(folio);
 }
 
 /* An empty READDIR reply at @pos: complete if the cache reached @pos. */
@@ -242,25 +242,25 @@ static ssize_t f2p_dcache_copy(struct inode *dir, u64 version, loff_t off,
 	bool same;
 	char *p;
 
-	folio = f2p_folio_or_null(__filemap_get_folio(dir->i_mapping,
-						       off >> PAGE_SHIFT,
-						       FGP_LOCK, 0));
+	folio = f2p_folio_or_null(f2p_filemap_get_folio(dir->i_mapping,
+							off >> PAGE_SHIFT,
+							FGP_LOCK, 0));
 	if (!folio)
 		return -ENOENT;
 	spin_lock(&fi->lock);
 	same = fi->dcache.complete && fi->dcache.version == version;
 	spin_unlock(&fi->lock);
-	if (same && !folio_test_uptodate(folio)) {
+	if (same && !f2p_folio_test_uptodate(folio)) {
 		len = -ENOENT;
 	} else if (same) {
-		p = kmap_local_folio(folio, 0);
+		p = f2p_kmap_local_folio(folio, 0);
 		memcpy(buf, p + in_page, len);
-		kunmap_local(p);
+		f2p_kunmap_local(p);
 	} else {
 		len = 0;
 	}
-	folio_unlock(folio);
-	folio_put(folio);
+	f2p_folio_unlock(folio);
+	f2p_folio_put(folio);
 	return len;
 }
 

@@ -483,13 +483,16 @@ const struct file_operations f2p_file_fops = {
 	.poll		= f2p_file_poll,
 };
 
+F2P_DEFINE_READ_FOLIO_PAGE(f2p_read_folio)
+F2P_DEFINE_LAUNDER_FOLIO_PAGE(f2p_launder_folio)
+
 const struct address_space_operations f2p_file_aops = {
-	.read_folio	= f2p_read_folio,
+	F2P_AOP_READ_FOLIO(f2p_read_folio),
 	.readahead	= f2p_readahead,
 	.writepages	= f2p_writepages,
 	.write_begin	= f2p_write_begin,
 	.write_end	= f2p_write_end,
-	.dirty_folio	= filemap_dirty_folio,
-	.launder_folio	= f2p_launder_folio,
+	F2P_AOP_DIRTY_NOBUFFERS,
+	F2P_AOP_LAUNDER_FOLIO(f2p_launder_folio),
 	F2P_AOP_DIRECT_IO
 };

@@ -35,7 +35,7 @@ void f2p_write_file_put(struct f2p_file *ff)
 /* Send the part of @folio below i_size; the folio stays as it is. */
 static int f2p_write_folio_data(struct inode *inode, struct folio *folio)
 {
-	loff_t pos = folio_pos(folio), size = i_size_read(inode);
+	loff_t pos = f2p_folio_pos(folio), size = i_size_read(inode);
 	struct page **pages;
 	struct f2p_file *ff;
 	unsigned long i;
@@ -44,13 +44,13 @@ static int f2p_write_folio_data(struct inode *inode, struct folio *folio)
 
 	if (pos >= size)
 		return 0;	/* truncated meanwhile: nothing to keep */
-	len = min_t(loff_t, folio_size(folio), size - pos);
-	pages = kmalloc_array(folio_nr_pages(folio), sizeof(*pages),
+	len = min_t(loff_t, f2p_folio_size(folio), size - pos);
+	pages = kmalloc_array(f2p_folio_nr_pages(folio), sizeof(*pages),
 			      GFP_KERNEL);
 	if (!pages)
 		return -ENOMEM;
-	for (i = 0; i < folio_nr_pages(folio); i++)
-		pages[i] = folio_page(folio, i);
+	for (i = 0; i < f2p_folio_nr_pages(folio); i++)
+		pages[i] = f2p_folio_page(folio, i);
 	ff = f2p_write_file_get(inode);
 	if (ff) {
 		/* from the cache, not from a caller: the server may tell */
@@ -92,7 +92,7 @@ static int f2p_wb_batch_send(struct f2p_wb_batch *b)
 
 	if (!b->nr)
 		return 0;
-	pos = folio_pos(b->folios[0]);
+	pos = f2p_folio_pos(b->folios[0]);
 	/* past the end (truncated meanwhile): nothing to keep */
 	if (pos < size) {
 		len = min_t(loff_t, b->bytes, size - pos);
@@ -100,8 +100,8 @@ static int f2p_wb_batch_send(struct f2p_wb_batch *b)
 		for (i = 0, p = 0; i < b->nr; i++) {
 			unsigned long j;
 
-			for (j = 0; j < folio_nr_pages(b->folios[i]); j++)
-				b->pages[p++] = folio_page(b->folios[i], j);
+			for (j = 0; j < f2p_folio_nr_pages(b->folios[i]); j++)
+				b->pages[p++] = f2p_folio_page(b->folios[i], j);
 		}
 		ff = f2p_write_file_get(inode);
 		if (ff) {
@@ -118,8 +118,8 @@ static int f2p_wb_batch_send(struct f2p_wb_batch *b)
 	}
 	for (i = 0; i < b->nr; i++) {
 		if (n < 0)
-			mapping_set_error(b->folios[i]->mapping, n);
-		folio_end_writeback(b->folios[i]);
+			mapping_set_error(f2p_folio_mapping(b->folios[i]), n);
+		f2p_folio_end_writeback(b->folios[i]);
 	}
 	b->nr = 0;
 	b->bytes = 0;
@@ -135,13 +135,14 @@ static int f2p_writeback_folio(struct folio *folio,
 
 	/* not next to the batch, or no room left: send the batch first */
 	if (last && (b->nr == b->max ||
-		     b->bytes + folio_size(folio) > b->max_bytes ||
-		     folio_pos(last) + folio_size(last) != folio_pos(folio)))
+		     b->bytes + f2p_folio_size(folio) > b->max_bytes ||
+		     f2p_folio_pos(last) + f2p_folio_size(last) !=
+		     f2p_folio_pos(folio)))
 		err = f2p_wb_batch_send(b);
-	folio_start_writeback(folio);
-	folio_unlock(folio);
+	f2p_folio_start_writeback(folio);
+	f2p_folio_unlock(folio);
 	b->folios[b->nr++] = folio;
-	b->bytes += folio_size(folio);
+	b->bytes += f2p_folio_size(folio);
 	return err;
 }
 
@@ -177,26 +178,27 @@ int f2p_writepages(struct address_space *mapping,
 /* invalidate_inode_pages2() met a dirty folio: write it out first */
 int f2p_launder_folio(struct folio *folio)
 {
-	if (!folio_clear_dirty_for_io(folio))
+	if (!f2p_folio_clear_dirty_for_io(folio))
 		return 0;
-	return f2p_write_folio_data(folio->mapping->host, folio);
+	return f2p_write_folio_data(f2p_folio_mapping(folio)->host,
+				    folio);
 }
 
 static vm_fault_t f2p_page_mkwrite(struct vm_fault *vmf)
 {
-	struct folio *folio = page_folio(vmf->page);
+	struct folio *folio = f2p_page_folio(vmf->page);
 	struct inode *inode = file_inode(vmf->vma->vm_file);
 
 	/* writeback cache: the mtime is ours to move (else a no-op) */
 	file_update_time(vmf->vma->vm_file);
-	folio_lock(folio);
-	if (folio->mapping != inode->i_mapping) {
+	f2p_folio_lock(folio);
+	if (f2p_folio_mapping(folio) != inode->i_mapping) {
 		/* truncated under us: let the fault retry */
-		folio_unlock(folio);
+		f2p_folio_unlock(folio);
 		return VM_FAULT_NOPAGE;
 	}
 	/* the server must get what was there when writeback started */
-	folio_wait_writeback(folio);
+	f2p_folio_wait_writeback(folio);
 	return VM_FAULT_LOCKED;
 }
 

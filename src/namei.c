@@ -192,8 +192,8 @@ static void f2p_free_link(void *buf)
  */
 static int f2p_symlink_read_folio(struct file *file, struct folio *folio)
 {
-	struct inode *inode = folio->mapping->host;
-	char *buf = folio_address(folio);
+	struct inode *inode = f2p_folio_mapping(folio)->host;
+	char *buf = f2p_folio_address(folio);
 	struct f2p_args args = {
 		.opcode = FUSE_READLINK,
 		.nodeid = f2p_nodeid(inode),
@@ -207,30 +207,32 @@ static int f2p_symlink_read_folio(struct file *file, struct folio *folio)
 		len = f2p_request(f2p_inode_conn(inode), &args);
 	if (len >= 0) {
 		buf[len] = '\0';
-		folio_mark_uptodate(folio);
+		f2p_folio_mark_uptodate(folio);
 	}
-	folio_unlock(folio);
+	f2p_folio_unlock(folio);
 	return len < 0 ? len : 0;
 }
 
+F2P_DEFINE_READ_FOLIO_PAGE(f2p_symlink_read_folio)
+
 const struct address_space_operations f2p_symlink_aops = {
-	.read_folio	= f2p_symlink_read_folio,
+	F2P_AOP_READ_FOLIO(f2p_symlink_read_folio),
 };
 
 static void f2p_put_link_folio(void *folio)
 {
-	folio_put(folio);
+	f2p_folio_put(folio);
 }
 
 static const char *f2p_get_cached_link(struct inode *inode,
 				       struct delayed_call *done)
 {
-	struct folio *folio = read_mapping_folio(inode->i_mapping, 0, NULL);
+	struct folio *folio = f2p_read_mapping_folio(inode->i_mapping, 0, NULL);
 
 	if (IS_ERR(folio))
 		return ERR_CAST(folio);
 	set_delayed_call(done, f2p_put_link_folio, folio);
-	return folio_address(folio);
+	return f2p_folio_address(folio);
 }
 
 static const char *f2p_get_link(struct dentry *dentry, struct inode *inode,

@@ -162,20 +162,20 @@ static int f2p_store_data(struct inode *inode, loff_t pos, size_t num,
 					   mapping_gfp_mask(mapping));
 		if (!page)
 			return -ENOMEM;
-		folio = page_folio(page);
+		folio = f2p_page_folio(page);
 		p = f2p_kmap_local_page(page);
 		got = copy_from_iter(p + off, n, from);
 		f2p_kunmap_local(p);
 		/* (a large folio is read whole: it waits for its read) */
-		if (got == n && !folio_test_uptodate(folio) &&
-		    !folio_test_large(folio) && !off &&
+		if (got == n && !f2p_folio_test_uptodate(folio) &&
+		    !f2p_folio_test_large(folio) && !off &&
 		    (n == PAGE_SIZE || end == isize)) {
-			folio_zero_segment(folio, n, PAGE_SIZE);
-			folio_mark_uptodate(folio);
+			f2p_folio_zero_segment(folio, n, PAGE_SIZE);
+			f2p_folio_mark_uptodate(folio);
 		}
-		flush_dcache_folio(folio);
-		folio_unlock(folio);
-		folio_put(folio);
+		f2p_flush_dcache_folio(folio);
+		f2p_folio_unlock(folio);
+		f2p_folio_put(folio);
 		if (got != n)
 			return -EFAULT;
 		num -= n;
@@ -259,7 +259,7 @@ static size_t f2p_retrieve_copy(struct inode *inode, loff_t pos, size_t num,
 
 		if (!page)
 			break;
-		ok = folio_test_uptodate(page_folio(page));
+		ok = f2p_folio_test_uptodate(f2p_page_folio(page));
 		if (ok)
 			memcpy_from_page(dst + done, page, off, n);
 		put_page(page);

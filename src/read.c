@@ -56,10 +56,10 @@ static void f2p_read_eof(struct inode *inode, loff_t end, u64 version)
 /* Fill the locked @folio from the server; it stays locked. */
 int f2p_read_folio_locked(struct file *file, struct folio *folio)
 {
-	struct inode *inode = folio->mapping->host;
+	struct inode *inode = f2p_folio_mapping(folio)->host;
 	struct f2p_conn *fc = f2p_inode_conn(inode);
 	struct f2p_file *ff = file ? file->private_data : NULL;
-	size_t size = folio_size(folio);
+	size_t size = f2p_folio_size(folio);
 	struct fuse_read_in in = {};
 	struct f2p_args args = {};
 	u64 version;
@@ -67,7 +67,8 @@ int f2p_read_folio_locked(struct file *file, struct folio *folio)
 
 	if (!ff || f2p_is_bad(inode))
 		return -EIO;
-	f2p_read_args(&args, &in, ff, folio_pos(folio), size, file->f_flags);
+	f2p_read_args(&args, &in, ff, f2p_folio_pos(folio), size,
+		      file->f_flags);
 	args.out_folios = &folio;
 	args.out_nr_folios = 1;
 	version = atomic64_read(&fc->attr_version);
@@ -77,10 +78,10 @@ int f2p_read_folio_locked(struct file *file, struct folio *folio)
 	f2p_invalidate_atime(inode);
 	/* a short read is end of file: the rest of the folio is zeros */
 	if (n < size) {
-		folio_zero_segment(folio, n, size);
-		f2p_read_eof(inode, folio_pos(folio) + n, version);
+		f2p_folio_zero_segment(folio, n, size);
+		f2p_read_eof(inode, f2p_folio_pos(folio) + n, version);
 	}
-	folio_mark_uptodate(folio);
+	f2p_folio_mark_uptodate(folio);
 	return 0;
 }
 
@@ -88,7 +89,7 @@ int f2p_read_folio(struct file *file, struct folio *folio)
 {
 	int err = f2p_read_folio_locked(file, folio);
 
-	folio_unlock(folio);
+	f2p_folio_unlock(folio);
 	return err;
 }
 
@@ -107,7 +108,7 @@ struct f2p_ra {
 static void f2p_ra_end(struct f2p_conn *fc, struct f2p_args *args, int error)
 {
 	struct f2p_ra *ra = container_of(args, struct f2p_ra, args);
-	struct inode *inode = ra->folios[0]->mapping->host;
+	struct inode *inode = f2p_folio_mapping(ra->folios[0])->host;
 	size_t n = args->out_size, off = 0;
 	unsigned int i;
 
@@ -119,16 +120,18 @@ static void f2p_ra_end(struct f2p_conn *fc, struct f2p_args *args, int error)
 	}
 	for (i = 0; i < args->out_nr_folios; i++) {
 		struct folio *folio = ra->folios[i];
-		size_t fs = folio_size(folio);
+		size_t fs = f2p_folio_size(folio);
 
 		/* past what the server had is end of file: zeros */
 		if (!error) {
 			if (off + fs > n)
-				folio_zero_segment(folio, off < n ? n - off : 0, fs);
-			folio_mark_uptodate(folio);
+				f2p_folio_zero_segment(folio,
+						       off < n ? n - off : 0,
+						       fs);
+			f2p_folio_mark_uptodate(folio);
 		}
 		/* one not filled stays !uptodate: read_folio asks again */
-		folio_unlock(folio);
+		f2p_folio_unlock(folio);
 		off += fs;
 	}
 	f2p_file_put(ra->ff);
@@ -162,11 +165,12 @@ void f2p_readahead(struct readahead_control *rac)
 	if (ff->backing_file || READ_ONCE(F2P_I(inode)->fb))
 		return;
 	/* a busy server gets no READ that nobody waits for yet */
-	if (f2p_conn_congested(fc) && rac->ra->async_size >= readahead_count(rac))
+	if (f2p_conn_congested(fc) &&
+	    f2p_readahead_async_size(rac) >= readahead_count(rac))
 		return;
 	while (folio || readahead_count(rac)) {
 		unsigned int nr = min_t(size_t, readahead_count(rac) +
-					(folio ? folio_nr_pages(folio) : 0),
+					(folio ? f2p_folio_nr_pages(folio) : 0),
 					max >> PAGE_SHIFT);
 		struct f2p_ra *ra;
 		size_t bytes = 0;
@@ -175,16 +179,16 @@ void f2p_readahead(struct readahead_control *rac)
 		if (!ra) {
 			/* the folios left go back unread; this one is ours */
 			if (folio)
-				folio_unlock(folio);
+				f2p_folio_unlock(folio);
 			return;
 		}
 		/* a folio is never larger than a READ: see f2p_file_folios() */
 		while (ra->args.out_nr_folios < nr &&
-		       (folio || (folio = readahead_folio(rac)))) {
-			if (bytes && bytes + folio_size(folio) > max)
+		       (folio || (folio = f2p_readahead_folio(rac)))) {
+			if (bytes && bytes + f2p_folio_size(folio) > max)
 				break;
 			ra->folios[ra->args.out_nr_folios++] = folio;
-			bytes += folio_size(folio);
+			bytes += f2p_folio_size(folio);
 			folio = NULL;
 		}
 		if (!ra->args.out_nr_folios) {
@@ -193,8 +197,9 @@ void f2p_readahead(struct readahead_control *rac)
 		}
 		ra->ff = ff;
 		refcount_inc(&ff->count);
-		f2p_read_args(&ra->args, &ra->in, ff, folio_pos(ra->folios[0]),
-			      bytes, rac->file->f_flags);
+		f2p_read_args(&ra->args, &ra->in, ff,
+			      f2p_folio_pos(ra->folios[0]), bytes,
+			      rac->file->f_flags);
 		ra->args.out_folios = ra->folios;
 		ra->version = atomic64_read(&fc->attr_version);
 		if (fc->async_read) {
@@ -268,7 +273,7 @@ static ssize_t f2p_direct_read(struct kiocb *iocb, struct iov_iter *to)
 		return -ENOMEM;
 	}
 	for (i = 0; i < wb->nr; i++)
-		folios[i] = page_folio(wb->pages[i]);
+		folios[i] = f2p_page_folio(wb->pages[i]);
 	while (iov_iter_count(to)) {
 		size_t want = min(chunk_max, iov_iter_count(to)), done;
 		struct fuse_read_in in = {};

@@ -21,8 +21,8 @@
  * whole or it lies past the end of file, read it from the server first.
  */
 int f2p_write_begin(f2p_wb_ctx_t ctx, struct address_space *mapping,
-			   loff_t pos, unsigned int len, f2p_wpage_t **pagep,
-			   void **fsdata)
+		    loff_t pos, unsigned int len, F2P_WRITE_BEGIN_FLAGS
+		    f2p_wpage_t **pagep, void **fsdata)
 {
 	struct inode *inode = mapping->host;
 	struct file *file = f2p_wb_file(ctx);
@@ -36,27 +36,28 @@ int f2p_write_begin(f2p_wb_ctx_t ctx, struct address_space *mapping,
 	if (IS_ERR(folio))
 		return PTR_ERR(folio);
 	*pagep = f2p_folio_wpage(folio);
-	if (folio_test_uptodate(folio))
+	if (f2p_folio_test_uptodate(folio))
 		return 0;
 	/* overwritten whole: write_end checks that all of it arrived */
-	if (offset_in_folio(folio, pos) == 0 && len >= folio_size(folio))
+	if (f2p_offset_in_folio(folio, pos) == 0 &&
+	    len >= f2p_folio_size(folio))
 		return 0;
-	if (folio_pos(folio) >= size) {
+	if (f2p_folio_pos(folio) >= size) {
 		/* past the end: nothing on the server, zeros around the data */
-		folio_zero_segment(folio, 0, folio_size(folio));
-		folio_mark_uptodate(folio);
+		f2p_folio_zero_segment(folio, 0, f2p_folio_size(folio));
+		f2p_folio_mark_uptodate(folio);
 		return 0;
 	}
 	err = file ? f2p_read_folio_locked(file, folio) : -EIO;
 	if (err) {
-		folio_unlock(folio);
-		folio_put(folio);
+		f2p_folio_unlock(folio);
+		f2p_folio_put(folio);
 		return err;
 	}
 	/* whatever the server still has past our end of file is gone */
-	if (folio_pos(folio) + folio_size(folio) > size)
-		folio_zero_segment(folio, size - folio_pos(folio),
-				   folio_size(folio));
+	if (f2p_folio_pos(folio) + f2p_folio_size(folio) > size)
+		f2p_folio_zero_segment(folio, size - f2p_folio_pos(folio),
+				       f2p_folio_size(folio));
 	return 0;
 }
 
@@ -68,13 +69,13 @@ int f2p_write_end(f2p_wb_ctx_t ctx, struct address_space *mapping,
 	struct f2p_inode *fi = F2P_I(inode);
 	struct folio *folio = f2p_wpage_folio(page);
 
-	if (!folio_test_uptodate(folio)) {
+	if (!f2p_folio_test_uptodate(folio)) {
 		/* a whole-folio write came up short: the caller retries */
 		if (copied < len) {
 			copied = 0;
 			goto out;
 		}
-		folio_mark_uptodate(folio);
+		f2p_folio_mark_uptodate(folio);
 	}
 	if (!copied)
 		goto out;
@@ -84,10 +85,10 @@ int f2p_write_end(f2p_wb_ctx_t ctx, struct address_space *mapping,
 		i_size_write(inode, pos + copied);
 		spin_unlock(&fi->lock);
 	}
-	folio_mark_dirty(folio);
+	f2p_folio_mark_dirty(folio);
 out:
-	folio_unlock(folio);
-	folio_put(folio);
+	f2p_folio_unlock(folio);
+	f2p_folio_put(folio);
 	return copied;
 }
 
