@@ -39,7 +39,7 @@ $(PROBES): FORCE
 # Kernels older than the APIs used without a fallback are refused in one
 # line (compat/probes/F2P_HAVE_BASE_APIS.c, compat/HISTORY.md).
 BASE_CHECK = @grep -q '^F2P_HAVE_BASE_APIS := y' $(PROBES:.h=.mk) || \
-	{ echo "fuse2pt needs Linux 6.1 or later; the headers in $(KDIR) are older (no d_tmpfile() on a file, iov_iter_get_pages2() or ->read_folio; see compat/HISTORY.md)" >&2; exit 1; }
+	{ echo "fuse2pt needs Linux 5.10 or later; the headers in $(KDIR) are older (no inode_wrong_type(), IOCB_WAITQ or ->readahead; see compat/HISTORY.md)" >&2; exit 1; }
 
 modules: $(PROBES)
 	$(BASE_CHECK)

@@ -341,8 +341,8 @@ static int name(struct inode *dir, struct dentry *dentry, umode_t mode,	\
  * file is opened on the registered path and also keeps the FUSE path,
  * which /proc/PID/maps shows.
  *
- * Before 6.8 (Debian 12's 6.1; also 6.5 to 6.7, which had
- * backing_file_open() but no helpers) src/backing-shim.c does the
+ * Before 6.8 (Debian 11's 5.10, Debian 12's 6.1; also 6.5 to 6.7, which
+ * had backing_file_open() but no helpers) src/backing-shim.c does the
  * work from what those kernels export.  It opens the backing file on the
  * registered path like the helpers, but has nowhere to keep the FUSE
  * path: /proc/PID/maps shows the backing path.  Its opening comment says
@@ -1306,6 +1306,12 @@ static inline void f2p_release_secctx(struct f2p_secctx *sc)
 	};
 
 	security_release_secctx(&lc);
+#elif defined(F2P_HAVE_RELEASE_LSMCONTEXT)
+	/* Ubuntu's LSM stacking (not reached: no FUSE_SECURITY_CTX there) */
+	struct lsmcontext lc;
+
+	lsmcontext_init(&lc, sc->context, sc->len, sc->lsm_id);
+	security_release_secctx(&lc);
 #else
 	security_release_secctx(sc->context, sc->len);
 #endif
@@ -1443,6 +1449,16 @@ static inline ssize_t f2p_iov_iter_get_pages(struct iov_iter *i,
 	return n;
 #endif
 }
+
+/*
+ * ITER_DEST: the direction of an iterator data is copied into, a new name
+ * for READ (the kernel's headers have it from 6.1 on, and the 5.10 stable
+ * series from one of its updates: Debian's 5.10.262 has it, 5.10.223 not;
+ * the release that brought it is not verified).
+ */
+#ifndef ITER_DEST
+#define ITER_DEST	READ
+#endif
 
 static inline bool f2p_user_backed_iter(const struct iov_iter *i)
 {

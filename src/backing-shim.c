@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Passthrough on kernels without the backing-file helpers: before 6.8,
- * e.g. Debian 12's 6.1, and 6.5 to 6.7 (the probes and fuse2pt_compat.h
- * say which kernels; Kbuild builds this file only there).  Reads,
+ * e.g. Debian 11's 5.10, Debian 12's 6.1, and 6.5 to 6.7 (the probes and
+ * fuse2pt_compat.h say which kernels; Kbuild builds this file only
+ * there).  Reads,
  * writes, splice and mmap of a passthrough file go to our own open of
  * the backing file, with the credentials the server registered it with.
  *

@@ -1,28 +1,32 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * What fuse2pt calls on every kernel, with no other path: the newest of
- * these sets the oldest kernel it builds for.  ->read_folio (5.19, "fs:
- * Introduce aops->read_folio"), iov_iter_get_pages2() (6.0), d_tmpfile()
- * on the open file (6.1, "vfs: open inside ->tmpfile()").  Without them
- * the Makefile stops with one message instead of a page of errors
- * (compat/HISTORY.md).
+ * these sets the oldest kernel it builds for, 5.10 (compat/HISTORY.md).
+ * ->readahead and readahead_count() (5.8, the readahead_control API),
+ * IOCB_WAITQ (5.9), inode_wrong_type() and memcpy_from_page() in
+ * <linux/highmem.h> (both in Debian's 5.10 from the 5.10 stable series;
+ * the mainline release of each is not verified).  Without them the
+ * Makefile stops with one message instead of a page of errors.
  */
 #include <linux/fs.h>
-#include <linux/dcache.h>
-#include <linux/uio.h>
-int f2p_probe_rf(struct file *file, struct folio *folio);
-int f2p_probe_rf(struct file *file, struct folio *folio)
+#include <linux/pagemap.h>
+#include <linux/highmem.h>
+static void f2p_probe_ra(struct readahead_control *rac)
 {
-	return 0;
+	if (!readahead_count(rac))
+		return;
 }
+
 const struct address_space_operations f2p_probe_aops = {
-	.read_folio = f2p_probe_rf,
+	.readahead = f2p_probe_ra,
 };
-ssize_t f2p_probe(struct file *file, struct inode *inode, struct iov_iter *i,
-		  struct page **pages, size_t *start);
-ssize_t f2p_probe(struct file *file, struct inode *inode, struct iov_iter *i,
-		  struct page **pages, size_t *start)
+
+int f2p_probe(struct inode *inode, struct kiocb *iocb, char *to,
+	      struct page *page);
+int f2p_probe(struct inode *inode, struct kiocb *iocb, char *to,
+	      struct page *page)
 {
-	d_tmpfile(file, inode);
-	return iov_iter_get_pages2(i, pages, PAGE_SIZE, 1, start);
+	memcpy_from_page(to, page, 0, 1);
+	return inode_wrong_type(inode, S_IFREG) ||
+	       (iocb->ki_flags & IOCB_WAITQ);
 }

@@ -8,7 +8,7 @@
 # merged-/usr paths; only dh_dkms' postinst; the source package unpacks
 # and builds the same binaries); installs them, checks that dh_dkms'
 # postinst built the newest kernel, installs for the other kernels with
-# headers (6.1 or later) as the README says, that an older kernel is
+# headers (5.10 or later) as the README says, that an older kernel is
 # refused, and what modinfo shows; hands each dkms-built module to the
 # guest image of the same kernel (/opt/fuse2pt/mod-dkms, loaded by guest
 # case 70-dkms-module); then runs the README's Uninstall block for the
@@ -64,9 +64,9 @@ for b in /lib/modules/*/build; do
 	[ -e "$b/include" ] || continue
 	k=${b#/lib/modules/}
 	k=${k%/build}
-	if [[ $k =~ ^(6\.([1-9]|[1-9][0-9])|[7-9]|[1-9][0-9])\. ]]; then KVERS+=("$k"); else OLD+=("$k"); fi
+	if [[ $k =~ ^(5\.[1-9][0-9]|[6-9]|[1-9][0-9])\. ]]; then KVERS+=("$k"); else OLD+=("$k"); fi
 done
-log "host kernels with headers: ${KVERS[*]:-none}${OLD[*]:+ (older than 6.1, not built: ${OLD[*]})}"
+log "host kernels with headers: ${KVERS[*]:-none}${OLD[*]:+ (older than 5.10, not built: ${OLD[*]})}"
 
 # --- build ---
 need=()
@@ -223,7 +223,7 @@ for k in "${rest[@]}"; do
 done
 
 if [ ${#KVERS[@]} = 0 ]; then
-	result SKIP dkms-status "no kernel headers (6.1 or later) installed on this host, nothing for DKMS to build"
+	result SKIP dkms-status "no kernel headers (5.10 or later) installed on this host, nothing for DKMS to build"
 fi
 mkdir -p "$OUT/mod"
 for k in "${KVERS[@]}"; do
@@ -273,14 +273,14 @@ for k in "${KVERS[@]}"; do
 	esac
 done
 
-# dkms.conf refuses kernels older than 6.1 with its own status
-out=$(dkms build -m fuse2pt -v "$VER" -k 6.0.0-1-amd64 2>&1)
+# dkms.conf refuses kernels older than 5.10 with its own status
+out=$(dkms build -m fuse2pt -v "$VER" -k 5.9.0-1-amd64 2>&1)
 rc=$?
 echo "$out" >> "$LOG"
 if [ $rc = 77 ] && grep -q 'BUILD_EXCLUSIVE' <<< "$out"; then
 	result PASS refuses-old-kernel
 else
-	result FAIL refuses-old-kernel "dkms build -k 6.0.0-1-amd64: status $rc, want 77 and the BUILD_EXCLUSIVE message: $(tail -n2 <<< "$out" | tr '\n' ' ')"
+	result FAIL refuses-old-kernel "dkms build -k 5.9.0-1-amd64: status $rc, want 77 and the BUILD_EXCLUSIVE message: $(tail -n2 <<< "$out" | tr '\n' ' ')"
 fi
 
 # the helpers, where mount(8) and users find them
