@@ -598,10 +598,20 @@ static inline void f2p_set_odirect(struct file *file, bool can)
 #define F2P_AOP_DIRECT_IO	.direct_IO = noop_direct_IO,
 #endif
 
-/* 7.x d_alloc_parallel() keeps its own wait queue for in-lookup waiters */
-#ifdef F2P_HAVE_D_ALLOC_PARALLEL_WQ
+/*
+ * 7.x d_alloc_parallel() keeps its own wait queue for in-lookup waiters;
+ * before, the caller declares one with F2P_DECLARE_D_ALLOC_WQ(), a simple
+ * wait queue in the PREEMPT_RT patches of the 5.10 series.
+ */
+#if defined(F2P_HAVE_D_ALLOC_PARALLEL_WQ)
+#define F2P_DECLARE_D_ALLOC_WQ(wq)	DECLARE_WAIT_QUEUE_HEAD_ONSTACK(wq)
+#define f2p_d_alloc_parallel(parent, name, wq)	d_alloc_parallel(parent, name, wq)
+#elif defined(F2P_HAVE_D_ALLOC_PARALLEL_SWAIT)
+#include <linux/swait.h>
+#define F2P_DECLARE_D_ALLOC_WQ(wq)	DECLARE_SWAIT_QUEUE_HEAD_ONSTACK(wq)
 #define f2p_d_alloc_parallel(parent, name, wq)	d_alloc_parallel(parent, name, wq)
 #else
+#define F2P_DECLARE_D_ALLOC_WQ(wq)	DECLARE_WAIT_QUEUE_HEAD_ONSTACK(wq)
 #define f2p_d_alloc_parallel(parent, name, wq)	d_alloc_parallel(parent, name)
 #endif
 

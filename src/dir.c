@@ -137,7 +137,7 @@ static bool f2p_rdplus_bind(struct dentry *parent,
 {
 	const struct fuse_entry_out *o = &dp->entry_out;
 	struct qstr name = QSTR_INIT(dp->dirent.name, dp->dirent.namelen);
-	DECLARE_WAIT_QUEUE_HEAD_ONSTACK(wq);
+	F2P_DECLARE_D_ALLOC_WQ(wq);
 	struct super_block *sb = parent->d_sb;
 	struct dentry *dentry, *alias;
 	struct inode *inode;
