@@ -39,13 +39,22 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <poll.h>
+#include <stddef.h>
 #include <unistd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/sysmacros.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <linux/audit.h>
 #include <linux/capability.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <linux/securebits.h>
 
 #define PROGNAME	"mount.fuse2pt"
@@ -56,6 +65,10 @@
 #define OPTS_MAX	4096	/* the kernel copies one page of options */
 #define DEFAULT_PATH	"/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 #define ANSWER_SECS	30
+/* fuse2pt-fusermount as fusermount and fusermount3 (tools/Makefile) */
+#ifndef SHIM_DIR
+#define SHIM_DIR	"/usr/lib/fuse2pt/bin"
+#endif
 
 /* tools/Makefile passes the version from the file VERSION */
 #ifndef F2P_VERSION
@@ -82,6 +95,7 @@ struct opts {
 	const char *fsname;
 	const char *subtype;
 	int drop_privileges;
+	enum { BY_AUTO, BY_HELPER, BY_PROGRAM } mount_by;
 };
 
 static int verbose;
@@ -328,6 +342,15 @@ static void one_option(struct opts *o, const char *opt, size_t len)
 		if (eq)
 			die(EX_USAGE, "bad option '%s': takes no value", shown);
 		o->drop_privileges = 1;
+	} else if (IS("mount_by")) {
+		const char *v = value_of(opt, len, namelen);
+
+		if (v && strcmp(v, "helper") == 0)
+			o->mount_by = BY_HELPER;
+		else if (v && strcmp(v, "program") == 0)
+			o->mount_by = BY_PROGRAM;
+		else
+			die(EX_USAGE, "bad option '%s': mount_by is helper or program", shown);
 	} else if (IS("setuid")) {
 		o->setuid_user = value_of(opt, len, namelen);
 		if (!o->setuid_user)
@@ -692,9 +715,10 @@ static int cap_effective(int cap)
 }
 
 /* Where the child failed before it could become the program. */
-enum child_step { STEP_BOUND, STEP_USER, STEP_CAPS, STEP_EXEC };
+enum child_step { STEP_TRAP, STEP_BOUND, STEP_USER, STEP_CAPS, STEP_EXEC };
 
 static const char *const step_text[] = {
+	[STEP_TRAP] = "cannot catch the program's mount(2) calls (seccomp user notification)",
 	[STEP_BOUND] = "cannot drop the capability bounding set",
 	[STEP_USER] = "cannot become the setuid= user",
 	[STEP_CAPS] = "cannot drop capabilities",
@@ -760,30 +784,480 @@ static void become_user(const struct passwd *pw, int pfd)
 }
 
 /*
+ * mount_by=program: the program mounts DIR itself, and mount.fuse2pt makes
+ * that mount.  A seccomp filter installed in the child before exec turns
+ * every mount(2) of the program and of whatever it runs (its fusermount,
+ * libfuse's set-uid fusermount included) into a user notification that
+ * serve_one() answers here; fsopen(2) fails with ENOSYS, so that a program
+ * trying the new mount API falls back to mount(2).  The filter stays with
+ * the program: after mount.fuse2pt has exited its mount(2) calls fail with
+ * ENOSYS.
+ *
+ * A FUSE mount request (type fuse, fuse.*, fuse2pt, fuse2pt.*) is made
+ * here, once, as root decided it: on DIR (the request must name that
+ * directory as the program sees it, in mount.fuse2pt's mount namespace),
+ * of type fuse2pt.SUBTYPE with root's source and options.  From the
+ * request only restrictions are taken (ro, nosuid, nodev, noexec, sync,
+ * dirsync, noatime, nodiratime, default_permissions, max_read) and
+ * allow_other when the program runs as root, who could have mounted with
+ * it anyway.  The request's fd=N must be the program's open /dev/fuse or
+ * /dev/fuse2pt; the program's descriptor N is then replaced by one of
+ * /dev/fuse2pt (SECCOMP_ADDFD_FLAG_SETFD), so it serves fuse2pt without
+ * knowing.  Other mounts (not FUSE, or bind, move, remount, propagation
+ * changes) go on to the kernel unchanged, which checks them as always.
+ */
+struct serve {
+	const char *dir, *msrc, *fstype, *prog;
+	const struct opts *o;
+	dev_t dir_dev;
+	ino_t dir_ino;
+	unsigned int uid, gid, rootmode;
+	int by_helper;		/* it was given the mounted device as /dev/fd/N */
+	int listener;
+	__u64 cur_id;		/* the notification being answered */
+	int mounted;
+	struct top_mount mine;
+	char refused[1024];	/* why the last FUSE mount request was refused */
+};
+
+#define MS_NOT_NEW	(MS_REMOUNT | MS_BIND | MS_MOVE | MS_SHARED | MS_PRIVATE | \
+			 MS_SLAVE | MS_UNBINDABLE)
+/* flags a program may add to root's: each only takes something away */
+#define MS_PROG_MAY	(MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_SYNCHRONOUS | \
+			 MS_DIRSYNC | MS_NOATIME | MS_NODIRATIME)
+
+#ifndef __X32_SYSCALL_BIT
+#define __X32_SYSCALL_BIT	0x40000000
+#endif
+#define NR_MOUNT_X86_64		165
+#define NR_MOUNT_I386		21
+#define NR_FSOPEN		430	/* the same on x86_64 and i386 */
+
+/* In the child, before exec: install the filter, return its listener. */
+static int trap_mounts(void)
+{
+	struct sock_filter f[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 0, 5),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		/* x32 calls are the x86_64 numbers with one more bit */
+		BPF_STMT(BPF_ALU | BPF_AND | BPF_K, ~(__u32)__X32_SYSCALL_BIT),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, NR_MOUNT_X86_64, 7, 0),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, NR_FSOPEN, 7, 0),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+		/* 7: */
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_I386, 0, 3),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, NR_MOUNT_I386, 1, 0),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, NR_FSOPEN, 1, 2),
+		/* 11: mount */
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF),
+		/* 12: fsopen */
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (ENOSYS & SECCOMP_RET_DATA)),
+		/* 13: */
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = { .len = sizeof(f) / sizeof(f[0]), .filter = f };
+
+	return syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER,
+		       &prog);
+}
+
+/* Pass or take one descriptor over a Unix socket (SCM_RIGHTS). */
+static int fd_send(int sock, int fd)
+{
+	char byte = 0, buf[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
+			     .msg_control = buf, .msg_controllen = sizeof(buf) };
+	struct cmsghdr *c;
+
+	memset(buf, 0, sizeof(buf));
+	c = CMSG_FIRSTHDR(&mh);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	return sendmsg(sock, &mh, MSG_NOSIGNAL) == 1 ? 0 : -1;
+}
+
+static int fd_recv(int sock)
+{
+	char byte, buf[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
+			     .msg_control = buf, .msg_controllen = sizeof(buf) };
+	struct cmsghdr *c;
+	ssize_t n;
+	int fd;
+
+	do {
+		n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
+	} while (n < 0 && errno == EINTR);
+	if (n != 1)
+		return -1;
+	c = CMSG_FIRSTHDR(&mh);
+	if (!c || c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS ||
+	    c->cmsg_len != CMSG_LEN(sizeof(int)))
+		return -1;
+	memcpy(&fd, CMSG_DATA(c), sizeof(int));
+	return fd;
+}
+
+/*
+ * A NUL-terminated string of the stopped caller at addr, into buf; -1 when
+ * it cannot be read or does not fit.  The caller may change its memory
+ * meanwhile: what is read only decides whether and which errno to answer,
+ * never what is mounted where.
+ */
+static int peek_string(int mem, __u64 addr, char *buf, size_t size)
+{
+	size_t got = 0;
+
+	if (!addr)
+		return -1;
+	while (got < size) {
+		size_t chunk = 4096 - ((addr + got) & 4095);
+		ssize_t n;
+
+		if (chunk > size - got)
+			chunk = size - got;
+		n = pread(mem, buf + got, chunk, (off_t)(addr + got));
+		if (n <= 0)
+			return -1;
+		if (memchr(buf + got, '\0', n))
+			return 0;
+		got += n;
+	}
+	return -1;
+}
+
+static int is_fuse_type(const char *type)
+{
+	static const char *const names[] = { "fuse", "fuseblk", FSTYPE, NULL };
+	const char *const *n;
+
+	for (n = names; *n; n++) {
+		size_t len = strlen(*n);
+
+		if (strncmp(type, *n, len) == 0 && (type[len] == '\0' || type[len] == '.'))
+			return 1;
+	}
+	return 0;
+}
+
+/* A name in a comma-separated list? */
+static int has_word(const char *list, const char *word)
+{
+	size_t len = strlen(word);
+	const char *p;
+
+	for (p = list; (p = strstr(p, word)); p += len)
+		if ((p == list || p[-1] == ',') && (p[len] == '\0' || p[len] == ',' ||
+						     p[len] == '='))
+			return 1;
+	return 0;
+}
+
+/* The effective uid of pid, from /proc/PID/status; -1 when unknown. */
+static long proc_euid(pid_t pid)
+{
+	char path[64], line[256];
+	long real, eff = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "Uid: %ld %ld", &real, &eff) == 2)
+			break;
+	fclose(f);
+	return eff;
+}
+
+/* Whether descriptor fd of pid has O_CLOEXEC, from /proc/PID/fdinfo. */
+static int proc_fd_cloexec(pid_t pid, int fd)
+{
+	char path[64], line[256];
+	unsigned long flags = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/fdinfo/%d", (int)pid, fd);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "flags: %lo", &flags) == 1)
+			break;
+	fclose(f);
+	return !!(flags & O_CLOEXEC);
+}
+
+static int same_ns(pid_t pid)
+{
+	char path[64], mine[64], theirs[64];
+	ssize_t a, b;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/mnt", (int)pid);
+	a = readlink("/proc/self/ns/mnt", mine, sizeof(mine) - 1);
+	b = readlink(path, theirs, sizeof(theirs) - 1);
+	return a > 0 && a == b && memcmp(mine, theirs, a) == 0;
+}
+
+/*
+ * Check a FUSE mount request and make the mount; 0 or an errno for the
+ * caller, with the reason in sv->refused.
+ */
+static int serve_fuse_mount(struct serve *sv, pid_t pid, const char *target,
+			    unsigned long flags, const char *type, const char *req)
+{
+	char path[PATH_MAX + 64], data[OPTS_MAX], extra[OPTS_MAX], *copy, *opt, *save = NULL;
+	unsigned long want = sv->o->flags | (flags & MS_PROG_MAY);
+	long theirs = -1, euid;
+	struct stat st, dev;
+	int fd, err, n;
+
+#define REFUSE(e, ...) do { snprintf(sv->refused, sizeof(sv->refused), __VA_ARGS__); \
+			    return (e); } while (0)
+	if (strncmp(type, "fuseblk", 7) == 0)
+		REFUSE(EINVAL, "it asked for a block-device FUSE mount (%.100s), which fuse2pt does not have",
+		       type);
+	if (sv->by_helper)
+		REFUSE(EPERM, "it mounts %.200s by itself instead of serving the mounted device it was "
+		       "given as /dev/fd/N (it does not take one); mount it with -o mount_by=program",
+		       target);
+	if (sv->mounted)
+		REFUSE(EBUSY, "it asked for a second FUSE mount (on %.200s); mount.fuse2pt makes one", target);
+	if (!same_ns(pid))
+		REFUSE(EPERM, "it mounts in a mount namespace of its own, where mount.fuse2pt does not mount");
+	snprintf(path, sizeof(path), "/proc/%d/%s/%s", (int)pid, *target == '/' ? "root" : "cwd",
+		 target);
+	if (stat(path, &st) < 0 || st.st_dev != sv->dir_dev || st.st_ino != sv->dir_ino)
+		REFUSE(EPERM, "it asked to mount on %.200s, not on %.200s", target, sv->dir);
+
+	/* the program's own options: fd=N, and what it may add to root's */
+	extra[0] = '\0';
+	euid = proc_euid(pid);
+	copy = xstrndup(req, strlen(req));
+	for (opt = strtok_r(copy, ",", &save); opt; opt = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(opt, '=');
+		size_t namelen = eq ? (size_t)(eq - opt) : strlen(opt);
+		char name[32];
+
+		snprintf(name, sizeof(name), "%.*s", (int)(namelen < 31 ? namelen : 31), opt);
+		if (strcmp(name, "fd") == 0 && eq) {
+			char *end;
+
+			errno = 0;
+			theirs = strtol(eq + 1, &end, 10);
+			if (*end || errno || !isdigit((unsigned char)eq[1]) || theirs > INT_MAX)
+				theirs = -1;
+		} else if (strcmp(name, "rootmode") == 0 || strcmp(name, "user_id") == 0 ||
+			   strcmp(name, "group_id") == 0) {
+			/* set by mount.fuse2pt */
+		} else if ((!eq && strcmp(name, "default_permissions") == 0) ||
+			   (!eq && strcmp(name, "allow_other") == 0 && euid == 0) ||
+			   (eq && strcmp(name, "max_read") == 0 &&
+			    strspn(eq + 1, "0123456789") == strlen(eq + 1) && eq[1] &&
+			    strlen(eq + 1) < 11)) {
+			if (!has_word(sv->o->kernel, name) && !has_word(extra, name))
+				append(extra, opt, strlen(opt));
+		} else if (!eq && strcmp(name, "allow_other") == 0) {
+			free(copy);
+			REFUSE(EPERM, "it asked for allow_other while running as uid %ld; "
+			       "give allow_other to mount.fuse2pt instead", euid);
+		} else {
+			snprintf(path, sizeof(path), "%s", opt);
+			free(copy);
+			REFUSE(EINVAL, "its mount option '%.200s' is not one fuse2pt takes from a program",
+			       path);
+		}
+	}
+	free(copy);
+	if (theirs < 0)
+		REFUSE(EINVAL, "its mount options name no device (fd=N)");
+	snprintf(path, sizeof(path), "/proc/%d/fd/%ld", (int)pid, theirs);
+	if (stat(path, &st) < 0 || !S_ISCHR(st.st_mode) || stat(DEVICE, &dev) < 0 ||
+	    (st.st_rdev != dev.st_rdev && st.st_rdev != makedev(10, 229)))
+		REFUSE(EINVAL, "its fd=%ld is not an open /dev/fuse or " DEVICE, theirs);
+
+	fd = open(DEVICE, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		REFUSE(EIO, "cannot open " DEVICE ": %s", strerror(errno));
+	n = snprintf(data, sizeof(data), "fd=%d,rootmode=%o,user_id=%u,group_id=%u%s%s%s%s",
+		     fd, sv->rootmode, sv->uid, sv->gid, *sv->o->kernel ? "," : "",
+		     sv->o->kernel, *extra ? "," : "", extra);
+	if (n < 0 || (size_t)n >= sizeof(data)) {
+		close(fd);
+		REFUSE(EINVAL, "options too long");
+	}
+	if (verbose)
+		printf(PROGNAME ": %s asks to mount %s (type %s, \"%s\"); making it: "
+		       "mount(\"%s\", \"%s\", \"%s\", %s, \"%s\")\n", sv->prog, target, type, req,
+		       sv->msrc, sv->dir, sv->fstype, flags_text(want), data);
+	if (mount(sv->msrc, sv->dir, sv->fstype, want, data) < 0) {
+		err = errno;
+		close(fd);
+		REFUSE(err, "mount of %.100s on %.100s failed: %s (kernel options %.200s)",
+		       sv->fstype, sv->dir, strerror(err), data);
+	}
+	top_mount(sv->dir, &sv->mine);
+	sv->mounted = 1;
+	{
+		struct seccomp_notif_addfd add = {
+			.flags = SECCOMP_ADDFD_FLAG_SETFD,
+			.srcfd = (__u32)fd,
+			.newfd = (__u32)theirs,
+			.newfd_flags = proc_fd_cloexec(pid, (int)theirs) ? O_CLOEXEC : 0,
+		};
+
+		add.id = sv->cur_id;
+		if (ioctl(sv->listener, SECCOMP_IOCTL_NOTIF_ADDFD, &add) < 0) {
+			err = errno;
+			close(fd);
+			undo_mount(sv->dir, &sv->mine);
+			sv->mounted = 0;
+			REFUSE(EIO, "cannot hand it the " DEVICE " descriptor: %s", strerror(err));
+		}
+	}
+	close(fd);
+	return 0;
+#undef REFUSE
+}
+
+/*
+ * Answer one notification: a FUSE mount is made here or refused, anything
+ * else goes on to the kernel.  A caller that died meanwhile is skipped.
+ */
+static void serve_one(struct serve *sv)
+{
+	static struct seccomp_notif_sizes sizes;
+	struct seccomp_notif *req;
+	struct seccomp_notif_resp *resp;
+	char target[PATH_MAX], type[256], opts[OPTS_MAX], path[64];
+	int mem, err = 0, fuse = 0;
+	unsigned long flags;
+
+	if (!sizes.seccomp_notif &&
+	    syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sizes) < 0)
+		die(EX_SYSERR, "seccomp(SECCOMP_GET_NOTIF_SIZES): %s", strerror(errno));
+	req = calloc(1, sizes.seccomp_notif > sizeof(*req) ? sizes.seccomp_notif : sizeof(*req));
+	resp = calloc(1, sizes.seccomp_notif_resp > sizeof(*resp) ?
+		      sizes.seccomp_notif_resp : sizeof(*resp));
+	if (!req || !resp)
+		die(EX_SYSERR, "out of memory");
+	if (ioctl(sv->listener, SECCOMP_IOCTL_NOTIF_RECV, req) < 0)
+		goto out;	/* EINTR, or ENOENT: the caller is gone */
+	sv->cur_id = req->id;
+	resp->id = req->id;
+
+	snprintf(path, sizeof(path), "/proc/%d/mem", (int)req->pid);
+	mem = open(path, O_RDONLY | O_CLOEXEC);
+	flags = (unsigned long)req->data.args[3];
+	if (mem >= 0 && !(flags & MS_NOT_NEW) &&
+	    peek_string(mem, req->data.args[2], type, sizeof(type)) == 0 && is_fuse_type(type)) {
+		fuse = 1;
+		if (peek_string(mem, req->data.args[1], target, sizeof(target)) < 0) {
+			err = EFAULT;
+			snprintf(sv->refused, sizeof(sv->refused), "its mount point cannot be read");
+		} else if (!req->data.args[4]) {
+			opts[0] = '\0';
+		} else if (peek_string(mem, req->data.args[4], opts, sizeof(opts)) < 0) {
+			err = EFAULT;
+			snprintf(sv->refused, sizeof(sv->refused), "its mount options cannot be read");
+		}
+	}
+	if (mem >= 0)
+		close(mem);
+	/* what was read is the caller's only while the caller still waits */
+	if (ioctl(sv->listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &req->id) < 0)
+		goto out;
+	if (!fuse) {
+		resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+	} else {
+		if (!err)
+			err = serve_fuse_mount(sv, req->pid, target, flags, type, opts);
+		if (err)
+			msg("refused %s's mount(2) (process %d): %s", sv->prog, (int)req->pid,
+			    sv->refused);
+		resp->error = -err;
+	}
+	if (ioctl(sv->listener, SECCOMP_IOCTL_NOTIF_SEND, resp) < 0 && fuse && !err) {
+		/* the caller died between the mount and the answer */
+		undo_mount(sv->dir, &sv->mine);
+		sv->mounted = 0;
+		snprintf(sv->refused, sizeof(sv->refused), "it died while its mount was made");
+	}
+out:
+	free(req);
+	free(resp);
+}
+
+/* Serve notifications for at most ms milliseconds (-1: one wait only). */
+static void serve_for(struct serve *sv, int ms)
+{
+	struct pollfd p = { .fd = sv->listener, .events = POLLIN };
+
+	if (sv->listener < 0)
+		return;
+	if (poll(&p, 1, ms) > 0 && (p.revents & POLLIN))
+		serve_one(sv);
+}
+
+/*
  * Run the program; its first process' status decides.  A close-on-exec
  * pipe carries a failure of the child before or in exec, which tells it
- * apart from a program that ran and failed.  0 when the program exited
- * with 0; otherwise the reason is in why.
+ * apart from a program that ran and failed.  With sv (mount_by=program)
+ * the child installs the mount filter before it drops anything, sends its
+ * listener back, and gets SHIM_DIR first in PATH; its mount requests are
+ * served while the first process runs.  0 when the program exited with 0;
+ * otherwise the reason is in why.
  */
 static int start_program(const char *path, char **argv, const struct passwd *pw,
-			 int drop, int fd, char *why, size_t whylen)
+			 int drop, int fd, struct serve *sv, char *why, size_t whylen)
 {
 	struct child_err ce;
-	int pfd[2], st;
+	int pfd[2], sp[2] = { -1, -1 }, st, r;
 	ssize_t n;
 	pid_t pid;
 
 	if (pipe2(pfd, O_CLOEXEC) < 0)
 		return -errno;
+	if (sv && socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0) {
+		close(pfd[0]);
+		close(pfd[1]);
+		return -errno;
+	}
 	fflush(stdout);
 	pid = fork();
 	if (pid < 0) {
 		close(pfd[0]);
 		close(pfd[1]);
+		if (sv) {
+			close(sp[0]);
+			close(sp[1]);
+		}
 		return -errno;
 	}
 	if (pid == 0) {
 		close(pfd[0]);
+		if (sv) {
+			const char *old = getenv("PATH");
+			char newpath[8192];
+			int l;
+
+			close(sp[0]);
+			l = trap_mounts();
+			if (l < 0 || fd_send(sp[1], l) < 0)
+				child_fail(pfd[1], STEP_TRAP);
+			close(l);
+			close(sp[1]);
+			snprintf(newpath, sizeof(newpath), "%s:%s", SHIM_DIR,
+				 old && *old ? old : DEFAULT_PATH);
+			setenv("PATH", newpath, 1);
+		}
 		if (drop)
 			drop_bounding(pfd[1]);
 		if (pw)
@@ -794,23 +1268,34 @@ static int start_program(const char *path, char **argv, const struct passwd *pw,
 		child_fail(pfd[1], STEP_EXEC);
 	}
 	/* the program holds the only device descriptor from now on */
-	close(fd);
+	if (fd >= 0)
+		close(fd);
 	close(pfd[1]);
+	if (sv) {
+		close(sp[1]);
+		sv->listener = fd_recv(sp[0]);
+		close(sp[0]);
+	}
 	do {
 		n = read(pfd[0], &ce, sizeof(ce));
 	} while (n < 0 && errno == EINTR);
 	close(pfd[0]);
-	while (waitpid(pid, &st, 0) < 0) {
-		if (errno != EINTR) {
+	for (;;) {
+		r = waitpid(pid, &st, sv ? WNOHANG : 0);
+		if (r == pid)
+			break;
+		if (r < 0 && errno != EINTR) {
 			snprintf(why, whylen, "lost its first process: %s", strerror(errno));
 			return 1;
 		}
+		if (sv)
+			serve_for(sv, 100);
 	}
 	if (n == (ssize_t)sizeof(ce)) {
 		const char *what = ce.step == STEP_EXEC ? path :
 				   ce.step == STEP_USER ? pw->pw_name : NULL;
 
-		if (ce.step < STEP_BOUND || ce.step > STEP_EXEC)
+		if (ce.step < STEP_TRAP || ce.step > STEP_EXEC)
 			ce.step = STEP_EXEC;
 		snprintf(why, whylen, "%s%s%s: %s", step_text[ce.step], what ? " " : "",
 			 what ? what : "", strerror(ce.err));
@@ -823,6 +1308,9 @@ static int start_program(const char *path, char **argv, const struct passwd *pw,
 	else
 		snprintf(why, whylen, "%s was killed by signal %d (%s)", argv[0],
 			 WTERMSIG(st), strsignal(WTERMSIG(st)));
+	if (sv && *sv->refused)
+		snprintf(why + strlen(why), whylen - strlen(why), " after its mount was refused: %s",
+			 sv->refused);
 	return 1;
 }
 
@@ -848,18 +1336,55 @@ static void check_word(const char *what, const char *s)
 /* what -v and -f print: mount(2)'s arguments exactly, and the command */
 static void show_plan(const char *prefix, const char *msrc, const char *dir,
 		      const char *fstype, unsigned long flags, const char *data,
-		      char **pargv, const char *path, const struct passwd *pw, int drop)
+		      char **pargv, const char *path, const struct passwd *pw, int drop,
+		      int by_program)
 {
 	int i;
 
-	printf("%smount(\"%s\", \"%s\", \"%s\", %s, \"%s\")\n", prefix, msrc, dir,
-	       fstype, flags_text(flags), data);
+	if (by_program)
+		printf("%sserve the program's own mount(2) of %s (mount_by=program) as "
+		       "mount(\"%s\", \"%s\", \"%s\", %s, \"%s\"), fd= then being a new " DEVICE
+		       " descriptor that replaces the program's\n", prefix, dir, msrc, dir, fstype,
+		       flags_text(flags), data);
+	else
+		printf("%smount(\"%s\", \"%s\", \"%s\", %s, \"%s\")\n", prefix, msrc, dir,
+		       fstype, flags_text(flags), data);
 	printf("%srun%s%s%s:", prefix, pw ? " as " : "", pw ? pw->pw_name : "",
 	       drop ? " without capabilities, no_new_privs set" : "");
 	for (i = 0; pargv[i]; i++)
 		printf(" %s", pargv[i]);
-	printf(" (%s)\n", path);
+	printf(" (%s)%s\n", path, by_program ? " with " SHIM_DIR " first in its PATH" : "");
 	fflush(stdout);
+}
+
+/*
+ * mount_by's default: 1 (helper) when the program can take a mounted
+ * device as /dev/fd/N, which libfuse 3 can (its file names libfuse3.so,
+ * linked or loaded by name), or when it is not an ELF file (a script: what
+ * it runs is unknown); 0 (program) for any other ELF program: libfuse 2,
+ * Go and Rust FUSE libraries, statically linked ones.
+ */
+static int takes_dev_fd(const char *path)
+{
+	struct stat st;
+	void *m;
+	int fd, r = 1;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 1;
+	if (fstat(fd, &st) < 0 || st.st_size < 4) {
+		close(fd);
+		return 1;
+	}
+	m = mmap(NULL, st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
+	if (m == MAP_FAILED)
+		return 1;
+	if (memcmp(m, "\177ELF", 4) == 0)
+		r = memmem(m, st.st_size, "libfuse3.so", 11) != NULL;
+	munmap(m, st.st_size);
+	return r;
 }
 
 int main(int argc, char **argv)
@@ -874,7 +1399,8 @@ int main(int argc, char **argv)
 	char dir[PATH_MAX], fstype[300], data[OPTS_MAX], fd_path[32], why[512];
 	char *path, *src, *hash, *pargv[6];
 	int opt, fake = 0, fd, n, i;
-	struct top_mount mine;
+	struct serve sv = { 0 };
+	int by_program;
 	struct passwd *pw = NULL;
 	struct stat st;
 	uid_t uid = getuid();
@@ -956,6 +1482,8 @@ int main(int argc, char **argv)
 		    "(to mount, then take every capability from the program)");
 
 	path = find_program(prog);
+	by_program = o.mount_by == BY_PROGRAM ||
+		     (o.mount_by == BY_AUTO && !takes_dev_fd(path));
 
 	if (!realpath(dir_arg, dir))
 		die(EX_FAIL, "mount point %s: %s", dir_arg, strerror(errno));
@@ -977,10 +1505,11 @@ int main(int argc, char **argv)
 		else if (!device_present())
 			printf("would wait for %s (module %s is loaded)\n", DEVICE, FSTYPE);
 		fd = next_fd();
-		printf("would open %s as fd %d\n", DEVICE, fd);
+		if (!by_program)
+			printf("would open %s as fd %d\n", DEVICE, fd);
 	} else {
 		ensure_module();
-		fd = open_device();
+		fd = by_program ? next_fd() : open_device();
 	}
 
 	n = snprintf(fstype, sizeof(fstype), FSTYPE "%s%s", o.subtype ? "." : "",
@@ -994,53 +1523,89 @@ int main(int argc, char **argv)
 		die(EX_USAGE, "options too long");
 	msrc = o.fsname ? o.fsname : (*source ? source : prog);
 
-	/* PROG [SOURCE] /dev/fd/N [-o PROG_OPTS] */
+	/* PROG [SOURCE] /dev/fd/N|DIR [-o PROG_OPTS] */
 	snprintf(fd_path, sizeof(fd_path), "/dev/fd/%d", fd);
 	i = 0;
 	pargv[i++] = (char *)base_name(prog);
 	if (*source && strcmp(source, "none") != 0)
 		pargv[i++] = (char *)source;
-	pargv[i++] = fd_path;
+	pargv[i++] = by_program ? dir : fd_path;
 	if (*o.prog) {
 		pargv[i++] = "-o";
 		pargv[i++] = o.prog;
 	}
 	pargv[i] = NULL;
 
+	sv.dir = dir;
+	sv.msrc = msrc;
+	sv.fstype = fstype;
+	sv.prog = pargv[0];
+	sv.o = &o;
+	sv.dir_dev = st.st_dev;
+	sv.dir_ino = st.st_ino;
+	sv.uid = uid;
+	sv.gid = gid;
+	sv.rootmode = st.st_mode & S_IFMT;
+	sv.listener = -1;
+	sv.by_helper = !by_program;
+
+	if (fake || verbose)
+		show_plan(fake ? "would " : PROGNAME ": ", msrc, dir, fstype, o.flags, data, pargv,
+			  path, pw, o.drop_privileges, by_program);
 	if (fake) {
-		show_plan("would ", msrc, dir, fstype, o.flags, data, pargv, path, pw,
-			  o.drop_privileges);
 		printf("would wait for %s to answer (at most %d s after %s's first process exits 0)\n",
 		       dir, ANSWER_SECS, pargv[0]);
 		return 0;
 	}
-	if (verbose)
-		show_plan(PROGNAME ": ", msrc, dir, fstype, o.flags, data, pargv, path, pw,
-			  o.drop_privileges);
 
-	if (mount(msrc, dir, fstype, o.flags, data) < 0) {
-		int err = errno;
+	if (!by_program) {
+		if (mount(msrc, dir, fstype, o.flags, data) < 0) {
+			int err = errno;
 
-		if (err == ENODEV)
-			die(EX_FAIL, "the kernel does not know file system type %s "
-			    "(is the %s module loaded?)", fstype, FSTYPE);
-		die(EX_FAIL, "mount of %s on %s failed: %s (kernel options %s; see dmesg)",
-		    fstype, dir, strerror(err), data);
+			if (err == ENODEV)
+				die(EX_FAIL, "the kernel does not know file system type %s "
+				    "(is the %s module loaded?)", fstype, FSTYPE);
+			die(EX_FAIL, "mount of %s on %s failed: %s (kernel options %s; see dmesg)",
+			    fstype, dir, strerror(err), data);
+		}
+		top_mount(dir, &sv.mine);
+		sv.mounted = 1;
+		n = start_program(path, pargv, pw, o.drop_privileges, fd, &sv, why, sizeof(why));
+	} else {
+		n = start_program(path, pargv, pw, o.drop_privileges, -1, &sv, why, sizeof(why));
 	}
-	top_mount(dir, &mine);
-
-	n = start_program(path, pargv, pw, o.drop_privileges, fd, why, sizeof(why));
 	if (n) {
 		/* a failed pipe or fork: nobody has the device but us */
-		undo_mount(dir, &mine);
+		if (sv.mounted)
+			undo_mount(dir, &sv.mine);
 		if (n < 0)
 			die(EX_SYSERR, "%s not mounted: cannot start %s: %s", dir,
 			    pargv[0], strerror(-n));
-		die(EX_FAIL, "%s not mounted: %s", dir, why);
+		die(EX_FAIL, "%s not mounted: %s%s", dir, why,
+		    by_program && access("/dev/fuse", F_OK) < 0 ?
+		    " (mount_by=program: programs that mount by themselves open /dev/fuse, "
+		    "which is missing: load the fuse module)" : "");
 	}
-	n = check_answers(dir, &mine, pw);
+	if (by_program && !sv.mounted) {
+		/* a daemon the first process left behind may still be mounting */
+		struct timespec t0, now;
+
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		do {
+			serve_for(&sv, 100);
+			clock_gettime(CLOCK_MONOTONIC, &now);
+		} while (!sv.mounted && now.tv_sec - t0.tv_sec < ANSWER_SECS);
+	}
+	if (sv.listener >= 0)
+		close(sv.listener);
+	if (by_program && !sv.mounted)
+		die(EX_FAIL, "%s not mounted: %s exited 0, but no mount(2) of a FUSE file system "
+		    "on %s reached " PROGNAME " within %d s%s%s", dir, pargv[0], dir, ANSWER_SECS,
+		    *sv.refused ? "; refused: " : " (it mounts in a way " PROGNAME
+		    " cannot serve, or not at all)", sv.refused);
+	n = check_answers(dir, &sv.mine, pw);
 	if (n) {
-		undo_mount(dir, &mine);
+		undo_mount(dir, &sv.mine);
 		if (n < 0)
 			die(EX_FAIL, "%s not mounted: %s started but its file system did not "
 			    "answer within %d s; unmounted again", dir, pargv[0], ANSWER_SECS);
