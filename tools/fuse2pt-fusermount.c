@@ -249,9 +249,9 @@ static int do_mount(const char *mountpoint, const char *optlist)
 	struct stat st;
 	int sock, fd, n;
 
-	sock = comm_fd();
 	if (optlist)
 		parse_options(&m, optlist);
+	sock = comm_fd();
 	/* what fusermount imposes on users; root gets what it asks for */
 	if (getuid() != 0)
 		m.flags |= MS_NOSUID | MS_NODEV;
