@@ -1195,15 +1195,24 @@ out:
 	free(resp);
 }
 
-/* Serve notifications for at most ms milliseconds (-1: one wait only). */
-static void serve_for(struct serve *sv, int ms)
+/*
+ * Wait up to ms milliseconds and answer one notification if one comes.
+ * -1 when none can come any more: no listener, or no process left that
+ * has the filter (the listener hangs up).
+ */
+static int serve_for(struct serve *sv, int ms)
 {
 	struct pollfd p = { .fd = sv->listener, .events = POLLIN };
 
 	if (sv->listener < 0)
-		return;
-	if (poll(&p, 1, ms) > 0 && (p.revents & POLLIN))
+		return -1;
+	if (poll(&p, 1, ms) <= 0)
+		return 0;
+	if (p.revents & POLLIN) {
 		serve_one(sv);
+		return 0;
+	}
+	return (p.revents & (POLLHUP | POLLERR | POLLNVAL)) ? -1 : 0;
 }
 
 /*
@@ -1219,7 +1228,7 @@ static int start_program(const char *path, char **argv, const struct passwd *pw,
 			 int drop, int fd, struct serve *sv, char *why, size_t whylen)
 {
 	struct child_err ce;
-	int pfd[2], sp[2] = { -1, -1 }, st, r;
+	int pfd[2], sp[2] = { -1, -1 }, st, r, serving;
 	ssize_t n;
 	pid_t pid;
 
@@ -1280,16 +1289,18 @@ static int start_program(const char *path, char **argv, const struct passwd *pw,
 		n = read(pfd[0], &ce, sizeof(ce));
 	} while (n < 0 && errno == EINTR);
 	close(pfd[0]);
+	/* serve while the first process runs; wait for it once none can come */
+	serving = sv && sv->listener >= 0;
 	for (;;) {
-		r = waitpid(pid, &st, sv ? WNOHANG : 0);
+		r = waitpid(pid, &st, serving ? WNOHANG : 0);
 		if (r == pid)
 			break;
 		if (r < 0 && errno != EINTR) {
 			snprintf(why, whylen, "lost its first process: %s", strerror(errno));
 			return 1;
 		}
-		if (sv)
-			serve_for(sv, 100);
+		if (serving && serve_for(sv, 100) < 0)
+			serving = 0;
 	}
 	if (n == (ssize_t)sizeof(ce)) {
 		const char *what = ce.step == STEP_EXEC ? path :
@@ -1592,7 +1603,8 @@ int main(int argc, char **argv)
 
 		clock_gettime(CLOCK_MONOTONIC, &t0);
 		do {
-			serve_for(&sv, 100);
+			if (serve_for(&sv, 100) < 0)
+				break;	/* nobody left who could mount */
 			clock_gettime(CLOCK_MONOTONIC, &now);
 		} while (!sv.mounted && now.tv_sec - t0.tv_sec < ANSWER_SECS);
 	}
@@ -1600,7 +1612,8 @@ int main(int argc, char **argv)
 		close(sv.listener);
 	if (by_program && !sv.mounted)
 		die(EX_FAIL, "%s not mounted: %s exited 0, but no mount(2) of a FUSE file system "
-		    "on %s reached " PROGNAME " within %d s%s%s", dir, pargv[0], dir, ANSWER_SECS,
+		    "on %s reached " PROGNAME " (waited until none of its processes was left, "
+		    "at most %d s)%s%s", dir, pargv[0], dir, ANSWER_SECS,
 		    *sv.refused ? "; refused: " : " (it mounts in a way " PROGNAME
 		    " cannot serve, or not at all)", sv.refused);
 	n = check_answers(dir, &sv.mine, pw);
