@@ -154,6 +154,9 @@ _chroot_progs_script() {
 		n=$(basename "$f" .c)
 		try "$n" own -O2 -g -Wall -Wextra -Isrc/include -o "bin/$n" "$f" $FUSE -lpthread
 	done
+	# a statically linked program that mounts by itself (75-any-program)
+	try rawsrv-static own -O2 -static -Wall -Wextra -Isrc/include -o bin/rawsrv-static \
+		src/progs/servers/rawsrv.c
 	EOS
 }
 

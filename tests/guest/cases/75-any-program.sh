@@ -188,6 +188,30 @@ elif t_check "mksquashfs" mksquashfs "$SRC" "$T_WORK/src.sqfs" -quiet -noappend 
 fi
 t_pass
 
+t_start static-program
+# rawsrv-static: statically linked, mounts by itself: as root with
+# mount(2) on /dev/fuse, or with -o fusermount through fusermount3 from
+# PATH (fuse2pt's, which asks for type fuse2pt.rawsrv itself)
+ln -sf "$T_BIN/rawsrv-static" /usr/local/bin/rawsrv-static
+t_check "rawsrv-static is statically linked" grep -q "statically linked" <<< "$(file -L /usr/local/bin/rawsrv-static)"
+for how in mount2 fusermount; do
+	want="fuse.rawsrv" opt=
+	[ $how = fusermount ] && want="fuse2pt.rawsrv" opt="-o fusermount"
+	if out=$(mount.fuse2pt -v -t fuse2pt.rawsrv-static $opt good "$MNT" 2>&1); then
+		t_note "$out"
+		t_check "$how: its request (type $want) was made as fuse2pt" \
+			grep -Eq "rawsrv-static asks to mount .* \(type $want, .*\); making it: mount\(\"good\", \"$MNT\", \"fuse2pt.rawsrv-static\"" <<< "$out"
+		t_expect_eq "$how: type" "$(t_mount_type "$MNT")" fuse2pt.rawsrv-static
+		served_by_fuse2pt rawsrv-static
+		t_expect_eq "$how: content" "$(cat "$MNT/file" 2>&1)" "hello from rawsrv"
+		unmount_gone rawsrv-static
+	else
+		_t_mark_fail "$how: mount.fuse2pt -t fuse2pt.rawsrv-static failed: $out"
+	fi
+done
+rm -f /usr/local/bin/rawsrv-static
+t_pass
+
 # --- what cannot be served ---
 cat > /usr/local/bin/f2p-elsewhere <<PROG
 #!/bin/sh
