@@ -182,15 +182,31 @@ static void one_option(struct mopts *m, char *opt)
 	}
 }
 
+/*
+ * Split at the commas; a backslash keeps the next character, as
+ * fusermount3 reads its options ("subtype=a\,b" is one option, a,b).
+ */
 static void parse_options(struct mopts *m, const char *list)
 {
-	char *copy = strdup(list), *opt, *save = NULL;
+	char *opt = malloc(strlen(list) + 1);
+	const char *p = list;
+	size_t len;
 
-	if (!copy)
+	if (!opt)
 		die("out of memory");
-	for (opt = strtok_r(copy, ",", &save); opt; opt = strtok_r(NULL, ",", &save))
-		one_option(m, opt);
-	free(copy);
+	while (*p) {
+		for (len = 0; *p && *p != ','; p++) {
+			if (*p == '\\' && p[1])
+				p++;
+			opt[len++] = *p;
+		}
+		opt[len] = '\0';
+		if (len)
+			one_option(m, opt);
+		if (*p)
+			p++;
+	}
+	free(opt);
 }
 
 /* Send fd over the socket sock, with one byte of data, as fusermount does. */
@@ -400,7 +416,7 @@ int main(int argc, char **argv)
 		slash = strrchr(argv[0], '/');
 		me = slash ? slash + 1 : argv[0];
 	}
-	while ((opt = getopt_long(argc, argv, "+ho:uqzV", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "ho:uqzV", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'h':
 			usage(stdout, 0);

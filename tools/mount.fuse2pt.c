@@ -836,17 +836,19 @@ struct serve {
 /* In the child, before exec: install the filter, return its listener. */
 static int trap_mounts(void)
 {
+	/* (a jump's offsets count instructions after the next one) */
 	struct sock_filter f[] = {
+		/* 0: */
 		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
 		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 0, 5),
 		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
 		/* x32 calls are the x86_64 numbers with one more bit */
 		BPF_STMT(BPF_ALU | BPF_AND | BPF_K, ~(__u32)__X32_SYSCALL_BIT),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, NR_MOUNT_X86_64, 7, 0),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, NR_FSOPEN, 7, 0),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, NR_MOUNT_X86_64, 6, 0),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, NR_FSOPEN, 6, 0),
 		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
 		/* 7: */
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_I386, 0, 3),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_I386, 0, 5),
 		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
 		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, NR_MOUNT_I386, 1, 0),
 		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, NR_FSOPEN, 1, 2),

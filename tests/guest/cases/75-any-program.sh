@@ -4,7 +4,7 @@
 # themselves (mount_by=program), through mount(8) and mount.fuse2pt:
 # bindfs (libfuse 2: its own mount(2) as root, caught and made as
 # fuse2pt), gocryptfs (Go, go-fuse: runs fusermount3 from PATH) and rclone
-# (Go: fusermount3, as its own mount.rclone helper), and a libfuse 3
+# (Go: fusermount3, as its own mount helper rclonefs), and a libfuse 3
 # program forced to mount by itself.  Each with a data check through the
 # mount, its process holding /dev/fuse2pt and not /dev/fuse, and nothing
 # mounted or running after umount.  Then what cannot be served (a program
@@ -157,19 +157,21 @@ t_start rclone-go
 if ! command -v rclone >/dev/null; then
 	t_skip "rclone is not installed in the guest image"
 else
-	# rclone is a mount(8) helper when called mount.rclone (its own
-	# documentation: ln -s rclone /sbin/mount.rclone): fuse2pt.mount.rclone
-	ln -sf "$(command -v rclone)" /usr/local/sbin/mount.rclone
+	# rclone is a mount(8) helper when called mount.rclone or rclonefs
+	# (its own documentation: ln -s rclone /usr/bin/rclonefs); a type
+	# fuse2pt.mount.rclone would not reach mount.fuse2pt (mount(8) looks
+	# for mount.fuse2pt.mount only), so: fuse2pt.rclonefs
+	ln -sf "$(command -v rclone)" /usr/local/bin/rclonefs
 	mkdir -p "$T_WORK/rclone-cache"
-	if t_check "mount -t fuse2pt.mount.rclone" mount -t fuse2pt.mount.rclone \
-		-o "subtype=rclone,config=/dev/null,cache_dir=$T_WORK/rclone-cache" "$SRC" "$MNT"; then
-		t_expect_eq "type" "$(t_mount_type "$MNT")" fuse2pt.rclone
-		served_by_fuse2pt 'rclone|mount\.rclone'
+	if t_check "mount -t fuse2pt.rclonefs" mount -t fuse2pt.rclonefs \
+		-o "config=/dev/null,cache_dir=$T_WORK/rclone-cache" "$SRC" "$MNT"; then
+		t_expect_eq "type" "$(t_mount_type "$MNT")" fuse2pt.rclonefs
+		served_by_fuse2pt 'rclone|rclonefs'
 		data_check "$SRC"
 		rm -f "$SRC/new"
-		unmount_gone 'rclone|mount\.rclone'
+		unmount_gone 'rclone|rclonefs'
 	fi
-	rm -f /usr/local/sbin/mount.rclone
+	rm -f /usr/local/bin/rclonefs
 fi
 t_pass
 
