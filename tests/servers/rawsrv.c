@@ -794,6 +794,7 @@ int main(int argc, char **argv)
 	s.mode = i;
 	if (strncmp(argv[2], "/dev/fd/", 8) != 0) {
 		pid_t pid;
+		int null;
 
 		s.fd = self_mount(argv[2], argc == 5);
 		if (s.fd < 0)
@@ -804,7 +805,16 @@ int main(int argc, char **argv)
 			return 1;
 		if (pid > 0)
 			return 0;
+		/* a daemon keeps nobody's pipes open: stdio to /dev/null */
 		setsid();
+		null = open("/dev/null", O_RDWR);
+		if (null >= 0) {
+			dup2(null, 0);
+			dup2(null, 1);
+			dup2(null, 2);
+			if (null > 2)
+				close(null);
+		}
 	} else {
 		s.fd = raw_parse_fd(argv[2]);
 	}
