@@ -1220,10 +1220,10 @@ static int serve_for(struct serve *sv, int ms)
 /*
  * Run the program; its first process' status decides.  A close-on-exec
  * pipe carries a failure of the child before or in exec, which tells it
- * apart from a program that ran and failed.  With sv (mount_by=program)
- * the child installs the mount filter before it drops anything, sends its
- * listener back, and gets SHIM_DIR first in PATH; its mount requests are
- * served while the first process runs.  0 when the program exited with 0;
+ * apart from a program that ran and failed.  The child installs the mount
+ * filter before it drops anything, sends its listener back, and gets
+ * SHIM_DIR first in PATH; its mount requests are served while the first
+ * process runs.  0 when the program exited with 0;
  * otherwise the reason is in why.
  */
 static int start_program(const char *path, char **argv, const struct passwd *pw,
@@ -1260,10 +1260,18 @@ static int start_program(const char *path, char **argv, const struct passwd *pw,
 			int l;
 
 			close(sp[0]);
+			/*
+			 * Without the filter (one with a listener may be there
+			 * already, from a container manager) a program given
+			 * /dev/fd/N still runs, just unguarded.
+			 */
 			l = trap_mounts();
-			if (l < 0 || fd_send(sp[1], l) < 0)
+			if (l >= 0 && fd_send(sp[1], l) < 0)
 				child_fail(pfd[1], STEP_TRAP);
-			close(l);
+			if (l < 0 && !sv->by_helper)
+				child_fail(pfd[1], STEP_TRAP);
+			if (l >= 0)
+				close(l);
 			close(sp[1]);
 			snprintf(newpath, sizeof(newpath), "%s:%s", SHIM_DIR,
 				 old && *old ? old : DEFAULT_PATH);
