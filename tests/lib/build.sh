@@ -11,7 +11,8 @@
 #                         the chroot): libfuse's example servers and each
 #                         tools/*.c and tests/*/*.c (one program per file,
 #                         -Wall -Wextra, warnings fail); the bookworm host's
-#                         3.14 builds of two examples (*-314)
+#                         3.14 builds of two examples (*-314); bookworm's
+#                         libfuse.so.2 (lib/fuse2-bookworm)
 #                         -> $WORK/bin, $WORK/lib ($WORK/progs.status)
 #   make_image TAG        base userspace + overlay -> $WORK/TAG/run.img
 #   stage_ext4 TAG DIR    ext4 and loop modules of kernel TAG (DIR/order: the
@@ -206,6 +207,24 @@ build_progs() {
 		cp -L "$f" "$WORK/lib/libfuse3.so.3"
 	else
 		echo "FAIL libfuse3.so.3 host library not found" >> "$WORK/progs.status"
+	fi
+	# Debian 12's libfuse 2 (2.9.9-6: no /dev/fd/N mount points; trixie's
+	# has them patched in), for 75-any-program: trixie's bindfs on it
+	# behaves as Debian 12's bindfs.  Fetched once into the cache.
+	f=$CACHE/bookworm-libfuse2/libfuse.so.2
+	if [ ! -f "$f" ]; then
+		rm -rf "$CACHE/bookworm-libfuse2"
+		mkdir -p "$CACHE/bookworm-libfuse2/deb"
+		(cd "$CACHE/bookworm-libfuse2/deb" && apt-get download -qq libfuse2 &&
+		 dpkg-deb -x libfuse2_*.deb x &&
+		 cp -L "$(find x -name 'libfuse.so.2' | head -n1)" "$f") >> "$WORK/progs.log" 2>&1
+	fi
+	if [ -f "$f" ]; then
+		mkdir -p "$WORK/lib/fuse2-bookworm"
+		cp "$f" "$WORK/lib/fuse2-bookworm/"
+		echo "OK libfuse2-bookworm" >> "$WORK/progs.status"
+	else
+		echo "FAIL libfuse2-bookworm apt-get download libfuse2 (bookworm's) failed on the host" >> "$WORK/progs.status"
 	fi
 	if grep -q '^FAIL' "$WORK/progs.status"; then
 		log "!!!!!!!! test programs: $(grep -c '^FAIL' "$WORK/progs.status") failed (log: $WORK/progs.log):"

@@ -3,7 +3,8 @@
 # FUSE programs that do not take a mounted /dev/fd/N but mount by
 # themselves (mount_by=program), through mount(8) and mount.fuse2pt:
 # bindfs (libfuse 2: its own mount(2) as root, caught and made as
-# fuse2pt), gocryptfs (Go, go-fuse: runs fusermount3 from PATH) and rclone
+# fuse2pt; also on Debian 12's libfuse 2, and refused when given
+# /dev/fd/N, which that one does not take), gocryptfs (Go, go-fuse: runs fusermount3 from PATH) and rclone
 # (Go: fusermount3, as its own mount helper rclonefs), and a libfuse 3
 # program forced to mount by itself.  Each with a data check through the
 # mount, its process holding /dev/fuse2pt and not /dev/fuse, and nothing
@@ -128,6 +129,34 @@ else
 		unmount_gone bindfs
 	fi
 	chmod "$fuse_mode" /dev/fuse
+fi
+t_pass
+
+t_start bindfs-debian12-libfuse2
+# bookworm's libfuse.so.2 (build.sh puts it in $T_LIB/fuse2-bookworm)
+# has no /dev/fd/N support: trixie's bindfs on it is Debian 12's bindfs
+LIB2=$T_LIB/fuse2-bookworm
+if [ ! -f "$LIB2/libfuse.so.2" ] || ! command -v bindfs >/dev/null; then
+	t_fail "bookworm's libfuse.so.2 ($LIB2) or bindfs is missing in the guest"
+else
+	t_check_fails "bookworm's libfuse 2 takes no /dev/fd/N" grep -qa '/dev/fd/%u' "$LIB2/libfuse.so.2"
+	t_check "trixie's does (the control)" grep -qa '/dev/fd/%u' /usr/lib/x86_64-linux-gnu/libfuse.so.2
+	t_check "bindfs runs on bookworm's" \
+		grep -q "$LIB2/libfuse.so.2" <<< "$(LD_LIBRARY_PATH=$LIB2 ldd "$(command -v bindfs)")"
+	if t_check "mount -t fuse2pt.bindfs on Debian 12's libfuse 2" \
+		env LD_LIBRARY_PATH="$LIB2" mount -t fuse2pt.bindfs "$SRC" "$MNT"; then
+		t_expect_eq "type" "$(t_mount_type "$MNT")" fuse2pt.bindfs
+		served_by_fuse2pt bindfs
+		data_check "$SRC"
+		rm -f "$SRC/new"
+		unmount_gone bindfs
+	fi
+	# what issue 19 saw: given /dev/fd/N, it mounted stock fuse on the
+	# device node itself.  Now that mount is refused, and nothing stays.
+	mount_fails "Debian 12's bindfs given /dev/fd/N (mount_by=helper)" \
+		"after its mount was refused: it mounts [^ ]+ by itself instead of serving the mounted device" \
+		bindfs env LD_LIBRARY_PATH="$LIB2" mount -t fuse2pt.bindfs -o mount_by=helper "$SRC" "$MNT"
+	t_check "/dev/fuse2pt is still the device" test -c /dev/fuse2pt
 fi
 t_pass
 
