@@ -798,9 +798,10 @@ static void become_user(const struct passwd *pw, int pfd)
  * directory as the program sees it, in mount.fuse2pt's mount namespace),
  * of type fuse2pt.SUBTYPE with root's source and options.  From the
  * request only restrictions are taken (ro, nosuid, nodev, noexec, sync,
- * dirsync, noatime, nodiratime, default_permissions, max_read) and
- * allow_other when the program runs as root, who could have mounted with
- * it anyway.  The request's fd=N must be the program's open /dev/fuse or
+ * dirsync, noatime, nodiratime, default_permissions, max_read), and
+ * allow_other when the program runs as root (who could have mounted with
+ * it anyway), root's options have it, or /etc/fuse.conf says
+ * user_allow_other (fusermount3's rule for users).  The request's fd=N must be the program's open /dev/fuse or
  * /dev/fuse2pt; the program's descriptor N is then replaced by one of
  * /dev/fuse2pt (SECCOMP_ADDFD_FLAG_SETFD), so it serves fuse2pt without
  * knowing.  Other mounts (not FUSE, or bind, move, remount, propagation
@@ -961,6 +962,25 @@ static int has_word(const char *list, const char *word)
 	return 0;
 }
 
+/*
+ * Whether /etc/fuse.conf has a line user_allow_other: fusermount3's rule
+ * for an ordinary user's allow_other, kept for the programs served here.
+ */
+static int user_allow_other(void)
+{
+	char line[256];
+	FILE *f = fopen("/etc/fuse.conf", "re");
+	int yes = 0;
+
+	if (!f)
+		return 0;
+	while (!yes && fgets(line, sizeof(line), f))
+		yes = strncmp(line, "user_allow_other", 16) == 0 &&
+		      (line[16] == '\n' || line[16] == '\0' || isspace((unsigned char)line[16]));
+	fclose(f);
+	return yes;
+}
+
 /* The effective uid of pid, from /proc/PID/status; -1 when unknown. */
 static long proc_euid(pid_t pid)
 {
@@ -1060,7 +1080,8 @@ static int serve_fuse_mount(struct serve *sv, pid_t pid, const char *target,
 			   strcmp(name, "group_id") == 0) {
 			/* set by mount.fuse2pt */
 		} else if ((!eq && strcmp(name, "default_permissions") == 0) ||
-			   (!eq && strcmp(name, "allow_other") == 0 && euid == 0) ||
+			   (!eq && strcmp(name, "allow_other") == 0 &&
+			    (euid == 0 || has_word(sv->o->kernel, name) || user_allow_other())) ||
 			   (eq && strcmp(name, "max_read") == 0 &&
 			    strspn(eq + 1, "0123456789") == strlen(eq + 1) && eq[1] &&
 			    strlen(eq + 1) < 11)) {
@@ -1068,8 +1089,9 @@ static int serve_fuse_mount(struct serve *sv, pid_t pid, const char *target,
 				append(extra, opt, strlen(opt));
 		} else if (!eq && strcmp(name, "allow_other") == 0) {
 			free(copy);
-			REFUSE(EPERM, "it asked for allow_other while running as uid %ld; "
-			       "give allow_other to mount.fuse2pt instead", euid);
+			REFUSE(EPERM, "it asked for allow_other while running as uid %ld, which "
+			       "neither root's options nor /etc/fuse.conf (user_allow_other) allow",
+			       euid);
 		} else {
 			snprintf(path, sizeof(path), "%s", opt);
 			free(copy);
