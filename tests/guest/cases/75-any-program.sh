@@ -128,6 +128,12 @@ else
 		t_expect_eq "known file" "$(cat "$MNT/known")" "known content"
 		unmount_gone bindfs
 	fi
+	# bindfs asks for allow_other; as nobody, without root's allow_other
+	# or user_allow_other in /etc/fuse.conf, it may not have it
+	t_check_fails "/etc/fuse.conf has no user_allow_other" grep -qs '^user_allow_other' /etc/fuse.conf
+	mount_fails "bindfs as nobody asking for allow_other" \
+		"after its mount was refused: it asked for allow_other while running as uid 65534" \
+		bindfs mount -t fuse2pt.bindfs -o setuid=nobody "$SRC" "$MNT"
 	chmod "$fuse_mode" /dev/fuse
 fi
 t_pass
