@@ -216,6 +216,12 @@ bad=()
 [ -x /sbin/mount.fuse2pt ] || bad+=("no /sbin/mount.fuse2pt")
 [ -x /usr/bin/fuse2pt-umount ] || bad+=("no /usr/bin/fuse2pt-umount")
 [ -f /lib/udev/rules.d/60-fuse2pt.rules ] || bad+=("no udev rule")
+# fuse2pt's fusermount, which mount.fuse2pt puts first in programs' PATH
+for f in fusermount fusermount3; do
+	[ -x /usr/lib/fuse2pt/bin/$f ] || bad+=("no /usr/lib/fuse2pt/bin/$f")
+done
+/usr/lib/fuse2pt/bin/fusermount3 -V 2>&1 | grep -q "^fusermount3 (fuse2pt) $VER$" ||
+	bad+=("/usr/lib/fuse2pt/bin/fusermount3 -V says '$(/usr/lib/fuse2pt/bin/fusermount3 -V 2>&1)'")
 /sbin/mount.fuse2pt -h 2>&1 | grep -q 'fuse2pt.PROG' || bad+=("mount.fuse2pt -h says no usage")
 [ "$(/sbin/mount.fuse2pt --version 2>&1)" = "mount.fuse2pt (fuse2pt) $VER" ] ||
 	bad+=("mount.fuse2pt --version says '$(/sbin/mount.fuse2pt --version 2>&1)'")
@@ -259,7 +265,8 @@ for k in "${KVERS[@]}"; do
 	grep -qs fuse2pt "/lib/modules/$k/modules.dep" "/lib/modules/$k/modules.alias" && left+=("fuse2pt in /lib/modules/$k/modules.{dep,alias}")
 done
 for f in /sbin/mount.fuse2pt /usr/sbin/mount.fuse2pt /usr/bin/fuse2pt-umount /usr/bin/fuse2pt-mount \
-	 /lib/udev/rules.d/60-fuse2pt.rules /usr/share/doc/fuse2pt-dkms /usr/share/doc/fuse2pt-utils; do
+	 /lib/udev/rules.d/60-fuse2pt.rules /usr/share/doc/fuse2pt-dkms /usr/share/doc/fuse2pt-utils \
+	 /usr/lib/fuse2pt; do
 	[ -e "$f" ] && left+=("$f")
 done
 dpkg-query -W -f='${db:Status-Status}\n' fuse2pt-dkms fuse2pt-utils 2>/dev/null | grep -qv '^not-installed$' &&
