@@ -149,9 +149,13 @@ else
 	t_check "trixie's does (the control)" grep -qa '/dev/fd/%u' /usr/lib/x86_64-linux-gnu/libfuse.so.2
 	t_check "bindfs runs on bookworm's" \
 		grep -q "$LIB2/libfuse.so.2" <<< "$(LD_LIBRARY_PATH=$LIB2 ldd "$(command -v bindfs)")"
-	if t_check "mount -t fuse2pt.bindfs on Debian 12's libfuse 2" \
-		env LD_LIBRARY_PATH="$LIB2" mount -t fuse2pt.bindfs "$SRC" "$MNT"; then
+	# (mount(8) drops LD_LIBRARY_PATH from the environment: the helper it
+	# would run is run directly, with the same arguments)
+	if t_check "mount.fuse2pt -t fuse2pt.bindfs on Debian 12's libfuse 2" \
+		env LD_LIBRARY_PATH="$LIB2" mount.fuse2pt -t fuse2pt.bindfs "$SRC" "$MNT"; then
 		t_expect_eq "type" "$(t_mount_type "$MNT")" fuse2pt.bindfs
+		t_check "bindfs runs on bookworm's libfuse.so.2" \
+			grep -q "$LIB2/libfuse.so.2" "/proc/$(pgrep -x bindfs | head -n1)/maps"
 		served_by_fuse2pt bindfs
 		data_check "$SRC"
 		rm -f "$SRC/new"
@@ -161,7 +165,7 @@ else
 	# device node itself.  Now that mount is refused, and nothing stays.
 	mount_fails "Debian 12's bindfs given /dev/fd/N (mount_by=helper)" \
 		"after its mount was refused: it mounts [^ ]+ by itself instead of serving the mounted device" \
-		bindfs env LD_LIBRARY_PATH="$LIB2" mount -t fuse2pt.bindfs -o mount_by=helper "$SRC" "$MNT"
+		bindfs env LD_LIBRARY_PATH="$LIB2" mount.fuse2pt -t fuse2pt.bindfs -o mount_by=helper "$SRC" "$MNT"
 	t_check "/dev/fuse2pt is still the device" test -c /dev/fuse2pt
 fi
 t_pass
