@@ -7,12 +7,26 @@
  *   /etc/fstab:  SOURCE  DIR  fuse2pt.PROG  OPTS  0 0
  *
  * mount(8) runs "mount.fuse2pt SOURCE DIR [-sfnv] [-o OPTS] [-t TYPE]".
- * The helper does the kernel mount itself, on a fresh /dev/fuse2pt
- * descriptor, and then runs "PROG SOURCE /dev/fd/N [-o PROG_OPTS]":
- * libfuse (3.3 and later) takes a /dev/fd/N mount point as an already
- * mounted FUSE device.  So OPTS are split: what the kernel understands
- * goes to mount(2), what only this helper understands is used here, and
- * everything else is the program's.
+ * OPTS are split: what the kernel understands goes to mount(2), what only
+ * this helper understands is used here, and everything else is the
+ * program's.  A program gets its mount in one of two ways (mount_by=):
+ *
+ *  - helper (programs whose file names libfuse3.so, and scripts): the
+ *    helper does the kernel mount itself, on a fresh /dev/fuse2pt
+ *    descriptor, and runs "PROG SOURCE /dev/fd/N [-o PROG_OPTS]": libfuse
+ *    (3.3 and later) takes a /dev/fd/N mount point as an already mounted
+ *    FUSE device;
+ *  - program (every other ELF program: libfuse 2, Go and Rust FUSE
+ *    libraries, statically linked ones): the helper runs "PROG SOURCE DIR
+ *    [-o PROG_OPTS]", catches the program's own mount(2) with a seccomp
+ *    user notification filter and makes that mount itself, as fuse2pt,
+ *    on DIR only, with root's options; programs that run fusermount find
+ *    fuse2pt's (tools/fuse2pt-fusermount.c) first in PATH.  See "the
+ *    program mounts DIR itself" below for the rules.  Going by what the
+ *    program does at the syscall level covers static programs and
+ *    libfuse's own set-uid fusermount alike, with no library preloaded
+ *    and no mount namespace, and the mount still lands in the caller's
+ *    namespace, where mount(8) expects it.
  *
  * The program normally daemonizes; its first process exiting with status
  * 0 means it got going, and the mount must then answer within
@@ -784,7 +798,7 @@ static void become_user(const struct passwd *pw, int pfd)
 }
 
 /*
- * mount_by=program: the program mounts DIR itself, and mount.fuse2pt makes
+ * The program mounts DIR itself (mount_by=program), and mount.fuse2pt makes
  * that mount.  A seccomp filter installed in the child before exec turns
  * every mount(2) of the program and of whatever it runs (its fusermount,
  * libfuse's set-uid fusermount included) into a user notification that
