@@ -1217,9 +1217,20 @@ static void serve_one(struct serve *sv)
 	} else {
 		if (!err)
 			err = serve_fuse_mount(sv, req->pid, target, flags, type, opts);
-		if (err)
-			msg("refused %s's mount(2) (process %d): %s", sv->prog, (int)req->pid,
-			    sv->refused);
+		if (err) {
+			char comm[64] = "?";
+			FILE *f;
+
+			snprintf(path, sizeof(path), "/proc/%d/comm", (int)req->pid);
+			f = fopen(path, "re");
+			if (f) {
+				if (fgets(comm, sizeof(comm), f))
+					comm[strcspn(comm, "\n")] = '\0';
+				fclose(f);
+			}
+			msg("refused the mount(2) of process %d (%s), run by %s: %s",
+			    (int)req->pid, comm, sv->prog, sv->refused);
+		}
 		resp->error = -err;
 	}
 	if (ioctl(sv->listener, SECCOMP_IOCTL_NOTIF_SEND, resp) < 0 && fuse && !err) {
