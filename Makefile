@@ -3,14 +3,16 @@
 #   make                 build fuse2pt.ko for the running kernel
 #   make KVER=6.1.0-xx-amd64   ... for another installed kernel
 #   make KDIR=/path/to/build   ... for a kernel build/headers tree
+#   make install / uninstall   put fuse2pt.ko in (take it out of) /lib/modules/$(KVER), depmod
 #   make F2P_PROBES_OFF="F2P_HAVE_X ..."   ... as if the kernel lacked those (compat/probe.sh)
 #   make check           the QEMU test suite (6.1, 6.12, 7.3)
 #   make check-debug     ... on debug builds of Debian's 6.1 and 6.12 (KASAN, lockdep, ...)
+#   make compile-all     W=1 builds against Debian's amd64 headers packages (tests/host/compile-all.sh)
 #   make demo            a passthrough mount of a libfuse server in a VM
 #   make bench           fio and metadata benchmarks in VMs (tests/bench/run.sh)
 #   make walk            the README walk on a fresh Debian 12 VM (tests/host/readme-walk.sh)
 #   make tools           mount.fuse2pt, fuse2pt-umount, fuse2pt-mount (tools/)
-#   make deb             Debian packages fuse2pt-dkms, fuse2pt-utils -> build/deb
+#   make deb             Debian source package and fuse2pt-dkms, fuse2pt-utils -> build/deb
 KVER ?= $(shell uname -r)
 KDIR ?= /lib/modules/$(KVER)/build
 PROBES := include/generated/fuse2pt_probes.h
@@ -34,14 +36,28 @@ endif
 $(PROBES): FORCE
 	@F2P_PROBES_OFF="$(F2P_PROBES_OFF)" sh compat/probe.sh $(KDIR) $@
 
+# Kernels older than the APIs used without a fallback are refused in one
+# line (compat/probes/F2P_HAVE_BASE_APIS.c, compat/HISTORY.md).
+BASE_CHECK = @grep -q '^F2P_HAVE_BASE_APIS := y' $(PROBES:.h=.mk) || \
+	{ echo "fuse2pt needs Linux 6.1 or later; the headers in $(KDIR) are older (no d_tmpfile() on a file, iov_iter_get_pages2() or ->read_folio; see compat/HISTORY.md)" >&2; exit 1; }
+
 modules: $(PROBES)
+	$(BASE_CHECK)
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
 
 sparse: $(PROBES)
+	$(BASE_CHECK)
 	$(MAKE) -C $(KDIR) M=$(CURDIR) C=2 modules
 
 install: modules
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules_install
+	depmod -a $(KVER)
+
+# modules_install puts it in extra/ (6.1) or updates/ (6.12, 7.3);
+# updates/dkms/ is DKMS' and left alone.
+uninstall:
+	rm -f /lib/modules/$(KVER)/extra/fuse2pt.ko /lib/modules/$(KVER)/extra/fuse2pt.ko.* \
+		/lib/modules/$(KVER)/updates/fuse2pt.ko /lib/modules/$(KVER)/updates/fuse2pt.ko.*
 	depmod -a $(KVER)
 
 clean:
@@ -54,6 +70,9 @@ check:
 
 check-debug:
 	tests/run.sh 6.1-debug 6.12-debug
+
+compile-all:
+	tests/host/compile-all.sh
 
 tools:
 	$(MAKE) -C tools
@@ -70,4 +89,4 @@ bench:
 walk:
 	tests/host/readme-walk.sh
 
-.PHONY: all modules sparse install clean check check-debug demo bench walk tools deb FORCE
+.PHONY: all modules sparse install uninstall clean check check-debug compile-all demo bench walk tools deb FORCE

@@ -59,7 +59,9 @@ cat > "$tmp/f2p_probe_control.c" <<'EOF'
 int f2p_probe_control(void);
 int f2p_probe_control(void) { return 0; }
 EOF
-echo 'ccflags-y := -Werror' > "$tmp/Kbuild"
+# listed as modules: older kernels (5.10) build no single object that the
+# Kbuild file does not name
+printf 'ccflags-y := -Werror\nobj-m := %s\n' "$(echo $objs) f2p_probe_control.o" > "$tmp/Kbuild"
 # -k: a probe that fails to build is an answer, not an error
 ${MAKE:-make} -C "$kdir" M="$tmp" -k -j"$(nproc)" $objs f2p_probe_control.o >"$tmp/log" 2>&1 || true
 

@@ -269,6 +269,12 @@ struct f2p_inode {
 	umode_t orig_mode;
 	/* birth time from STATX (F2P_I_BTIME), under lock */
 	struct timespec64 btime;
+	/*
+	 * the task splicing into this file, which holds the inode lock for
+	 * its nested ->write_iter (f2p_write_splice); set and cleared only
+	 * by that task, under the lock
+	 */
+	struct task_struct *splicer;
 	/* files open for writing, under lock: writeback borrows their fh */
 	struct list_head write_files;
 	/* directory: one LOOKUP/READDIR at a time without PARALLEL_DIROPS */
@@ -574,6 +580,20 @@ int f2p_read_folio(struct file *file, struct folio *folio);
 void f2p_readahead(struct readahead_control *rac);
 ssize_t f2p_read_iter(struct kiocb *iocb, struct iov_iter *to);
 ssize_t f2p_write_iter(struct kiocb *iocb, struct iov_iter *from);
+ssize_t f2p_write_splice(struct pipe_inode_info *pipe, struct file *out,
+			 loff_t *ppos, size_t len, unsigned int flags);
+typedef ssize_t (*f2p_splice_fn)(struct pipe_inode_info *pipe,
+				 struct file *out, loff_t *ppos, size_t len,
+				 unsigned int flags);
+ssize_t f2p_splice_inode_first(struct pipe_inode_info *pipe,
+			       struct file *out, loff_t *ppos, size_t len,
+			       unsigned int flags, f2p_splice_fn locked);
+
+/* Does this task hold @inode's lock for a splice (f2p_write_splice)? */
+static inline bool f2p_splicing(struct inode *inode)
+{
+	return READ_ONCE(F2P_I(inode)->splicer) == current;
+}
 ssize_t f2p_send_write(struct f2p_file *ff, loff_t pos, struct page **pages,
 		       size_t len, unsigned int f_flags, u32 write_flags);
 long f2p_fallocate(struct file *file, int mode, loff_t offset, loff_t length);

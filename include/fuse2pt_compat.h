@@ -203,17 +203,12 @@ static int name(F2P_IDMAP_T *idmap, struct inode *dir,			\
  * file is opened on the registered path and also keeps the FUSE path,
  * which /proc/PID/maps shows.
  *
- * Before 6.5 (open_with_fake_path() still there; Debian 12's 6.1)
- * src/backing-shim.c does the work from what those kernels export.  It
- * opens the backing file on the registered path like the helpers, but
- * has nowhere to keep the FUSE path: /proc/PID/maps shows the backing
- * path.  Its opening comment says what else it does and does not do.
- *
- * 6.5 to 6.7 (backing_file_open() without the helpers) are refused:
- * the shim is written for the VFS of 6.1 to 6.4, and soon after it
- * vfs_iter_write() and vfs_iocb_iter_write() began to take freeze
- * protection themselves, which no probe can see (the shim would take it
- * twice).
+ * Before 6.8 (Debian 12's 6.1; also 6.5 to 6.7, which had
+ * backing_file_open() but no helpers) src/backing-shim.c does the
+ * work from what those kernels export.  It opens the backing file on the
+ * registered path like the helpers, but has nowhere to keep the FUSE
+ * path: /proc/PID/maps shows the backing path.  Its opening comment says
+ * what else it does and does not do.  compat/HISTORY.md has the eras.
  */
 struct pipe_inode_info;
 struct vm_area_struct;
@@ -318,13 +313,13 @@ static inline ssize_t f2p_backing_splice_read(struct file *bf,
 #endif
 }
 
+/* Called with the FUSE inode locked (f2p_splice_inode_first). */
 static inline ssize_t f2p_backing_splice_write(struct pipe_inode_info *pipe,
 					       struct file *bf,
 					       struct file *user, loff_t *ppos,
 					       size_t len, unsigned int flags,
 					       const struct cred *cred)
 {
-	struct inode *inode = file_inode(user);
 	F2P_BACKING_CTX(ctx, cred, user);
 	ssize_t ret;
 #ifdef F2P_HAVE_BACKING_KIOCB
@@ -332,14 +327,10 @@ static inline ssize_t f2p_backing_splice_write(struct pipe_inode_info *pipe,
 
 	init_sync_kiocb(&iocb, user);
 	iocb.ki_pos = *ppos;
-	inode_lock(inode);
 	ret = backing_file_splice_write(pipe, bf, &iocb, len, flags, &ctx);
-	inode_unlock(inode);
 	*ppos = iocb.ki_pos;
 #else
-	inode_lock(inode);
 	ret = backing_file_splice_write(pipe, bf, ppos, len, flags, &ctx);
-	inode_unlock(inode);
 #endif
 	return ret;
 }
@@ -353,7 +344,7 @@ static inline int f2p_backing_mmap(struct file *bf, struct file *user,
 	return backing_file_mmap(bf, vma, &ctx);
 }
 
-#elif defined(F2P_HAVE_OPEN_WITH_FAKE_PATH) /* src/backing-shim.c */
+#else /* src/backing-shim.c */
 
 struct file *f2p_backing_file_open(struct file *user, int flags,
 				   const struct path *real,
@@ -373,8 +364,29 @@ ssize_t f2p_backing_splice_write(struct pipe_inode_info *pipe,
 int f2p_backing_mmap(struct file *bf, struct file *user,
 		     struct vm_area_struct *vma, const struct cred *cred);
 
+/*
+ * Who takes the backing filesystem's freeze protection for a write:
+ * before 6.8 the caller of vfs_iocb_iter_write(); since "fs: move
+ * kiocb_start_write() into vfs_iocb_iter_write()" that function itself,
+ * leaving only a queued kiocb's to drop to its completion.  No probe can
+ * see a function's body: file_write_started() came with it in the same
+ * series (6.8) and tells the two apart (compat/HISTORY.md).
+ */
+#ifdef F2P_HAVE_FILE_WRITE_STARTED
+#define F2P_VFS_WRITE_FREEZES	true
 #else
-#error "fuse2pt: backing_file_open() without the backing-file helpers (6.5 to 6.7) is not supported"
+#define F2P_VFS_WRITE_FREEZES	false
+#endif
+
+/* O_DIRECT on a file: FMODE_CAN_ODIRECT since 5.18, ->direct_IO before */
+static inline bool f2p_can_odirect(struct file *file)
+{
+#ifdef F2P_HAVE_FMODE_CAN_ODIRECT
+	return file->f_mode & FMODE_CAN_ODIRECT;
+#else
+	return file->f_mapping->a_ops && file->f_mapping->a_ops->direct_IO;
+#endif
+}
 #endif /* F2P_HAVE_BACKING_FILE_HELPERS */
 
 /* 7.x d_alloc_parallel() keeps its own wait queue for in-lookup waiters */
@@ -761,6 +773,22 @@ static inline bool f2p_file_owner_or_capable(struct file *file)
 	return inode_owner_or_capable(file_inode(file));
 #endif
 }
+
+/*
+ * bvec_set_page(): mainline 6.3, in the 6.1 stable series only from one
+ * of its updates (compat/probes/F2P_HAVE_BVEC_SET_PAGE.c); before, the
+ * caller fills the bio_vec itself.
+ */
+#include <linux/bvec.h>
+#ifndef F2P_HAVE_BVEC_SET_PAGE
+static inline void bvec_set_page(struct bio_vec *bv, struct page *page,
+				 unsigned int len, unsigned int offset)
+{
+	bv->bv_page = page;
+	bv->bv_len = len;
+	bv->bv_offset = offset;
+}
+#endif
 
 /*
  * IOCB_AIO_RW marks a kiocb embedded in fs/aio's aio_kiocb (mainline 6.8,

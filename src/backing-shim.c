@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Passthrough on kernels without the backing-file helpers: before 6.5,
- * e.g. Debian 12's 6.1 (the probes and fuse2pt_compat.h say which
- * kernels; Kbuild builds this file only there).  Reads, writes, splice
- * and mmap of a passthrough file go to our own open of the backing file,
- * with the credentials the server registered it with.
+ * Passthrough on kernels without the backing-file helpers: before 6.8,
+ * e.g. Debian 12's 6.1, and 6.5 to 6.7 (the probes and fuse2pt_compat.h
+ * say which kernels; Kbuild builds this file only there).  Reads,
+ * writes, splice and mmap of a passthrough file go to our own open of
+ * the backing file, with the credentials the server registered it with.
  *
  * The backing file (ff->backing_file, "bf" below) is an ordinary open of
  * the registered path: dentry_open() of fb->file->f_path with fb->cred.
@@ -62,7 +62,10 @@
  *    call; an asynchronous one takes it at submission and hands it to the
  *    completion, telling lockdep as aio does for the FUSE file's own, and
  *    the completion drops it before it completes the user's kiocb (the
- *    submitter does when the kiocb was not queued).
+ *    submitter does when the kiocb was not queued).  Where
+ *    vfs_iocb_iter_write() takes it itself (F2P_VFS_WRITE_FREEZES: 6.8's
+ *    VFS, reached here only with the helpers' probes forced off), only
+ *    the completion's part is ours.
  *
  * Setuid and setgid: a write first drops them on the FUSE file with the
  * caller's credentials (file_remove_privs(): SETATTR to the server while
@@ -78,11 +81,13 @@
  * interrupts off; read completions run where the backing filesystem
  * calls them.
  *
- * Splice goes through our ->read_iter and ->write_iter with synchronous
- * kiocbs, so the same code.
+ * Splice reads go through our ->read_iter with synchronous kiocbs, so the
+ * same code; splice writes go to the backing file's own splice_write, as
+ * the helpers of later kernels do (see f2p_backing_splice_write).
  */
 #include <linux/fs.h>
 #include <linux/cred.h>
+#include <linux/fsnotify.h>
 #include <linux/mm.h>
 #include <linux/uio.h>
 #include <linux/slab.h>
@@ -119,7 +124,7 @@ static int f2p_backing_flags(struct file *bf, struct kiocb *iocb, bool write)
 
 	if (!is_sync_kiocb(iocb))
 		flags &= ~IOCB_HIPRI;
-	if ((flags & IOCB_DIRECT) && !(bf->f_mode & FMODE_CAN_ODIRECT))
+	if ((flags & IOCB_DIRECT) && !f2p_can_odirect(bf))
 		return -EINVAL;
 	if ((flags & IOCB_NOWAIT) && !(bf->f_mode & FMODE_NOWAIT))
 		return -EAGAIN;
@@ -128,6 +133,8 @@ static int f2p_backing_flags(struct file *bf, struct kiocb *iocb, bool write)
 
 static bool f2p_sb_start_write(struct super_block *sb, int flags)
 {
+	if (F2P_VFS_WRITE_FREEZES)
+		return true;
 	if (flags & IOCB_NOWAIT)
 		return sb_start_write_trylock(sb);
 	sb_start_write(sb);
@@ -149,7 +156,8 @@ static ssize_t f2p_backing_sync(struct file *bf, struct iov_iter *iter,
 		if (!f2p_sb_start_write(sb, flags))
 			return -EAGAIN;
 		ret = vfs_iocb_iter_write(bf, &kio, iter);
-		sb_end_write(sb);
+		if (!F2P_VFS_WRITE_FREEZES)
+			sb_end_write(sb);
 	}
 	iocb->ki_pos = kio.ki_pos;
 	return ret;
@@ -239,9 +247,10 @@ static ssize_t f2p_backing_async(struct file *bf, struct iov_iter *iter,
 		ret = vfs_iocb_iter_read(bf, &aio->iocb, iter);
 	} else if (f2p_sb_start_write(sb, flags)) {
 		/* the completion inherits it: lockdep must not see it held */
-		__sb_writers_release(sb, SB_FREEZE_WRITE);
+		if (!F2P_VFS_WRITE_FREEZES)
+			__sb_writers_release(sb, SB_FREEZE_WRITE);
 		ret = vfs_iocb_iter_write(bf, &aio->iocb, iter);
-		if (ret != -EIOCBQUEUED)
+		if (ret != -EIOCBQUEUED && !F2P_VFS_WRITE_FREEZES)
 			f2p_aio_end_write(aio);
 	} else {
 		ret = -EAGAIN;
@@ -303,15 +312,46 @@ ssize_t f2p_backing_splice_read(struct file *bf, struct file *user,
 				size_t len, unsigned int flags,
 				const struct cred *cred)
 {
-	return generic_file_splice_read(user, ppos, pipe, len, flags);
+	return f2p_copy_splice_read(user, ppos, pipe, len, flags);
 }
 
+/*
+ * Straight into bf's own splice_write, in the order every splice into a
+ * passthrough file keeps: the FUSE inode (held by the caller,
+ * f2p_splice_inode_first), then the backing file system's freeze
+ * protection, then (bf's splice_write) the pipe.  Through our write_iter
+ * instead, the pipe would come before that freeze protection, the order
+ * that deadlocks against a direct splice into a file there while a
+ * freeze is pending.  A backing file system without splice_write gets
+ * the generic one, which writes through its write_iter.  bf splices with
+ * its own open flags, as the later kernels' helpers do.
+ */
 ssize_t f2p_backing_splice_write(struct pipe_inode_info *pipe,
 				 struct file *bf, struct file *user,
 				 loff_t *ppos, size_t len, unsigned int flags,
 				 const struct cred *cred)
 {
-	return iter_file_splice_write(pipe, user, ppos, len, flags);
+	const struct cred *old;
+	ssize_t ret;
+
+	/* the caller's credentials decide, and the FUSE inode is the one */
+	ret = file_remove_privs(user);
+	if (ret)
+		return ret;
+	old = override_creds(cred);
+	file_start_write(bf);
+	if (bf->f_op->splice_write)
+		ret = bf->f_op->splice_write(pipe, bf, ppos, len, flags);
+	else
+		ret = iter_file_splice_write(pipe, bf, ppos, len, flags);
+	file_end_write(bf);
+	revert_creds(old);
+	if (ret > 0) {
+		f2p_pt_end_write(user);
+		/* 6.1's do_splice tells no watcher of the FUSE file */
+		fsnotify_modify(user);
+	}
+	return ret;
 }
 
 /* The vma gets bf in place of the FUSE file: the mapping pins bf's path. */

@@ -432,7 +432,7 @@ static ssize_t f2p_splice_write(struct pipe_inode_info *pipe,
 
 	if (ff->backing_file && !(ff->open_flags & FOPEN_DIRECT_IO))
 		return f2p_pt_splice_write(pipe, out, ppos, len, flags);
-	return iter_file_splice_write(pipe, out, ppos, len, flags);
+	return f2p_write_splice(pipe, out, ppos, len, flags);
 }
 
 

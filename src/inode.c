@@ -34,6 +34,7 @@ struct inode *f2p_alloc_inode(struct super_block *sb)
 	fi->fb = NULL;
 	memset(&fi->dcache, 0, sizeof(fi->dcache));
 	fi->dio_writers = 0;
+	fi->splicer = NULL;
 	fi->cache_waiters = 0;
 	INIT_LIST_HEAD(&fi->write_files);
 	spin_lock_init(&fi->lock);

@@ -8,7 +8,8 @@
  * The first passthrough open attaches its backing file to the inode;
  * every later open must be a passthrough open of that same backing file,
  * until the last passthrough file is released.  Direct-io files take no
- * side.  Every refusal is EIO, and the caller sends the RELEASE.
+ * side.  Every refusal is EIO, but for a backing file stacked too deep
+ * (ELOOP), and the caller sends the RELEASE.
  *
  * Parallel direct writes (FOPEN_PARALLEL_DIRECT_WRITES) run under the
  * shared inode lock, so nothing keeps the page cache in step with them:

@@ -212,8 +212,9 @@ static int f2p_notify_store(struct f2p_conn *fc, struct iov_iter *from)
 		err = -EINVAL;	/* only a file's data lives in its page cache */
 	else
 		err = f2p_store_data(inode, o.offset, num, from);
-	up_read(&fc->killsb);
+	/* inside killsb: a last iput after umount went on would be too late */
 	iput(inode);
+	up_read(&fc->killsb);
 	return err;
 }
 

@@ -98,13 +98,22 @@ ssize_t f2p_pt_splice_read(struct file *in, loff_t *ppos,
 				       flags, ff->fb->cred);
 }
 
-ssize_t f2p_pt_splice_write(struct pipe_inode_info *pipe, struct file *out,
-			    loff_t *ppos, size_t len, unsigned int flags)
+/* Called with the FUSE inode locked (f2p_splice_inode_first). */
+static ssize_t f2p_pt_splice_locked(struct pipe_inode_info *pipe,
+				    struct file *out, loff_t *ppos, size_t len,
+				    unsigned int flags)
 {
 	struct f2p_file *ff = out->private_data;
 
 	return f2p_backing_splice_write(pipe, ff->backing_file, out, ppos, len,
 					flags, ff->fb->cred);
+}
+
+ssize_t f2p_pt_splice_write(struct pipe_inode_info *pipe, struct file *out,
+			    loff_t *ppos, size_t len, unsigned int flags)
+{
+	return f2p_splice_inode_first(pipe, out, ppos, len, flags,
+				      f2p_pt_splice_locked);
 }
 
 int f2p_pt_mmap(struct file *file, struct vm_area_struct *vma)

@@ -8,6 +8,8 @@
  */
 #include <linux/slab.h>
 #include <linux/pagemap.h>
+#include <linux/pipe_fs_i.h>
+#include <linux/splice.h>
 #include <linux/uio.h>
 #include <linux/fs.h>
 #include "fuse2pt.h"
@@ -135,31 +137,118 @@ static bool f2p_write_may_share(struct kiocb *iocb, struct iov_iter *from)
 	       iocb->ki_pos + iov_iter_count(from) <= i_size_read(inode);
 }
 
-/* Returns whether the lock is shared (and counted as a parallel writer). */
-static bool f2p_write_lock(struct kiocb *iocb, struct iov_iter *from)
+/*
+ * How a write holds the inode lock: exclusive, shared (and counted as a
+ * parallel writer), or already, by the splice that called it.
+ */
+enum f2p_wlock { F2P_WLOCK_EXCL, F2P_WLOCK_SHARED, F2P_WLOCK_SPLICE };
+
+static enum f2p_wlock f2p_write_lock(struct kiocb *iocb, struct iov_iter *from)
 {
 	struct inode *inode = file_inode(iocb->ki_filp);
 
+	if (f2p_splicing(inode))
+		return F2P_WLOCK_SPLICE;
 	if (f2p_write_may_share(iocb, from)) {
 		inode_lock_shared(inode);
 		/* the size may have moved while we waited */
 		if (f2p_write_may_share(iocb, from) &&
 		    f2p_iomode_dio_write_start(inode))
-			return true;
+			return F2P_WLOCK_SHARED;
 		inode_unlock_shared(inode);
 	}
 	inode_lock(inode);
-	return false;
+	return F2P_WLOCK_EXCL;
 }
 
-static void f2p_write_unlock(struct inode *inode, bool shared)
+/* @count_too: a shared writer also ends its count here */
+static void f2p_write_unlock(struct inode *inode, enum f2p_wlock how,
+			     bool count_too)
 {
-	if (shared) {
+	switch (how) {
+	case F2P_WLOCK_SHARED:
 		inode_unlock_shared(inode);
-		f2p_iomode_dio_write_end(inode);
-	} else {
+		if (count_too)
+			f2p_iomode_dio_write_end(inode);
+		break;
+	case F2P_WLOCK_EXCL:
 		inode_unlock(inode);
+		break;
+	case F2P_WLOCK_SPLICE:
+		break;	/* the splice unlocks */
 	}
+}
+
+/* Data in the pipe, or no writer left to bring any (unlocked peek). */
+static bool f2p_pipe_ready(struct pipe_inode_info *pipe)
+{
+	return !pipe_empty(READ_ONCE(pipe->head), READ_ONCE(pipe->tail)) ||
+	       !READ_ONCE(pipe->writers);
+}
+
+/*
+ * Every splice into one of our files takes the inode lock before the
+ * pipe's, never after.  A passthrough file's splice holds its inode, then
+ * the backing file system's freeze protection, then the pipe (the backing
+ * file's own splice_write); iter_file_splice_write alone would lock the
+ * pipe, then the inode in ->write_iter, and the two orders together make
+ * a circle: lockdep reported it, and with a freeze of the backing file
+ * system pending it is a deadlock.
+ *
+ * @locked runs with the inode locked and SPLICE_F_NONBLOCK: an empty
+ * pipe is waited for here, without the inode lock, or anyone able to
+ * write the file could hold its lock for as long as a pipe stays empty.
+ * -EAGAIN with the pipe ready again is tried once more, then returned:
+ * it is the write's own answer (a server's WRITE reply, say), not the
+ * pipe's.
+ */
+ssize_t f2p_splice_inode_first(struct pipe_inode_info *pipe,
+			       struct file *out, loff_t *ppos, size_t len,
+			       unsigned int flags, f2p_splice_fn locked)
+{
+	struct inode *inode = file_inode(out);
+	bool again = false;
+	ssize_t ret;
+
+	for (;;) {
+		inode_lock(inode);
+		ret = locked(pipe, out, ppos, len, flags | SPLICE_F_NONBLOCK);
+		inode_unlock(inode);
+		if (ret != -EAGAIN || (flags & SPLICE_F_NONBLOCK))
+			return ret;
+		if (f2p_pipe_ready(pipe)) {
+			if (again)
+				return ret;
+			again = true;
+			continue;
+		}
+		again = false;
+		if (wait_event_interruptible(pipe->rd_wait,
+					     f2p_pipe_ready(pipe)))
+			return -ERESTARTSYS;
+	}
+}
+
+/* fi->splicer tells the write paths that this task holds the lock. */
+static ssize_t f2p_write_splice_locked(struct pipe_inode_info *pipe,
+				       struct file *out, loff_t *ppos,
+				       size_t len, unsigned int flags)
+{
+	struct f2p_inode *fi = F2P_I(file_inode(out));
+	ssize_t ret;
+
+	WRITE_ONCE(fi->splicer, current);
+	ret = iter_file_splice_write(pipe, out, ppos, len, flags);
+	WRITE_ONCE(fi->splicer, NULL);
+	return ret;
+}
+
+/* Splice into a file that is not passthrough: through ->write_iter. */
+ssize_t f2p_write_splice(struct pipe_inode_info *pipe, struct file *out,
+			 loff_t *ppos, size_t len, unsigned int flags)
+{
+	return f2p_splice_inode_first(pipe, out, ppos, len, flags,
+				      f2p_write_splice_locked);
 }
 
 ssize_t f2p_write_iter(struct kiocb *iocb, struct iov_iter *from)
@@ -168,9 +257,9 @@ ssize_t f2p_write_iter(struct kiocb *iocb, struct iov_iter *from)
 	struct inode *inode = file_inode(file);
 	struct f2p_inode *fi = F2P_I(inode);
 	struct f2p_file *ff = file->private_data;
+	enum f2p_wlock how;
 	loff_t start;
 	ssize_t ret;
-	bool shared;
 
 	if (f2p_is_bad(inode))
 		return -EIO;
@@ -187,7 +276,7 @@ ssize_t f2p_write_iter(struct kiocb *iocb, struct iov_iter *from)
 		if (ret)
 			return ret;
 	}
-	shared = f2p_write_lock(iocb, from);
+	how = f2p_write_lock(iocb, from);
 	ret = generic_write_checks(iocb, from);
 	if (ret <= 0)
 		goto out;
@@ -208,11 +297,9 @@ ssize_t f2p_write_iter(struct kiocb *iocb, struct iov_iter *from)
 				start >> PAGE_SHIFT,
 				(start + iov_iter_count(from) - 1) >> PAGE_SHIFT);
 		/* the parallel writer count goes with the I/O */
-		ret = f2p_dio_write_async(iocb, from, shared);
-		if (shared)
-			inode_unlock_shared(inode);
-		else
-			inode_unlock(inode);
+		ret = f2p_dio_write_async(iocb, from,
+					  how == F2P_WLOCK_SHARED);
+		f2p_write_unlock(inode, how, false);
 		return ret;
 	}
 	ret = f2p_write_chunks(iocb, from);
@@ -233,7 +320,7 @@ ssize_t f2p_write_iter(struct kiocb *iocb, struct iov_iter *from)
 					      (iocb->ki_pos - 1) >> PAGE_SHIFT);
 	}
 out:
-	f2p_write_unlock(inode, shared);
+	f2p_write_unlock(inode, how, true);
 	if (ret > 0)
 		ret = generic_write_sync(iocb, ret);
 	return ret;

@@ -94,8 +94,18 @@ out:
 /* Buffered write of a cached file: into the page cache, sent later. */
 ssize_t f2p_wb_write_iter(struct kiocb *iocb, struct iov_iter *from)
 {
+	ssize_t ret;
+
 	/* checks, privilege removal, our mtime, then write_begin/end */
-	return generic_file_write_iter(iocb, from);
+	if (!f2p_splicing(file_inode(iocb->ki_filp)))
+		return generic_file_write_iter(iocb, from);
+	/* the same, under the lock the splice holds (f2p_write_splice) */
+	ret = generic_write_checks(iocb, from);
+	if (ret > 0)
+		ret = __generic_file_write_iter(iocb, from);
+	if (ret > 0)
+		ret = generic_write_sync(iocb, ret);
+	return ret;
 }
 
 /* Are @inode's size and times the kernel's to keep (and to send)? */

@@ -2,12 +2,17 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Host stage of the suite: the Debian packages and DKMS, as a user meets
-# them.  Builds fuse2pt-dkms and fuse2pt-utils with packaging/build-deb.sh,
-# installs them, checks that DKMS built and installed fuse2pt for every
-# kernel whose headers are on this host (6.1 or later), that an older
-# kernel is refused, and what modinfo shows; hands each dkms-built module
-# to the guest image of the same kernel (/opt/fuse2pt/mod-dkms, loaded by
-# guest case 70-dkms-module); then purges and checks that nothing is left.
+# them.  Builds the source package and fuse2pt-dkms and fuse2pt-utils
+# with packaging/build-deb.sh; checks the packages (lintian -I --pedantic
+# on the source package and the binaries, no tag left; their files and
+# merged-/usr paths; only dh_dkms' postinst; the source package unpacks
+# and builds the same binaries); installs them, checks that dh_dkms'
+# postinst built the newest kernel, installs for the other kernels with
+# headers (6.1 or later) as the README says, that an older kernel is
+# refused, and what modinfo shows; hands each dkms-built module to the
+# guest image of the same kernel (/opt/fuse2pt/mod-dkms, loaded by guest
+# case 70-dkms-module); then runs the README's Uninstall block for the
+# packages, verbatim, and checks that nothing is left.
 #
 #   tests/host/deb-dkms.sh OUTDIR [TAG...]
 #
@@ -15,31 +20,21 @@
 # Results: OUTDIR/results.log, lines "RESULT PASS|FAIL|SKIP host:NAME ...";
 # the log of every command in OUTDIR/log.  It runs tests/host/tools.sh
 # first (the tools' checks that need no package and no module) and counts
-# its results with its own, and lintian checks the packages' manual pages.
+# its results with its own.
 set -uo pipefail
 . "$(dirname "$0")/../lib/common.sh"
+. "$TOP/tests/host/lib.sh"
 
 need_root
-OUT=$1
+host_results "$1"
 shift
 TAGS=("$@")
 WORK=${FUSE2PT_WORK:-$CACHE/work}
 VER=$(cat "$TOP/VERSION")
-RES=$OUT/results.log
+# the packages' version: VERSION and the Debian revision of the changelog
+DEBVER=$(sed -n '1s/^fuse2pt (\([^)]*\)).*/\1/p' "$TOP/packaging/debian/changelog")
 LOG=$OUT/log
-rm -rf "$OUT"
-mkdir -p "$OUT"
-: > "$RES"
 
-result() {	# STATUS NAME [REASON...]
-	local st=$1 name=$2
-	shift 2
-	echo "RESULT $st host:$name${*:+ $*}" >> "$RES"
-	case $st in
-	SKIP) log "!!!!!!!! SKIPPED host:$name: $* !!!!!!!!" ;;
-	*) log "$st host:$name${*:+: $*}" ;;
-	esac
-}
 run() { echo "+ $*" >> "$LOG"; "$@" >> "$LOG" 2>&1; }
 
 # The tools' own checks: no package, no module needed.
@@ -95,41 +90,96 @@ fi
 
 DEBS=$OUT/deb
 log "building the packages (packaging/build-deb.sh)"
-if ! run "$TOP/packaging/build-deb.sh" "$DEBS" ||
-   [ ! -f "$DEBS/fuse2pt-dkms_${VER}_all.deb" ] || ! ls "$DEBS"/fuse2pt-utils_"$VER"_*.deb >/dev/null 2>&1; then
-	result FAIL build-deb "dpkg-buildpackage did not produce fuse2pt-dkms and fuse2pt-utils (log $LOG)"
+if ! run "$TOP/packaging/build-deb.sh" "$DEBS" || [ ! -f "$DEBS/fuse2pt_$DEBVER.dsc" ] ||
+   [ ! -f "$DEBS/fuse2pt-dkms_${DEBVER}_all.deb" ] || ! ls "$DEBS"/fuse2pt-utils_"$DEBVER"_*.deb >/dev/null 2>&1; then
+	result FAIL build-deb "dpkg-buildpackage did not produce the source package, fuse2pt-dkms and fuse2pt-utils (log $LOG)"
 	tail -n 20 "$LOG" >&2
 	exit 1
 fi
 result PASS build-deb
 
-if ! dpkg-deb -c "$DEBS/fuse2pt-dkms_${VER}_all.deb" | grep "/usr/src/fuse2pt-$VER/dkms.conf$" >/dev/null; then
-	result FAIL deb-contents "fuse2pt-dkms has no /usr/src/fuse2pt-$VER/dkms.conf"
-else
-	result PASS deb-contents
-fi
-
-# the manual pages are in the packages, and lintian finds none missing
-# or broken (its other tags belong to the packaging, issue 19 item 7)
-bad=()
+DSC=$DEBS/fuse2pt_$DEBVER.dsc
+UTILS_DEB=$(ls "$DEBS"/fuse2pt-utils_"$DEBVER"_*.deb | head -n1)
+DKMS_DEB=$DEBS/fuse2pt-dkms_${DEBVER}_all.deb
 # (listed first: grep -q ending a pipe early fails it under pipefail)
-utils=$(dpkg-deb -c "$DEBS"/fuse2pt-utils_"$VER"_*.deb)
-dkms=$(dpkg-deb -c "$DEBS/fuse2pt-dkms_${VER}_all.deb")
-for f in man8/mount.fuse2pt.8.gz man8/fuse2pt-mount.8.gz man8/fuse2pt-umount.8.gz; do
-	grep -q "/usr/share/man/$f$" <<< "$utils" || bad+=("fuse2pt-utils has no $f")
-done
-grep -q "/usr/share/man/man4/fuse2pt.4.gz$" <<< "$dkms" || bad+=("fuse2pt-dkms has no man4/fuse2pt.4.gz")
+utils=$(dpkg-deb -c "$UTILS_DEB" | awk '{ print $6 }')
+dkms=$(dpkg-deb -c "$DKMS_DEB" | awk '{ print $6 }')
+
+# what each package holds, at merged-/usr paths (nothing in /bin, /sbin
+# or /lib: trixie and later forbid them), README and manual pages
+bad=()
+has() {	# LIST PACKAGE PATH...
+	local list=$1 pkg=$2 f
+	shift 2
+	for f; do grep -qx "\./$f" <<< "$list" || bad+=("$pkg has no /$f"); done
+}
+has "$utils" fuse2pt-utils usr/sbin/mount.fuse2pt usr/bin/fuse2pt-umount usr/bin/fuse2pt-mount \
+	usr/share/man/man8/mount.fuse2pt.8.gz usr/share/man/man8/fuse2pt-mount.8.gz \
+	usr/share/man/man8/fuse2pt-umount.8.gz usr/share/doc/fuse2pt-utils/README.md.gz \
+	usr/share/doc/fuse2pt-utils/copyright
+has "$dkms" fuse2pt-dkms "usr/src/fuse2pt-$VER/dkms.conf" "usr/src/fuse2pt-$VER/Makefile" \
+	usr/lib/udev/rules.d/60-fuse2pt.rules usr/share/man/man4/fuse2pt.4.gz \
+	usr/share/doc/fuse2pt-dkms/README.md.gz usr/share/doc/fuse2pt-dkms/copyright
+f=$(grep -E '^\./(bin|sbin|lib|lib64)/' <<< "$utils$dkms" | tr '\n' ' ')
+[ -z "$f" ] && [ -n "$utils" ] && [ -n "$dkms" ] || bad+=("files outside merged /usr: ${f:-(or a package could not be listed)}")
+grep -q '^Copyright: 2026 ' "$TOP/packaging/debian/copyright" || bad+=("debian/copyright has no 'Copyright: 2026 HOLDER'")
+if [ ${#bad[@]} = 0 ]; then result PASS deb-contents; else result FAIL deb-contents "$(IFS=';'; echo "${bad[*]}")"; fi
+
+# postinst is dh_dkms' snippet and nothing else: dkms decides the kernels
+bad=()
+pi=$(dpkg-deb -I "$DKMS_DEB" postinst 2>&1)
+echo "$pi" > "$OUT/postinst"
+grep -q '^# Automatically added by dh_dkms' <<< "$pi" || bad+=("no dh_dkms snippet")
+own=$(awk '/^# Automatically added by dh_dkms/ { s = 1 } !s && !/^#!/ && !/^set -e$/ && !/^[[:space:]]*(#|$)/ { print }
+	/^# End automatically added section/ { s = 0 }' <<< "$pi")
+[ -z "$own" ] || bad+=("lines of its own outside dh_dkms' snippet: $(tr '\n' ';' <<< "$own" | cut -c1-200)")
+if [ ${#bad[@]} = 0 ]; then result PASS postinst-dh-dkms-only; else result FAIL postinst-dh-dkms-only "$(IFS=';'; echo "${bad[*]}")"; fi
+
+# lintian, pedantic with info tags, on the source package and every
+# binary: no tag may be left (packaging/debian/*lintian-overrides hold the
+# overridden ones, each with its reason)
 if command -v lintian >/dev/null; then
-	lt=$(lintian -I --pedantic "$DEBS/fuse2pt-dkms_${VER}_all.deb" "$DEBS"/fuse2pt-utils_"$VER"_*.deb 2>&1)
-	echo "$lt" >> "$LOG"
-	m=$(grep -E 'manual-page|manpage|groff' <<< "$lt")
-	[ -z "$m" ] || bad+=("lintian: $(tr '\n' ';' <<< "$m")")
-	if [ ${#bad[@]} = 0 ]; then result PASS man-pages-packaged; else result FAIL man-pages-packaged "${bad[*]}"; fi
+	rc=0
+	lt=$(lintian -I --pedantic --fail-on error,warning,info,pedantic "$DSC" "$DEBS"/*_"$DEBVER"_*.deb 2>&1) || rc=$?
+	{ echo "+ lintian -I --pedantic $DSC $DEBS/*_${DEBVER}_*.deb (status $rc)"; echo "$lt"; } >> "$LOG"
+	echo "$lt" > "$OUT/lintian.txt"
+	tags=$(grep -E '^[EWIPXCO]: ' <<< "$lt")
+	if [ $rc = 0 ] && [ -z "$tags" ]; then
+		result PASS lintian "$(ls "$DSC" "$DEBS"/*_"$DEBVER"_*.deb | wc -l) files, no tags"
+	else
+		result FAIL lintian "status $rc: $(head -n 8 <<< "${tags:-$lt}" | tr '\n' ';' | cut -c1-600)"
+	fi
 else
-	result SKIP man-pages-packaged "lintian is not installed and could not be (${bad[*]:-contents fine})"
+	result FAIL lintian "lintian is not installed and could not be"
 fi
 
-# --- install (DKMS builds for every kernel with headers) ---
+# the source package: the upstream tarball is the whole tree (no debian/),
+# and the unpacked .dsc builds the same binary packages
+bad=()
+orig=$(tar -tJf "$DEBS/fuse2pt_$VER.orig.tar.xz" 2>&1)
+for f in README.md VERSION dkms.conf src/main.c tools/mount.fuse2pt.c man/fuse2pt.4 packaging/debian/control tests/run.sh; do
+	grep -qx "fuse2pt-$VER/$f" <<< "$orig" || bad+=("the upstream tarball has no $f")
+done
+grep -q "^fuse2pt-$VER/debian/" <<< "$orig" && bad+=("the upstream tarball holds debian/")
+X=$OUT/from-dsc
+rm -rf "$X"
+mkdir -p "$X"
+if ! run dpkg-source -x "$DSC" "$X/fuse2pt-$VER"; then
+	bad+=("dpkg-source -x failed (log $LOG)")
+elif ! (cd "$X/fuse2pt-$VER" && run dpkg-buildpackage -us -uc -b); then
+	bad+=("dpkg-buildpackage -b in the unpacked source package failed (log $LOG)")
+else
+	for d in "$DKMS_DEB" "$UTILS_DEB"; do
+		x=$X/$(basename "$d")
+		if [ ! -f "$x" ]; then bad+=("the unpacked source built no $(basename "$d")"); continue; fi
+		cmp -s <(dpkg-deb -c "$d" | awk '{ print $1, $6 }') <(dpkg-deb -c "$x" | awk '{ print $1, $6 }') ||
+			bad+=("$(basename "$d") from the .dsc holds other files than build-deb.sh's")
+	done
+fi
+if [ ${#bad[@]} = 0 ]; then result PASS source-package; else result FAIL source-package "$(IFS=';'; echo "${bad[*]}")"; fi
+rm -rf "$X"
+
+# --- install (dh_dkms' postinst: dkms builds for the kernels it picks) ---
 INSTALLED=0
 purge() {
 	INSTALLED=0
@@ -137,11 +187,11 @@ purge() {
 }
 # whatever happens from here on, the host gets its state back
 trap '[ $INSTALLED = 0 ] || purge' EXIT
-log "installing the packages (DKMS builds fuse2pt for ${KVERS[*]:-no kernel})"
+log "installing the packages (host kernels with headers: ${KVERS[*]:-none})"
 t0=$(date +%s)
 INSTALLED=1
 if ! DEBIAN_FRONTEND=noninteractive run apt-get install -y -q --no-install-recommends \
-	"$DEBS/fuse2pt-dkms_${VER}_all.deb" "$DEBS"/fuse2pt-utils_"$VER"_*.deb; then
+	"$DEBS/fuse2pt-dkms_${DEBVER}_all.deb" "$DEBS"/fuse2pt-utils_"$DEBVER"_*.deb; then
 	result FAIL install "apt-get install of the packages failed (log $LOG)"
 	tail -n 30 "$LOG" >&2
 	purge
@@ -149,6 +199,28 @@ if ! DEBIAN_FRONTEND=noninteractive run apt-get install -y -q --no-install-recom
 fi
 result PASS install
 log "installed in $(( $(date +%s) - t0 ))s"
+
+# dkms' own postinst builds for the running kernel and the newest one
+# (every kernel when autoinstall_all_kernels is set or the running kernel
+# is not installed, as in a container); the README then has
+# "dkms install -k" for any other
+built=() rest=()
+for k in "${KVERS[@]}"; do
+	if [[ $(dkms status -m fuse2pt -v "$VER" -k "$k" 2>&1) == *installed* ]]; then built+=("$k"); else rest+=("$k"); fi
+done
+log "dh_dkms' postinst built fuse2pt for: ${built[*]:-no kernel}"
+if [ ${#KVERS[@]} -gt 0 ]; then
+	newest=$(printf '%s\n' "${KVERS[@]}" | sort -V | tail -n1)
+	if [[ " ${built[*]} " == *" $newest "* ]]; then
+		result PASS dkms-postinst "built for ${built[*]}"
+	else
+		result FAIL dkms-postinst "the postinst did not build for the newest kernel $newest (built: ${built[*]:-none})"
+	fi
+fi
+for k in "${rest[@]}"; do
+	log "dkms install for $k, as README Install says for another kernel"
+	run dkms install "fuse2pt/$VER" -k "$k" || log "dkms install -k $k failed (log $LOG)"
+done
 
 if [ ${#KVERS[@]} = 0 ]; then
 	result SKIP dkms-status "no kernel headers (6.1 or later) installed on this host, nothing for DKMS to build"
@@ -213,9 +285,10 @@ fi
 
 # the helpers, where mount(8) and users find them
 bad=()
-[ -x /sbin/mount.fuse2pt ] || bad+=("no /sbin/mount.fuse2pt")
+[ -x /usr/sbin/mount.fuse2pt ] || bad+=("no /usr/sbin/mount.fuse2pt")
+[ -x /sbin/mount.fuse2pt ] || bad+=("mount(8) looks in /sbin and finds no mount.fuse2pt there")
 [ -x /usr/bin/fuse2pt-umount ] || bad+=("no /usr/bin/fuse2pt-umount")
-[ -f /lib/udev/rules.d/60-fuse2pt.rules ] || bad+=("no udev rule")
+[ -f /usr/lib/udev/rules.d/60-fuse2pt.rules ] || bad+=("no udev rule")
 # fuse2pt's fusermount, which mount.fuse2pt puts first in programs' PATH
 for f in fusermount fusermount3; do
 	[ -x /usr/lib/fuse2pt/bin/$f ] || bad+=("no /usr/lib/fuse2pt/bin/$f")
@@ -238,8 +311,14 @@ if [ ${#bad[@]} = 0 ]; then result PASS helpers; else result FAIL helpers "$(IFS
 for t in "${TAGS[@]}"; do
 	k=$(cat "$CACHE/kernels/$t/KVER" 2>/dev/null)
 	img=$WORK/$t/run.img
-	if [ -z "$k" ] || [ ! -f "$OUT/mod/$k/fuse2pt.ko" ] || [ ! -f "$img" ]; then
-		log "guest $t (${k:-?}): no dkms-built module (no headers for it on this host)"
+	if [ -z "$k" ]; then
+		log "guest $t: no such kernel in $CACHE/kernels"
+		continue
+	elif [ ! -f "$OUT/mod/$k/fuse2pt.ko" ]; then
+		log "guest $t ($k): no dkms-built module (no headers for it on this host)"
+		continue
+	elif [ ! -f "$img" ]; then
+		log "guest $t ($k): no guest image $img to put the dkms-built module in"
 		continue
 	fi
 	# an initramfs may be several concatenated archives; the last wins
@@ -251,10 +330,29 @@ for t in "${TAGS[@]}"; do
 	log "guest $t: the dkms-built fuse2pt.ko for $k is in /opt/fuse2pt/mod-dkms"
 done
 
-# --- purge leaves nothing ---
-if ! purge; then
-	result FAIL purge "apt-get purge failed (log $LOG)"
-	exit 1
+# --- the README's Uninstall block for the packages, pasted whole ---
+# Its first block is the package way's.  It runs as a shell script that
+# stops at the first failing line; sudo is a no-op where it is missing
+# (this runs as root), and apt's question is answered yes.
+U=$OUT/uninstall-packages.sh
+readme_block Uninstall 1 > "$U"
+if ! grep -q '^sudo apt-get purge fuse2pt-dkms fuse2pt-utils' "$U"; then
+	result FAIL readme-uninstall "README \"Uninstall\" block 1 is not the package way's (no apt-get purge line): $(tr '\n' '|' < "$U")"
+	purge
+else
+	mkdir -p "$OUT/shim"
+	command -v sudo >/dev/null || printf '#!/bin/sh\nexec "$@"\n' > "$OUT/shim/sudo"
+	chmod 755 "$OUT/shim/sudo" 2>/dev/null
+	echo 'APT::Get::Assume-Yes "true";' > "$OUT/apt-yes.conf"
+	echo "+ README Uninstall block 1: $(tr '\n' '|' < "$U")" >> "$LOG"
+	if (cd "$TOP" && PATH=$OUT/shim:$PATH APT_CONFIG=$OUT/apt-yes.conf DEBIAN_FRONTEND=noninteractive \
+		bash -e -x "$U") >> "$LOG" 2>&1; then
+		result PASS readme-uninstall "$(wc -l < "$U") lines"
+		INSTALLED=0
+	else
+		result FAIL readme-uninstall "README \"Uninstall\" block 1 failed (log $LOG); purging with apt-get"
+		purge
+	fi
 fi
 left=()
 ls -d /usr/src/fuse2pt* >/dev/null 2>&1 && left+=("/usr/src/fuse2pt*")
@@ -265,8 +363,9 @@ for k in "${KVERS[@]}"; do
 	grep -qs fuse2pt "/lib/modules/$k/modules.dep" "/lib/modules/$k/modules.alias" && left+=("fuse2pt in /lib/modules/$k/modules.{dep,alias}")
 done
 for f in /sbin/mount.fuse2pt /usr/sbin/mount.fuse2pt /usr/bin/fuse2pt-umount /usr/bin/fuse2pt-mount \
-	 /lib/udev/rules.d/60-fuse2pt.rules /usr/share/doc/fuse2pt-dkms /usr/share/doc/fuse2pt-utils \
-	 /usr/lib/fuse2pt; do
+	 /lib/udev/rules.d/60-fuse2pt.rules /usr/lib/udev/rules.d/60-fuse2pt.rules \
+	 /usr/share/doc/fuse2pt-dkms /usr/share/doc/fuse2pt-utils /usr/share/man/man4/fuse2pt.4.gz \
+	 /usr/share/man/man8/mount.fuse2pt.8.gz /usr/lib/fuse2pt; do
 	[ -e "$f" ] && left+=("$f")
 done
 dpkg-query -W -f='${db:Status-Status}\n' fuse2pt-dkms fuse2pt-utils 2>/dev/null | grep -qv '^not-installed$' &&

@@ -41,6 +41,7 @@
 set -uo pipefail
 . "$(dirname "$0")/../lib/common.sh"
 . "$TOP/tests/lib/vm.sh"
+. "$TOP/tests/host/lib.sh"	# readme_block
 
 need_root
 WALK=${FUSE2PT_WALK_DIR:-$CACHE/walk}
@@ -116,19 +117,6 @@ as_walker() { chroot "$R" /usr/bin/setpriv --reuid=1000 --regid=1000 --init-grou
 	PATH=/usr/local/bin:/usr/bin:/bin:/usr/games DEBIAN_FRONTEND=noninteractive "$@"; }
 
 # --- README blocks ---
-# readme_block SECTION N: the Nth indented code block of the "## SECTION..."
-# section of README.md, with its indentation removed.
-readme_block() {
-	awk -v sec="## $1" -v n="$2" '
-		/^## / { insec = (index($0, sec) == 1); inb = 0; next }
-		!insec { next }
-		/^    +[^ ]/ {
-			if (!inb) { k++; inb = 1; match($0, /^ +/); ind = RLENGTH }
-			if (k == n) print substr($0, ind + 1)
-			next
-		}
-		{ inb = 0 }' "$TOP/README.md"
-}
 # take_block FILE SECTION N PATTERN...: FILE gets the block; each PATTERN
 # (an extended regex) must match one of its lines, else the README changed
 # under the walk.
@@ -157,12 +145,11 @@ take_block "$B/pt-debug.sh" "Passthrough with libfuse" 3 'fuse2pt-mount /mnt/pt 
 	'/mnt/pt/somefile' "grep -cE 'opcode: \(READ\|WRITE\) ' /tmp/pt-debug.log"
 take_block "$B/pt-maps.sh" "Passthrough with libfuse" 4 'python3 .*/proc/self/maps.* /mnt/pt/somefile' \
 	'^sudo fuse2pt-umount /mnt/pt'
-take_block "$B/uninstall-all.sh" Uninstall 1 'fuse2pt-umount$' '^sudo modprobe -r fuse2pt$' \
-	'^sudo apt-get purge fuse2pt-dkms fuse2pt-utils' '^sudo ninja -C fuse-3\.17\.[0-9]+/build uninstall'
-# the package way's lines of Uninstall: up to the apt-get purge
-sed -n '1,/^sudo apt-get purge fuse2pt-dkms/p' "$B/uninstall-all.sh" > "$B/uninstall.sh"
-# and the line of libfuse built from source (run in ~walker)
-grep '^sudo ninja -C fuse-3\.17\.[0-9]*/build uninstall' "$B/uninstall-all.sh" > "$B/uninstall-libfuse.sh"
+# Uninstall: one block per way of installing, each pasted whole; the
+# packages' is the first, libfuse's from source the fourth
+take_block "$B/uninstall.sh" Uninstall 1 'fuse2pt-umount$' 'sudo modprobe -r fuse2pt' \
+	'^sudo apt-get purge fuse2pt-dkms fuse2pt-utils$'
+take_block "$B/uninstall-libfuse.sh" Uninstall 4 '^sudo ninja -C fuse-3\.17\.[0-9]+/build uninstall'
 # the one line the walk changes: GitHub is out of reach here, Debian's
 # archive has the same upstream tarball (Debian checks upstream's signature)
 sed -E 's#^wget https://github\.com/libfuse/libfuse/releases/download/fuse-([0-9.]+)/fuse-([0-9.]+)\.tar\.gz#wget -O fuse-\2.tar.gz '"$MIRROR"'/pool/main/f/fuse3/fuse3_\2.orig.tar.gz#' \

@@ -18,24 +18,12 @@
 # tests/host/deb-dkms.sh runs it and counts them with its own.
 set -uo pipefail
 . "$(dirname "$0")/../lib/common.sh"
+. "$TOP/tests/host/lib.sh"
 
 need_root
-OUT=$1
-RES=$OUT/results.log
+host_results "$1"
 VER=$(cat "$TOP/VERSION")
-rm -rf "$OUT"
-mkdir -p "$OUT"
-: > "$RES"
 
-result() {	# STATUS NAME [REASON...]
-	local st=$1 name=$2
-	shift 2
-	echo "RESULT $st host:$name${*:+ $*}" >> "$RES"
-	case $st in
-	SKIP) log "!!!!!!!! SKIPPED host:$name: $* !!!!!!!!" ;;
-	*) log "$st host:$name${*:+: $*}" ;;
-	esac
-}
 BAD=()
 bad() { BAD+=("$*"); }
 verdict() {	# NAME: PASS or FAIL with what bad() collected since the last

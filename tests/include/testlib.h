@@ -8,6 +8,7 @@
  *   raw_read(FD, BUF, SIZE)      one request from the FUSE device
  *   raw_write(FD, OH, ARG, LEN)  one reply (or notification)
  *   splitmix64(&STATE)           a seeded pseudo-random stream
+ *   mono_ms(), nap_ms(MS)        the monotonic clock in ms; a sleep of MS
  *
  * The raw_* helpers serve the programs that speak the FUSE wire protocol
  * without libfuse; such a program defines RAW_PROG before including this.
@@ -21,9 +22,27 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/types.h>
 #include <sys/uio.h>
+
+static inline long mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+/* the whole of @ms, signals or not */
+static inline void nap_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
 
 static inline uint64_t splitmix64(uint64_t *state)
 {

@@ -128,6 +128,7 @@ _chroot_progs_script() {
 	cd "$(dirname "$0")"
 	EX=/usr/share/doc/libfuse3-dev/examples
 	FUSE=$(pkg-config --cflags --libs fuse3)
+	VERSION=$(cat VERSION)	# the tools' --version, as tools/Makefile gives it
 	: > status
 	mkdir -p bin
 	try() {	# NAME KIND CC-ARGS...
@@ -153,7 +154,8 @@ _chroot_progs_script() {
 	for f in src/progs/*/*.c; do
 		[ -f "$f" ] || continue
 		n=$(basename "$f" .c)
-		try "$n" own -O2 -g -Wall -Wextra -Isrc/include -o "bin/$n" "$f" $FUSE -lpthread
+		try "$n" own -O2 -g -Wall -Wextra -Isrc/include -DF2P_VERSION="\"$VERSION\"" \
+			-o "bin/$n" "$f" $FUSE -lpthread
 	done
 	# a statically linked program that mounts by itself (75-any-program)
 	try rawsrv-static own -O2 -static -Wall -Wextra -Isrc/include -o bin/rawsrv-static \
@@ -181,6 +183,7 @@ build_progs() {
 		mkdir -p "$d/src/progs/$(basename "$dir")"
 		cp "$dir"/*.c "$d/src/progs/$(basename "$dir")/"
 	done
+	cp "$TOP/VERSION" "$d/VERSION"
 	log "building test programs in the chroot (libfuse $(chroot_run 'pkg-config --modversion fuse3'))"
 	_chroot_progs_script > "$d/build.sh"
 	chroot_run "bash $CBUILD/progs/build.sh" > "$WORK/progs.log" 2>&1 || rc=$?

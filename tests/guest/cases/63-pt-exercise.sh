@@ -57,6 +57,17 @@ exercise_suite() {
 	fi
 
 	t_start "$type:exercise-mixed-opens"
+	# Stock fuse's splice into a direct-io file locks the pipe, then the
+	# inode; its passthrough write holds the inode, then the backing
+	# file system's freeze protection; a splice into a file there holds
+	# that, then the pipe: lockdep reports the circle (a real deadlock,
+	# 65-pt-splice-freeze), and checks nothing more after its first
+	# report.  fuse2pt takes the inode first.
+	if [ "$type" = fuse ] && [ -e /proc/lockdep ]; then
+		t_skip "NOT RUN on stock fuse under lockdep: its splice into a direct-io file locks the pipe before the inode, a lockdep report against its passthrough write (stock's; 65-pt-splice-freeze)"
+		exercise_suite_end
+		return
+	fi
 	flip_modes pt ptdio pt dio &
 	flipper=$!
 	if [ "$type" = fuse ]; then

@@ -190,7 +190,7 @@ for tool in mount.fuse2pt fuse2pt-mount fuse2pt-umount; do
 	t_check "$tool --help prints a usage" grep -q "^usage: $tool " "$T_WORK/out"
 	status_is "$tool --version" 0 "$T_BIN/$tool" --version
 	t_check "$tool --version prints its name and fuse2pt's version" \
-		grep -Eq "^$tool \(fuse2pt\) [^ ]" "$T_WORK/out"
+		grep -Eq "^$tool \(fuse2pt\) [0-9]+\.[0-9]+" "$T_WORK/out"
 	status_is "$tool with no arguments: bad usage" 1 "$T_BIN/$tool"
 	status_is "$tool --no-such-option: bad usage" 1 "$T_BIN/$tool" --no-such-option
 done
