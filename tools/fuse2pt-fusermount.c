@@ -43,6 +43,10 @@
 #include <sys/stat.h>
 #include <sys/uio.h>
 
+#ifndef UMOUNT_NOFOLLOW
+#define UMOUNT_NOFOLLOW	8
+#endif
+
 #define PROGNAME	"fuse2pt-fusermount"
 #define FSTYPE		"fuse2pt"
 #define DEVICE		"/dev/fuse2pt"
@@ -51,9 +55,6 @@
 
 #ifndef F2P_VERSION
 #define F2P_VERSION	"(unknown version: built without tools/Makefile)"
-#endif
-#ifndef UMOUNT_NOFOLLOW
-#define UMOUNT_NOFOLLOW	8
 #endif
 
 static const char *me = PROGNAME;	/* the name it was run as */
@@ -307,59 +308,45 @@ static int do_mount(const char *mountpoint, const char *optlist)
 	return 0;
 }
 
-/* One mountinfo field with its \ooo escapes undone. */
-static void unescape(const char *in, size_t len, char *out, size_t size)
+/* The type of the mount with this id, from mountinfo; "" when not found. */
+static void mount_type(unsigned long long id, char *type, size_t size)
 {
-	size_t i, o = 0;
-
-	for (i = 0; i < len && o + 1 < size; i++) {
-		char c = in[i];
-
-		if (c == '\\' && i + 3 < len && isdigit((unsigned char)in[i + 1])) {
-			c = (char)(((in[i + 1] - '0') << 6) | ((in[i + 2] - '0') << 3) |
-				   (in[i + 3] - '0'));
-			i += 3;
-		}
-		out[o++] = c;
-	}
-	out[o] = '\0';
-}
-
-/* The type of the topmost mount on dir, "" when nothing is mounted there. */
-static void top_type(const char *dir, char *type, size_t size)
-{
-	char line[8192], mp[PATH_MAX];
+	char line[8192];
 	FILE *f = fopen("/proc/self/mountinfo", "re");
 
 	*type = '\0';
 	if (!f)
 		return;
 	while (fgets(line, sizeof(line), f)) {
-		char *p = line, *end, *sep;
-		int i;
+		unsigned long long mid;
+		char *sep;
 
-		/* id parent major:minor root MOUNTPOINT ... - TYPE source ... */
-		for (i = 0; i < 4 && p; i++) {
-			p = strchr(p, ' ');
-			if (p)
-				p++;
-		}
-		if (!p || !(end = strchr(p, ' ')) || !(sep = strstr(line, " - ")))
-			continue;
-		unescape(p, end - p, mp, sizeof(mp));
-		if (strcmp(mp, dir) != 0)
+		/* id parent major:minor root mountpoint ... - TYPE source ... */
+		if (sscanf(line, "%llu ", &mid) != 1 || mid != id ||
+		    !(sep = strstr(line, " - ")))
 			continue;
 		sep += 3;
 		snprintf(type, size, "%.*s", (int)strcspn(sep, " "), sep);
+		break;
 	}
 	fclose(f);
 }
 
+/*
+ * Unmount the topmost mount on MOUNTPOINT if it is fuse2pt's.  The parent
+ * directory is opened once and everything goes through that descriptor:
+ * the mount point is looked at (its last component never through a
+ * symlink; statx gives its mount's id and whether it is a mount root) and
+ * then unmounted as PARENT_FD/NAME.  While it is a mount point nobody can
+ * rename, remove or replace it, so a run as root cannot be turned against
+ * another mount by renaming directories meanwhile.
+ */
 static int do_unmount(const char *mountpoint, int lazy)
 {
-	char dir[PATH_MAX], parent[PATH_MAX], type[256];
+	char dir[PATH_MAX], parent[PATH_MAX], at[PATH_MAX + 32], type[256];
 	const char *slash, *base;
-	struct stat st;
+	struct statx stx;
+	int pfd, fd, err;
 
 	/* the parent resolved, the last component as given: never a symlink */
 	slash = strrchr(mountpoint, '/');
@@ -382,23 +369,46 @@ static int do_unmount(const char *mountpoint, int lazy)
 			strcat(dir, "/");
 		strcat(dir, base);
 	}
-	if (lstat(dir, &st) == 0 && S_ISLNK(st.st_mode))
-		die("%s is a symbolic link: not unmounted", dir);
-	top_type(dir, type, sizeof(type));
-	if (!*type) {
+	if (strcmp(dir, "/") == 0)
+		die("/ is not unmounted by fusermount");
+	slash = strrchr(dir, '/');
+	snprintf(parent, sizeof(parent), "%.*s", slash == dir ? 1 : (int)(slash - dir), dir);
+	base = slash + 1;
+
+	pfd = open(parent, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (pfd < 0)
+		die("%s: %s", parent, strerror(errno));
+	fd = openat(pfd, base, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		die("%s: %s", dir, strerror(errno));
+	/*
+	 * Asking for nothing (mask 0, no sync) is answered without the file
+	 * system, which refuses other users and may not answer at all; the
+	 * mount id and the mount-root bit come from the VFS.  A symlink (not
+	 * followed) is never a mount root.
+	 */
+	if (statx(fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW | AT_STATX_DONT_SYNC, 0, &stx) < 0)
+		die("%s: %s", dir, strerror(errno));
+	close(fd);	/* it would keep the mount busy */
+	if (!(stx.stx_mask & STATX_MNT_ID) ||
+	    !(stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT))
+		die("%s: this kernel does not say which mount a file is on (statx, Linux 5.8)", dir);
+	if (!(stx.stx_attributes & STATX_ATTR_MOUNT_ROOT)) {
 		if (quiet)
 			exit(1);
 		die("%s is not mounted", dir);
 	}
+	mount_type(stx.stx_mnt_id, type, sizeof(type));
 	if (strcmp(type, FSTYPE) != 0 && strncmp(type, FSTYPE ".", sizeof(FSTYPE)) != 0)
 		die("%s is of type %s, not fuse2pt: this fusermount unmounts only fuse2pt mounts",
-		    dir, type);
-	if (umount2(dir, UMOUNT_NOFOLLOW | (lazy ? MNT_DETACH : 0)) < 0) {
-		int err = errno;
-
+		    dir, *type ? type : "(unknown)");
+	snprintf(at, sizeof(at), "/proc/self/fd/%d/%s", pfd, base);
+	if (umount2(at, UMOUNT_NOFOLLOW | (lazy ? MNT_DETACH : 0)) < 0) {
+		err = errno;
 		die("cannot unmount %s: %s%s", dir, strerror(err),
 		    err == EPERM ? " (only root may unmount fuse2pt file systems)" : "");
 	}
+	close(pfd);
 	return 0;
 }
 

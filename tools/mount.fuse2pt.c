@@ -28,6 +28,10 @@
  *    and no mount namespace, and the mount still lands in the caller's
  *    namespace, where mount(8) expects it.
  *
+ * DIR is held by a descriptor from before the program starts, and every
+ * mount and unmount goes through descriptors (struct mnt), never through
+ * a path the program could change meanwhile.
+ *
  * The program normally daemonizes; its first process exiting with status
  * 0 means it got going, and the mount must then answer within
  * ANSWER_SECS.  Any other exit, failing to start it, or a mount that does
@@ -523,79 +527,180 @@ static int next_fd(void)
 	return fd < 0 ? 3 : fd;
 }
 
-/* A mountinfo field with its \ooo escapes undone equals s? */
-static int field_is(const char *field, size_t len, const char *s)
-{
-	size_t i;
+/*
+ * The new mount API, called by number: glibc before 2.36 has no wrappers,
+ * and 2.36's <sys/mount.h> cannot be included beside <linux/mount.h>.  The
+ * values are the kernel's ABI (include/uapi/linux/mount.h).
+ */
+#ifndef SYS_move_mount
+#define SYS_move_mount		429
+#endif
+#ifndef SYS_fsopen
+#define SYS_fsopen		430
+#endif
+#ifndef SYS_fsconfig
+#define SYS_fsconfig		431
+#endif
+#ifndef SYS_fsmount
+#define SYS_fsmount		432
+#endif
+#define FSOPEN_CLOEXEC_		0x1
+#define FSMOUNT_CLOEXEC_	0x1
+#define FSCONFIG_SET_FLAG_	0
+#define FSCONFIG_SET_STRING_	1
+#define FSCONFIG_CMD_CREATE_	6
+#define MOVE_MOUNT_F_EMPTY_PATH_ 0x04
+#define MOVE_MOUNT_T_EMPTY_PATH_ 0x40
+#define MOUNT_ATTR_RDONLY_	0x01
+#define MOUNT_ATTR_NOSUID_	0x02
+#define MOUNT_ATTR_NODEV_	0x04
+#define MOUNT_ATTR_NOEXEC_	0x08
+#define MOUNT_ATTR_NOATIME_	0x10
+#define MOUNT_ATTR_STRICTATIME_	0x20
+#define MOUNT_ATTR_NODIRATIME_	0x80
+#define MOUNT_ATTR_NOSYMFOLLOW_	0x00200000
 
-	for (i = 0; i < len; i++, s++) {
-		char c = field[i];
-
-		if (c == '\\' && i + 3 < len && isdigit((unsigned char)field[i + 1])) {
-			c = (char)(((field[i + 1] - '0') << 6) | ((field[i + 2] - '0') << 3) |
-				   (field[i + 3] - '0'));
-			i += 3;
-		}
-		if (*s != c)
-			return 0;
-	}
-	return *s == '\0';
-}
-
-/* The topmost mount on a directory, from /proc/self/mountinfo. */
-struct top_mount {
-	char type[256];		/* "" when nothing is mounted there */
-	unsigned int major, minor;
+/*
+ * Our mount, held by descriptors, never by name: the mount point is opened
+ * (O_PATH, no symlink followed) before any program runs, the mount is made
+ * detached (fsopen, fsmount) and moved onto that very directory, and the
+ * descriptor fsmount gives is the mount's root.  A program that renames
+ * or swaps the directory, or a path through a symlink, cannot make
+ * mount.fuse2pt mount elsewhere or unmount anybody else's mount.
+ */
+struct mnt {
+	int dir_fd;		/* the mount point, O_PATH */
+	int root_fd;		/* our mount's root; -1 until mounted */
+	dev_t dev;		/* its superblock: connection (major << 20 | minor) */
 };
 
-static void top_mount(const char *dir, struct top_mount *top)
+/* /proc/self/fd/N: a name for exactly what descriptor N holds */
+static const char *fd_name(int fd)
 {
-	char line[8192];
-	FILE *f = fopen("/proc/self/mountinfo", "re");
+	static char buf[2][32];
+	static int i;
 
-	memset(top, 0, sizeof(*top));
-	if (!f)
-		return;
-	while (fgets(line, sizeof(line), f)) {
-		char *p = line, *mp, *sep;
-		unsigned int major, minor;
-		int i;
+	i ^= 1;
+	snprintf(buf[i], sizeof(buf[i]), "/proc/self/fd/%d", fd);
+	return buf[i];
+}
 
-		/* id parent major:minor root mountpoint ... - type source ... */
-		if (sscanf(line, "%*u %*u %u:%u", &major, &minor) != 2)
-			continue;
-		for (i = 0; i < 4 && p; i++) {
-			p = strchr(p, ' ');
-			if (p)
-				p++;
-		}
-		if (!p)
-			continue;
-		mp = p;
-		p = strchr(mp, ' ');
-		sep = strstr(line, " - ");
-		if (!p || !sep || !field_is(mp, p - mp, dir))
-			continue;
-		sep += 3;
-		snprintf(top->type, sizeof(top->type), "%.*s", (int)strcspn(sep, " "), sep);
-		top->major = major;
-		top->minor = minor;
+/* The kernel's messages about a failed configuration, into why. */
+static void fs_log(int fsfd, char *why, size_t whylen)
+{
+	char line[512];
+	size_t used = strlen(why);
+	ssize_t n;
+
+	while ((n = read(fsfd, line, sizeof(line) - 1)) > 0) {
+		line[n] = '\0';
+		line[strcspn(line, "\n")] = '\0';
+		/* "e fuse2pt: text": the level letter dropped */
+		used += snprintf(why + used, used < whylen ? whylen - used : 0, "%s%s",
+				 used ? "; " : "", n > 2 && line[1] == ' ' ? line + 2 : line);
+		if (used >= whylen)
+			break;
 	}
-	fclose(f);
 }
 
-static int same_mount(const struct top_mount *a, const struct top_mount *b)
+/*
+ * Mount fstype (fuse2pt or fuse2pt.SUBTYPE) on m->dir_fd with mount(2)'s
+ * flags and comma-separated data, split as mount(2) splits it.  0, or an
+ * errno with the kernel's reason (when it gave one) in why.
+ */
+static int make_mount(struct mnt *m, const char *source, const char *fstype,
+		      unsigned long flags, const char *data, char *why, size_t whylen)
 {
-	return *a->type && strcmp(a->type, b->type) == 0 &&
-	       a->major == b->major && a->minor == b->minor;
+	static const struct {
+		unsigned long ms;
+		const char *key;
+	} sb_flags[] = {
+		{ MS_RDONLY, "ro" }, { MS_SYNCHRONOUS, "sync" }, { MS_DIRSYNC, "dirsync" },
+		{ MS_LAZYTIME, "lazytime" },
+	};
+	unsigned int attrs = 0;
+	const char *dot = strchr(fstype, '.');
+	char *copy, *opt, *save = NULL;
+	int fsfd, fd, err = 0;
+	size_t i;
+	struct stat st;
+
+	*why = '\0';
+	fsfd = syscall(SYS_fsopen, FSTYPE, FSOPEN_CLOEXEC_);
+	if (fsfd < 0)
+		return errno;
+#define CONFIG(cmd, key, val) \
+	(syscall(SYS_fsconfig, fsfd, (cmd), (key), (val), 0) < 0 ? (err = errno) : 0)
+	CONFIG(FSCONFIG_SET_STRING_, "source", source);
+	if (!err && dot)
+		CONFIG(FSCONFIG_SET_STRING_, "subtype", dot + 1);
+	for (i = 0; !err && i < sizeof(sb_flags) / sizeof(sb_flags[0]); i++)
+		if (flags & sb_flags[i].ms)
+			CONFIG(FSCONFIG_SET_FLAG_, sb_flags[i].key, NULL);
+	copy = xstrndup(data, strlen(data));
+	for (opt = strtok_r(copy, ",", &save); !err && opt; opt = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(opt, '=');
+
+		if (eq) {
+			*eq = '\0';
+			CONFIG(FSCONFIG_SET_STRING_, opt, eq + 1);
+		} else {
+			CONFIG(FSCONFIG_SET_FLAG_, opt, NULL);
+		}
+	}
+	free(copy);
+	if (!err)
+		CONFIG(FSCONFIG_CMD_CREATE_, NULL, NULL);
+#undef CONFIG
+	if (err) {
+		fs_log(fsfd, why, whylen);
+		close(fsfd);
+		return err;
+	}
+
+	if (flags & MS_RDONLY)
+		attrs |= MOUNT_ATTR_RDONLY_;
+	if (flags & MS_NOSUID)
+		attrs |= MOUNT_ATTR_NOSUID_;
+	if (flags & MS_NODEV)
+		attrs |= MOUNT_ATTR_NODEV_;
+	if (flags & MS_NOEXEC)
+		attrs |= MOUNT_ATTR_NOEXEC_;
+	if (flags & MS_NODIRATIME)
+		attrs |= MOUNT_ATTR_NODIRATIME_;
+	if (flags & MS_NOSYMFOLLOW)
+		attrs |= MOUNT_ATTR_NOSYMFOLLOW_;
+	/* as mount(2): relatime unless noatime, strictatime over both */
+	if (flags & MS_STRICTATIME)
+		attrs |= MOUNT_ATTR_STRICTATIME_;
+	else if (flags & MS_NOATIME)
+		attrs |= MOUNT_ATTR_NOATIME_;
+	fd = syscall(SYS_fsmount, fsfd, FSMOUNT_CLOEXEC_, attrs);
+	if (fd < 0) {
+		err = errno;
+		fs_log(fsfd, why, whylen);
+		close(fsfd);
+		return err;
+	}
+	close(fsfd);
+	if (syscall(SYS_move_mount, fd, "", m->dir_fd, "",
+		    MOVE_MOUNT_F_EMPTY_PATH_ | MOVE_MOUNT_T_EMPTY_PATH_) < 0 ||
+	    fstat(fd, &st) < 0) {
+		err = errno;
+		close(fd);	/* a detached mount goes with its last descriptor */
+		return err;
+	}
+	m->root_fd = fd;
+	m->dev = st.st_dev;
+	return 0;
 }
 
-static int write_abort(const char *dir, unsigned long conn)
+static int write_abort(const char *dir, dev_t dev)
 {
 	char path[PATH_MAX];
 	int fd, ok;
 
-	snprintf(path, sizeof(path), "%s/%lu/abort", dir, conn);
+	snprintf(path, sizeof(path), "%s/%u/abort", dir, (major(dev) << 20) | minor(dev));
 	fd = open(path, O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
 		return 0;
@@ -610,31 +715,32 @@ static int write_abort(const char *dir, unsigned long conn)
  * major << 20 | minor).  The control file system is mounted on CTL_DIR
  * for the time it takes when nobody has mounted it there.
  */
-static int abort_connection(const struct top_mount *mine)
+static int abort_connection(const struct mnt *m)
 {
-	unsigned long conn = ((unsigned long)mine->major << 20) | mine->minor;
 	int ok;
 
-	if (write_abort(CTL_DIR, conn))
+	if (write_abort(CTL_DIR, m->dev))
 		return 1;
 	if (mount(CTL_FSTYPE, CTL_DIR, CTL_FSTYPE, MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
 		return 0;
-	ok = write_abort(CTL_DIR, conn);
+	ok = write_abort(CTL_DIR, m->dev);
 	if (umount2(CTL_DIR, MNT_DETACH) < 0)
 		msg("warning: could not unmount %s again: %s", CTL_DIR, strerror(errno));
 	return ok;
 }
 
-/* Take back a mount nobody will serve; only ours, never what is below. */
-static void undo_mount(const char *dir, const struct top_mount *mine)
+/*
+ * Take back a mount nobody will serve: ours, through its root's
+ * descriptor, with whatever was mounted on top of it since.
+ */
+static void undo_mount(struct mnt *m, const char *dir)
 {
-	struct top_mount now;
-
-	top_mount(dir, &now);
-	if (!same_mount(&now, mine))
+	if (m->root_fd < 0)
 		return;
-	if (umount2(dir, MNT_DETACH) < 0)
+	if (umount2(fd_name(m->root_fd), MNT_DETACH) < 0)
 		msg("warning: could not unmount %s again: %s", dir, strerror(errno));
+	close(m->root_fd);
+	m->root_fd = -1;
 }
 
 /*
@@ -650,8 +756,7 @@ static void undo_mount(const char *dir, const struct top_mount *mine)
  * 0 when the mount answers, an errno when it answered with a dead
  * connection, -1 when it did not answer in time.
  */
-static int check_answers(const char *dir, const struct top_mount *mine,
-			 const struct passwd *pw)
+static int check_answers(const char *dir, struct mnt *m, const struct passwd *pw)
 {
 	struct timespec now, end;
 	struct stat st;
@@ -661,14 +766,14 @@ static int check_answers(const char *dir, const struct top_mount *mine,
 	if (pid < 0) {
 		int err = errno;
 
-		undo_mount(dir, mine);
+		undo_mount(m, dir);
 		die(EX_SYSERR, "fork: %s (%s unmounted again)", strerror(err), dir);
 	}
 	if (pid == 0) {
 		if (pw && (setgroups(0, NULL) < 0 || setgid(pw->pw_gid) < 0 ||
 			   setuid(pw->pw_uid) < 0))
 			_exit(0);	/* cannot check: take it as answering */
-		_exit(stat(dir, &st) < 0 ? errno : 0);
+		_exit(fstat(m->root_fd, &st) < 0 ? errno : 0);
 	}
 	clock_gettime(CLOCK_MONOTONIC, &end);
 	end.tv_sec += ANSWER_SECS;
@@ -690,10 +795,10 @@ static int check_answers(const char *dir, const struct top_mount *mine,
 			break;
 		usleep(100 * 1000);
 	}
-	if (!abort_connection(mine))
+	if (!abort_connection(m))
 		msg("warning: could not abort the connection of %s (%s/%u/abort); "
 		    "it ends when the program exits", dir, CTL_DIR,
-		    (mine->major << 20) | mine->minor);
+		    (major(m->dev) << 20) | minor(m->dev));
 	/* the wait for INIT is killable, should the abort not have ended it */
 	kill(pid, SIGKILL);
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
@@ -813,17 +918,22 @@ static void become_user(const struct passwd *pw, int pfd)
  * of type fuse2pt.SUBTYPE with root's source and options.  From the
  * request only restrictions are taken (ro, nosuid, nodev, noexec, sync,
  * dirsync, noatime, nodiratime, default_permissions, max_read), and
- * allow_other when the program runs as root (who could have mounted with
- * it anyway), root's options have it, or /etc/fuse.conf says
- * user_allow_other (fusermount3's rule for users).  The request's fd=N must be the program's open /dev/fuse or
+ * allow_other when the program runs as root with every uid 0 (who could
+ * have mounted with it anyway), root's options have it, or /etc/fuse.conf
+ * says user_allow_other (fusermount3's rule for users).  The request's
+ * fd=N must be the program's open /dev/fuse or
  * /dev/fuse2pt; the program's descriptor N is then replaced by one of
  * /dev/fuse2pt (SECCOMP_ADDFD_FLAG_SETFD), so it serves fuse2pt without
  * knowing.  Other mounts (not FUSE, or bind, move, remount, propagation
  * changes) go on to the kernel unchanged, which checks them as always.
+ * The program is hostile by assumption: what it names is looked at in
+ * children with a deadline (look_in_child), what it says is printed with
+ * control characters masked, and a request that cannot be read is refused.
  */
 struct serve {
 	const char *dir, *msrc, *fstype, *prog;
 	const struct opts *o;
+	struct mnt *m;		/* the mount point's descriptor, then our mount */
 	dev_t dir_dev;
 	ino_t dir_ino;
 	unsigned int uid, gid, rootmode;
@@ -831,10 +941,14 @@ struct serve {
 	int listener;
 	__u64 cur_id;		/* the notification being answered */
 	int mounted;
-	struct top_mount mine;
+	int spent;		/* a mount was made once: never another */
 	char refused[1024];	/* why the last FUSE mount request was refused */
 };
 
+#ifndef MS_MGC_VAL
+#define MS_MGC_VAL	0xc0ed0000
+#define MS_MGC_MSK	0xffff0000
+#endif
 #define MS_NOT_NEW	(MS_REMOUNT | MS_BIND | MS_MOVE | MS_SHARED | MS_PRIVATE | \
 			 MS_SLAVE | MS_UNBINDABLE)
 /* flags a program may add to root's: each only takes something away */
@@ -995,22 +1109,26 @@ static int user_allow_other(void)
 	return yes;
 }
 
-/* The effective uid of pid, from /proc/PID/status; -1 when unknown. */
-static long proc_euid(pid_t pid)
+/*
+ * The real, effective, saved and file-system uid of pid (/proc/PID/status);
+ * -1 each when unknown.  A program runs as root only with all four 0: a
+ * user's run of a set-uid root program (libfuse's fusermount) does not,
+ * and fusermount3 goes by the real uid too.
+ */
+static void proc_uids(pid_t pid, long id[4])
 {
 	char path[64], line[256];
-	long real, eff = -1;
 	FILE *f;
 
+	id[0] = id[1] = id[2] = id[3] = -1;
 	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
 	f = fopen(path, "re");
 	if (!f)
-		return -1;
+		return;
 	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "Uid: %ld %ld", &real, &eff) == 2)
+		if (sscanf(line, "Uid: %ld %ld %ld %ld", &id[0], &id[1], &id[2], &id[3]) == 4)
 			break;
 	fclose(f);
-	return eff;
 }
 
 /* Whether descriptor fd of pid has O_CLOEXEC, from /proc/PID/fdinfo. */
@@ -1043,20 +1161,148 @@ static int same_ns(pid_t pid)
 }
 
 /*
+ * A program's paths and memory may lead into a FUSE file system nobody
+ * answers (one of its own), where a stat, or a read of its memory backed
+ * by such a file, would wait for good.  So each such look runs in a
+ * child given LOOK_MS: fn fills size bytes at out, which come back
+ * through a pipe.  A child that takes longer is killed; one stuck where
+ * even SIGKILL does not reach is left to init.  0 when the look finished.
+ */
+#define LOOK_MS		5000
+
+static int look_in_child(void (*fn)(const void *arg, void *out), const void *arg,
+			 void *out, size_t size)
+{
+	struct timespec t0, now;
+	size_t got = 0;
+	int p[2], status;
+	pid_t pid;
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -1;
+	pid = fork();
+	if (pid < 0) {
+		close(p[0]);
+		close(p[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		const char *c = out;
+		ssize_t n;
+
+		close(p[0]);
+		memset(out, 0, size);
+		fn(arg, out);
+		while (got < size && (n = write(p[1], c + got, size - got)) > 0)
+			got += n;
+		_exit(0);
+	}
+	close(p[1]);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (got < size) {
+		struct pollfd pf = { .fd = p[0], .events = POLLIN };
+		long left;
+		ssize_t n;
+
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		left = LOOK_MS - (now.tv_sec - t0.tv_sec) * 1000 -
+		       (now.tv_nsec - t0.tv_nsec) / 1000000;
+		if (left <= 0)
+			break;
+		if (poll(&pf, 1, (int)left) <= 0)
+			continue;
+		n = read(p[0], (char *)out + got, size - got);
+		if (n <= 0)
+			break;
+		got += n;
+	}
+	close(p[0]);
+	if (got < size)
+		kill(pid, SIGKILL);
+	while (waitpid(pid, &status, got < size ? WNOHANG : 0) < 0 && errno == EINTR)
+		;
+	return got == size ? 0 : -1;
+}
+
+struct stat_look {
+	int err;
+	struct stat st;
+};
+
+static void look_stat(const void *arg, void *out)
+{
+	struct stat_look *l = out;
+
+	if (stat(arg, &l->st) < 0)
+		l->err = errno;
+}
+
+/* stat(2) of a path a program named; an errno, ETIMEDOUT when it hung */
+static int timed_stat(const char *path, struct stat *st)
+{
+	struct stat_look l;
+
+	if (look_in_child(look_stat, path, &l, sizeof(l)) < 0)
+		return ETIMEDOUT;
+	*st = l.st;
+	return l.err;
+}
+
+/* what a mount(2) call asks, read from the caller's memory */
+struct mount_look {
+	pid_t pid;
+	__u64 type_at, target_at, opts_at;
+	/* out: */
+	int mem_err;		/* /proc/PID/mem could not be opened */
+	int type_ok, target_ok, opts_ok;
+	char type[256], target[PATH_MAX], opts[OPTS_MAX];
+};
+
+static void look_mount(const void *arg, void *out)
+{
+	const struct mount_look *q = arg;
+	struct mount_look *l = out;
+	char path[64];
+	int mem;
+
+	snprintf(path, sizeof(path), "/proc/%d/mem", (int)q->pid);
+	mem = open(path, O_RDONLY | O_CLOEXEC);
+	if (mem < 0) {
+		l->mem_err = errno ? errno : EIO;
+		return;
+	}
+	l->type_ok = peek_string(mem, q->type_at, l->type, sizeof(l->type)) == 0;
+	l->target_ok = peek_string(mem, q->target_at, l->target, sizeof(l->target)) == 0;
+	l->opts_ok = !q->opts_at || peek_string(mem, q->opts_at, l->opts, sizeof(l->opts)) == 0;
+	if (!q->opts_at)
+		l->opts[0] = '\0';
+	close(mem);
+}
+
+/* Control characters of a program's text shown as '?' (it goes to a terminal or log). */
+static void printable(char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			*s = '?';
+}
+
+/*
  * Check a FUSE mount request and make the mount; 0 or an errno for the
  * caller, with the reason in sv->refused.
  */
 static int serve_fuse_mount(struct serve *sv, pid_t pid, const char *target,
 			    unsigned long flags, const char *type, const char *req)
 {
-	char path[PATH_MAX + 64], data[OPTS_MAX], extra[OPTS_MAX], *copy, *opt, *save = NULL;
+	char path[PATH_MAX + 64], data[OPTS_MAX], extra[OPTS_MAX], kwhy[512];
+	char *copy, *opt, *save = NULL;
 	unsigned long want = sv->o->flags | (flags & MS_PROG_MAY);
-	long theirs = -1, euid;
+	long theirs = -1, uid[4];
 	struct stat st, dev;
-	int fd, err, n;
+	int fd, err, n, root;
 
 #define REFUSE(e, ...) do { snprintf(sv->refused, sizeof(sv->refused), __VA_ARGS__); \
-			    return (e); } while (0)
+			    printable(sv->refused); return (e); } while (0)
 	if (strncmp(type, "fuseblk", 7) == 0)
 		REFUSE(EINVAL, "it asked for a block-device FUSE mount (%.100s), which fuse2pt does not have",
 		       type);
@@ -1066,16 +1312,24 @@ static int serve_fuse_mount(struct serve *sv, pid_t pid, const char *target,
 		       target);
 	if (sv->mounted)
 		REFUSE(EBUSY, "it asked for a second FUSE mount (on %.200s); mount.fuse2pt makes one", target);
+	if (sv->spent)
+		REFUSE(EBUSY, "it asked again (on %.200s) after its mount was taken back; "
+		       "mount.fuse2pt makes one", target);
 	if (!same_ns(pid))
 		REFUSE(EPERM, "it mounts in a mount namespace of its own, where mount.fuse2pt does not mount");
 	snprintf(path, sizeof(path), "/proc/%d/%s/%s", (int)pid, *target == '/' ? "root" : "cwd",
 		 target);
-	if (stat(path, &st) < 0 || st.st_dev != sv->dir_dev || st.st_ino != sv->dir_ino)
+	err = timed_stat(path, &st);
+	if (err == ETIMEDOUT)
+		REFUSE(EPERM, "its mount point %.200s did not answer a stat within %d ms", target,
+		       LOOK_MS);
+	if (err || st.st_dev != sv->dir_dev || st.st_ino != sv->dir_ino)
 		REFUSE(EPERM, "it asked to mount on %.200s, not on %.200s", target, sv->dir);
 
 	/* the program's own options: fd=N, and what it may add to root's */
 	extra[0] = '\0';
-	euid = proc_euid(pid);
+	proc_uids(pid, uid);
+	root = !uid[0] && !uid[1] && !uid[2] && !uid[3];
 	copy = xstrndup(req, strlen(req));
 	for (opt = strtok_r(copy, ",", &save); opt; opt = strtok_r(NULL, ",", &save)) {
 		char *eq = strchr(opt, '=');
@@ -1095,7 +1349,7 @@ static int serve_fuse_mount(struct serve *sv, pid_t pid, const char *target,
 			/* set by mount.fuse2pt */
 		} else if ((!eq && strcmp(name, "default_permissions") == 0) ||
 			   (!eq && strcmp(name, "allow_other") == 0 &&
-			    (euid == 0 || has_word(sv->o->kernel, name) || user_allow_other())) ||
+			    (root || has_word(sv->o->kernel, name) || user_allow_other())) ||
 			   (eq && strcmp(name, "max_read") == 0 &&
 			    strspn(eq + 1, "0123456789") == strlen(eq + 1) && eq[1] &&
 			    strlen(eq + 1) < 11)) {
@@ -1103,9 +1357,9 @@ static int serve_fuse_mount(struct serve *sv, pid_t pid, const char *target,
 				append(extra, opt, strlen(opt));
 		} else if (!eq && strcmp(name, "allow_other") == 0) {
 			free(copy);
-			REFUSE(EPERM, "it asked for allow_other while running as uid %ld, which "
-			       "neither root's options nor /etc/fuse.conf (user_allow_other) allow",
-			       euid);
+			REFUSE(EPERM, "it asked for allow_other while running as uid %ld (effective "
+			       "%ld), which neither root's options nor /etc/fuse.conf "
+			       "(user_allow_other) allow", uid[0], uid[1]);
 		} else {
 			snprintf(path, sizeof(path), "%s", opt);
 			free(copy);
@@ -1117,7 +1371,7 @@ static int serve_fuse_mount(struct serve *sv, pid_t pid, const char *target,
 	if (theirs < 0)
 		REFUSE(EINVAL, "its mount options name no device (fd=N)");
 	snprintf(path, sizeof(path), "/proc/%d/fd/%ld", (int)pid, theirs);
-	if (stat(path, &st) < 0 || !S_ISCHR(st.st_mode) || stat(DEVICE, &dev) < 0 ||
+	if (timed_stat(path, &st) || !S_ISCHR(st.st_mode) || stat(DEVICE, &dev) < 0 ||
 	    (st.st_rdev != dev.st_rdev && st.st_rdev != makedev(10, 229)))
 		REFUSE(EINVAL, "its fd=%ld is not an open /dev/fuse or " DEVICE, theirs);
 
@@ -1131,18 +1385,23 @@ static int serve_fuse_mount(struct serve *sv, pid_t pid, const char *target,
 		close(fd);
 		REFUSE(EINVAL, "options too long");
 	}
-	if (verbose)
-		printf(PROGNAME ": %s asks to mount %s (type %s, \"%s\"); making it: "
-		       "mount(\"%s\", \"%s\", \"%s\", %s, \"%s\")\n", sv->prog, target, type, req,
-		       sv->msrc, sv->dir, sv->fstype, flags_text(want), data);
-	if (mount(sv->msrc, sv->dir, sv->fstype, want, data) < 0) {
-		err = errno;
-		close(fd);
-		REFUSE(err, "mount of %.100s on %.100s failed: %s (kernel options %.200s)",
-		       sv->fstype, sv->dir, strerror(err), data);
+	if (verbose) {
+		char line[OPTS_MAX * 3];
+
+		snprintf(line, sizeof(line), "%s asks to mount %s (type %s, \"%s\"); making it: "
+			 "mount(\"%s\", \"%s\", \"%s\", %s, \"%s\")", sv->prog, target, type, req,
+			 sv->msrc, sv->dir, sv->fstype, flags_text(want), data);
+		printable(line);
+		printf(PROGNAME ": %s\n", line);
 	}
-	top_mount(sv->dir, &sv->mine);
+	err = make_mount(sv->m, sv->msrc, sv->fstype, want, data, kwhy, sizeof(kwhy));
+	if (err) {
+		close(fd);
+		REFUSE(err, "mount of %.100s on %.100s failed: %s%s%.200s (kernel options %.200s)",
+		       sv->fstype, sv->dir, strerror(err), *kwhy ? ": " : "", kwhy, data);
+	}
 	sv->mounted = 1;
+	sv->spent = 1;
 	{
 		struct seccomp_notif_addfd add = {
 			.flags = SECCOMP_ADDFD_FLAG_SETFD,
@@ -1155,7 +1414,7 @@ static int serve_fuse_mount(struct serve *sv, pid_t pid, const char *target,
 		if (ioctl(sv->listener, SECCOMP_IOCTL_NOTIF_ADDFD, &add) < 0) {
 			err = errno;
 			close(fd);
-			undo_mount(sv->dir, &sv->mine);
+			undo_mount(sv->m, sv->dir);
 			sv->mounted = 0;
 			REFUSE(EIO, "cannot hand it the " DEVICE " descriptor: %s", strerror(err));
 		}
@@ -1174,8 +1433,9 @@ static void serve_one(struct serve *sv)
 	static struct seccomp_notif_sizes sizes;
 	struct seccomp_notif *req;
 	struct seccomp_notif_resp *resp;
-	char target[PATH_MAX], type[256], opts[OPTS_MAX], path[64];
-	int mem, err = 0, fuse = 0;
+	struct mount_look q = { 0 }, *l;
+	char path[64];
+	int err = 0, fuse = 0;
 	unsigned long flags;
 
 	if (!sizes.seccomp_notif &&
@@ -1184,31 +1444,44 @@ static void serve_one(struct serve *sv)
 	req = calloc(1, sizes.seccomp_notif > sizeof(*req) ? sizes.seccomp_notif : sizeof(*req));
 	resp = calloc(1, sizes.seccomp_notif_resp > sizeof(*resp) ?
 		      sizes.seccomp_notif_resp : sizeof(*resp));
-	if (!req || !resp)
+	l = calloc(1, sizeof(*l));
+	if (!req || !resp || !l)
 		die(EX_SYSERR, "out of memory");
 	if (ioctl(sv->listener, SECCOMP_IOCTL_NOTIF_RECV, req) < 0)
 		goto out;	/* EINTR, or ENOENT: the caller is gone */
 	sv->cur_id = req->id;
 	resp->id = req->id;
 
-	snprintf(path, sizeof(path), "/proc/%d/mem", (int)req->pid);
-	mem = open(path, O_RDONLY | O_CLOEXEC);
+	/* as the kernel does: the old magic number in the top bits means nothing */
 	flags = (unsigned long)req->data.args[3];
-	if (mem >= 0 && !(flags & MS_NOT_NEW) &&
-	    peek_string(mem, req->data.args[2], type, sizeof(type)) == 0 && is_fuse_type(type)) {
+	if ((flags & MS_MGC_MSK) == MS_MGC_VAL)
+		flags &= ~(unsigned long)MS_MGC_MSK;
+	q.pid = req->pid;
+	q.type_at = req->data.args[2];
+	q.target_at = req->data.args[1];
+	q.opts_at = req->data.args[4];
+	if (look_in_child(look_mount, &q, l, sizeof(*l)) < 0) {
+		/* what it asks is unknown: fail closed */
+		err = EPERM;
 		fuse = 1;
-		if (peek_string(mem, req->data.args[1], target, sizeof(target)) < 0) {
+		snprintf(sv->refused, sizeof(sv->refused),
+			 "its mount(2) arguments could not be read within %d ms", LOOK_MS);
+	} else if (l->mem_err) {
+		err = EPERM;
+		fuse = 1;
+		snprintf(sv->refused, sizeof(sv->refused),
+			 "its mount(2) arguments cannot be read (/proc/%d/mem: %s)",
+			 (int)req->pid, strerror(l->mem_err));
+	} else if (!(flags & MS_NOT_NEW) && l->type_ok && is_fuse_type(l->type)) {
+		fuse = 1;
+		if (!l->target_ok) {
 			err = EFAULT;
 			snprintf(sv->refused, sizeof(sv->refused), "its mount point cannot be read");
-		} else if (!req->data.args[4]) {
-			opts[0] = '\0';
-		} else if (peek_string(mem, req->data.args[4], opts, sizeof(opts)) < 0) {
+		} else if (!l->opts_ok) {
 			err = EFAULT;
 			snprintf(sv->refused, sizeof(sv->refused), "its mount options cannot be read");
 		}
 	}
-	if (mem >= 0)
-		close(mem);
 	/* what was read is the caller's only while the caller still waits */
 	if (ioctl(sv->listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &req->id) < 0)
 		goto out;
@@ -1216,7 +1489,7 @@ static void serve_one(struct serve *sv)
 		resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
 	} else {
 		if (!err)
-			err = serve_fuse_mount(sv, req->pid, target, flags, type, opts);
+			err = serve_fuse_mount(sv, req->pid, l->target, flags, l->type, l->opts);
 		if (err) {
 			char comm[64] = "?";
 			FILE *f;
@@ -1228,6 +1501,7 @@ static void serve_one(struct serve *sv)
 					comm[strcspn(comm, "\n")] = '\0';
 				fclose(f);
 			}
+			printable(comm);
 			msg("refused the mount(2) of process %d (%s), run by %s: %s",
 			    (int)req->pid, comm, sv->prog, sv->refused);
 		}
@@ -1235,11 +1509,12 @@ static void serve_one(struct serve *sv)
 	}
 	if (ioctl(sv->listener, SECCOMP_IOCTL_NOTIF_SEND, resp) < 0 && fuse && !err) {
 		/* the caller died between the mount and the answer */
-		undo_mount(sv->dir, &sv->mine);
+		undo_mount(sv->m, sv->dir);
 		sv->mounted = 0;
 		snprintf(sv->refused, sizeof(sv->refused), "it died while its mount was made");
 	}
 out:
+	free(l);
 	free(req);
 	free(resp);
 }
@@ -1468,6 +1743,7 @@ int main(int argc, char **argv)
 	char *path, *src, *hash, *pargv[6];
 	int opt, fake = 0, fd, n, i;
 	struct serve sv = { 0 };
+	struct mnt m = { .dir_fd = -1, .root_fd = -1 };
 	int by_program;
 	struct passwd *pw = NULL;
 	struct stat st;
@@ -1555,8 +1831,12 @@ int main(int argc, char **argv)
 
 	if (!realpath(dir_arg, dir))
 		die(EX_FAIL, "mount point %s: %s", dir_arg, strerror(errno));
-	if (stat(dir, &st) < 0)
+	/* held from here on: every mount and unmount goes through it */
+	m.dir_fd = open(dir, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (m.dir_fd < 0 || fstat(m.dir_fd, &st) < 0)
 		die(EX_FAIL, "mount point %s: %s", dir, strerror(errno));
+	if (!fake && access(fd_name(m.dir_fd), F_OK) < 0)
+		die(EX_SYSERR, "%s: %s (is /proc mounted?)", fd_name(m.dir_fd), strerror(errno));
 
 	if (o.setuid_user) {
 		pw = getpwnam(o.setuid_user);
@@ -1609,6 +1889,7 @@ int main(int argc, char **argv)
 	sv.fstype = fstype;
 	sv.prog = pargv[0];
 	sv.o = &o;
+	sv.m = &m;
 	sv.dir_dev = st.st_dev;
 	sv.dir_ino = st.st_ino;
 	sv.uid = uid;
@@ -1627,16 +1908,15 @@ int main(int argc, char **argv)
 	}
 
 	if (!by_program) {
-		if (mount(msrc, dir, fstype, o.flags, data) < 0) {
-			int err = errno;
+		char kwhy[512];
+		int err = make_mount(&m, msrc, fstype, o.flags, data, kwhy, sizeof(kwhy));
 
-			if (err == ENODEV)
-				die(EX_FAIL, "the kernel does not know file system type %s "
-				    "(is the %s module loaded?)", fstype, FSTYPE);
-			die(EX_FAIL, "mount of %s on %s failed: %s (kernel options %s; see dmesg)",
-			    fstype, dir, strerror(err), data);
-		}
-		top_mount(dir, &sv.mine);
+		if (err == ENODEV)
+			die(EX_FAIL, "the kernel does not know file system type %s "
+			    "(is the %s module loaded?)", fstype, FSTYPE);
+		if (err)
+			die(EX_FAIL, "mount of %s on %s failed: %s%s%s (kernel options %s)",
+			    fstype, dir, strerror(err), *kwhy ? ": " : "", kwhy, data);
 		sv.mounted = 1;
 		n = start_program(path, pargv, pw, o.drop_privileges, fd, &sv, why, sizeof(why));
 	} else {
@@ -1644,8 +1924,7 @@ int main(int argc, char **argv)
 	}
 	if (n) {
 		/* a failed pipe or fork: nobody has the device but us */
-		if (sv.mounted)
-			undo_mount(dir, &sv.mine);
+		undo_mount(&m, dir);
 		if (n < 0)
 			die(EX_SYSERR, "%s not mounted: cannot start %s: %s", dir,
 			    pargv[0], strerror(-n));
@@ -1673,9 +1952,9 @@ int main(int argc, char **argv)
 		    "at most %d s)%s%s", dir, pargv[0], dir, ANSWER_SECS,
 		    *sv.refused ? "; refused: " : " (it mounts in a way " PROGNAME
 		    " cannot serve, or not at all)", sv.refused);
-	n = check_answers(dir, &sv.mine, pw);
+	n = check_answers(dir, &m, pw);
 	if (n) {
-		undo_mount(dir, &sv.mine);
+		undo_mount(&m, dir);
 		if (n < 0)
 			die(EX_FAIL, "%s not mounted: %s started but its file system did not "
 			    "answer within %d s; unmounted again", dir, pargv[0], ANSWER_SECS);

@@ -12,7 +12,10 @@
  *                                "-o fusermount" through fusermount3 from
  *                                PATH and its _FUSE_COMMFD protocol; then
  *                                it goes to the background (the tests
- *                                also build it statically: rawsrv-static)
+ *                                also build it statically: rawsrv-static);
+ *                                RAWSRV_MOUNT_OPTS adds options to its
+ *                                mount(2), RAWSRV_MOUNT_MGC=1 sets the old
+ *                                magic number MS_MGC_VAL in its flags
  *   rawsrv --list                print the modes
  *
  * The tree is fixed:
@@ -719,19 +722,27 @@ static int recv_device(int sock)
 /* Mount dir by ourselves; the device fd, or -1. */
 static int self_mount(const char *dir, bool use_fusermount)
 {
-	char opts[128], env[16];
+	const char *extra = getenv("RAWSRV_MOUNT_OPTS");
+	unsigned long flags = MS_NOSUID | MS_NODEV;
+	char opts[256], env[16];
 	int fd, sp[2], st;
 	pid_t pid;
 
+	/* the old magic number in the top bits, as old programs still pass */
+	if (getenv("RAWSRV_MOUNT_MGC"))
+		flags |= 0xc0ed0000UL;
+	if (extra && strlen(extra) > 100)
+		extra = NULL;
 	if (!use_fusermount) {
 		fd = open("/dev/fuse", O_RDWR | O_CLOEXEC);
 		if (fd < 0) {
 			raw_log("open /dev/fuse: %s", strerror(errno));
 			return -1;
 		}
-		snprintf(opts, sizeof(opts), "fd=%d,rootmode=40000,user_id=%u,group_id=%u", fd,
-			 (unsigned int)getuid(), (unsigned int)getgid());
-		if (mount("rawsrv", dir, "fuse.rawsrv", MS_NOSUID | MS_NODEV, opts) < 0) {
+		snprintf(opts, sizeof(opts), "fd=%d,rootmode=40000,user_id=%u,group_id=%u%s%s", fd,
+			 (unsigned int)getuid(), (unsigned int)getgid(), extra ? "," : "",
+			 extra ? extra : "");
+		if (mount("rawsrv", dir, "fuse.rawsrv", flags, opts) < 0) {
 			raw_log("mount(2) of %s: %s", dir, strerror(errno));
 			return -1;
 		}

@@ -8,7 +8,10 @@
 # (Go: fusermount3, as its own mount helper rclonefs), and a libfuse 3
 # program forced to mount by itself.  Each with a data check through the
 # mount, its process holding /dev/fuse2pt and not /dev/fuse, and nothing
-# mounted or running after umount.  Then what cannot be served (a program
+# mounted or running after umount.  Hostile programs (the old magic
+# number in the flags, a set-uid root program run by a user asking for
+# allow_other, a mount point swapped for a symlink, a mount point in a
+# file system that never answers).  Then what cannot be served (a program
 # mounting elsewhere, one that never mounts): a reason, status 32,
 # nothing mounted; and fuse2pt-fusermount refusing hostile input (an
 # ordinary user, bad options, no socket, unmounting what is not fuse2pt).
@@ -255,6 +258,79 @@ for how in mount2 fusermount; do
 		_t_mark_fail "$how: mount.fuse2pt -t fuse2pt.rawsrv-static failed: $out"
 	fi
 done
+rm -f /usr/local/bin/rawsrv-static
+t_pass
+
+t_start hostile-programs
+# what a program controls cannot move its mount elsewhere or widen it
+ln -sf "$T_BIN/rawsrv-static" /usr/local/bin/rawsrv-static
+# the old magic number in mount(2)'s top bits (the kernel ignores it) is
+# still a new mount, made as fuse2pt, not passed on to stock fuse
+if out=$(RAWSRV_MOUNT_MGC=1 mount.fuse2pt -t fuse2pt.rawsrv-static good "$MNT" 2>&1); then
+	t_expect_eq "MS_MGC_VAL: type" "$(t_mount_type "$MNT")" fuse2pt.rawsrv-static
+	served_by_fuse2pt rawsrv-static
+	unmount_gone rawsrv-static
+else
+	_t_mark_fail "MS_MGC_VAL: mount.fuse2pt failed: $out"
+fi
+# a set-uid root program run by nobody is not root: no allow_other
+install -m 4755 -o root "$T_BIN/rawsrv-static" /usr/local/bin/f2p-suidsrv
+mount_fails "a set-uid root program run by nobody asking for allow_other" \
+	"it asked for allow_other while running as uid 65534 \(effective 0\)" \
+	f2p-suidsrv env RAWSRV_MOUNT_OPTS=allow_other \
+	mount.fuse2pt -t fuse2pt.f2p-suidsrv -o setuid=nobody good "$MNT"
+rm -f /usr/local/bin/f2p-suidsrv
+# the program renames the mount point away and leaves a symlink to a
+# root-owned directory in its place, then mounts the renamed directory
+# (the same inode): the mount lands on that directory, never where the
+# old name now points
+SWAP=$T_WORK/swap
+mkdir -p "$SWAP/mnt" "$T_WORK/victim"
+chown nobody "$SWAP" "$SWAP/mnt"
+cat > /usr/local/bin/f2p-swapper <<PROG
+#!/bin/sh
+mv "\$2" "\$2.moved" && ln -s $T_WORK/victim "\$2" && exec rawsrv-static "\$1" "\$2.moved"
+PROG
+chmod 755 /usr/local/bin/f2p-swapper
+rc=0
+out=$(mount.fuse2pt -t fuse2pt.f2p-swapper -o setuid=nobody,mount_by=program good "$SWAP/mnt" 2>&1) || rc=$?
+t_note "swapped mount point: status $rc: $out"
+t_check "the program did swap its mount point" test -L "$SWAP/mnt"
+t_check_fails "nothing mounted where the symlink points" t_is_mounted "$T_WORK/victim"
+if [ "$rc" = 0 ]; then
+	t_expect_eq "mounted on the directory itself" "$(t_mount_type "$SWAP/mnt.moved")" fuse2pt.f2p-swapper
+	t_check "umount" umount "$SWAP/mnt.moved"
+fi
+t_wait_for 20 no_server rawsrv-static
+t_expect_eq "swapped mount point: no FUSE mount left" "$(fuse_mounts)" ""
+rm -rf "$SWAP" /usr/local/bin/f2p-swapper
+# a mount point inside a FUSE file system that never answers (its server
+# stopped): mount.fuse2pt's look at it gives up after 5 s instead of
+# hanging mount(8) for good
+mkdir -p "$T_WORK/hung"
+if t_check "a stock fuse mount for the stopped server" rawsrv-static good "$T_WORK/hung"; then
+	hung=$(pgrep -nx rawsrv-static)
+	kill -STOP "$hung"
+	cat > /usr/local/bin/f2p-hungtarget <<PROG
+#!/bin/sh
+exec rawsrv-static "\$1" $T_WORK/hung/dir
+PROG
+	chmod 755 /usr/local/bin/f2p-hungtarget
+	rc=0
+	t0=$(date +%s)
+	out=$(timeout 90 mount.fuse2pt -t fuse2pt.f2p-hungtarget -o mount_by=program good "$MNT" 2>&1) || rc=$?
+	t_note "hung mount point: status $rc after $(( $(date +%s) - t0 )) s: $out"
+	t_expect_eq "hung mount point: status" "$rc" 32
+	t_check "hung mount point: says why" grep -q "did not answer a stat within 5000 ms" <<< "$out"
+	t_check_fails "nothing mounted on $MNT" t_is_mounted "$MNT"
+	kill -KILL "$hung"
+	kill -CONT "$hung" 2>/dev/null
+	umount -l "$T_WORK/hung" 2>/dev/null
+	t_wait_for 20 no_server rawsrv-static
+	t_check "no rawsrv left" no_server rawsrv-static
+	t_expect_eq "hung mount point: no FUSE mount left" "$(fuse_mounts)" ""
+	rm -f /usr/local/bin/f2p-hungtarget
+fi
 rm -f /usr/local/bin/rawsrv-static
 t_pass
 
