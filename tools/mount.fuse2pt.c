@@ -572,7 +572,29 @@ struct mnt {
 	int dir_fd;		/* the mount point, O_PATH */
 	int root_fd;		/* our mount's root; -1 until mounted */
 	dev_t dev;		/* its superblock: connection (major << 20 | minor) */
+	unsigned long long id;	/* its mount id (mountinfo's first field) */
 };
+
+/* the kernel copies at most this much of one fsconfig(2) string */
+#define FSCONFIG_STR_MAX	255
+
+#ifndef SYS_openat2
+#define SYS_openat2		437
+#endif
+#define RESOLVE_NO_SYMLINKS_	0x04
+
+/* open(path, O_PATH) through no symlink at all (openat2, 5.6) */
+static int open_nofollow(const char *path)
+{
+	struct {
+		__u64 flags, mode, resolve;
+	} how = { O_PATH | O_CLOEXEC, 0, RESOLVE_NO_SYMLINKS_ };
+	int fd = syscall(SYS_openat2, AT_FDCWD, path, &how, sizeof(how));
+
+	if (fd < 0 && errno == ENOSYS)
+		fd = open(path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	return fd;
+}
 
 /* /proc/self/fd/N: a name for exactly what descriptor N holds */
 static const char *fd_name(int fd)
@@ -622,10 +644,15 @@ static int make_mount(struct mnt *m, const char *source, const char *fstype,
 	const char *dot = strchr(fstype, '.');
 	char *copy, *opt, *save = NULL;
 	int fsfd, fd, err = 0;
+	struct statx stx;
 	size_t i;
-	struct stat st;
 
 	*why = '\0';
+	if (strlen(source) > FSCONFIG_STR_MAX || (dot && strlen(dot + 1) > FSCONFIG_STR_MAX)) {
+		snprintf(why, whylen, "the source (fsname) and the subtype may have at most %d "
+			 "bytes each", FSCONFIG_STR_MAX);
+		return ENAMETOOLONG;
+	}
 	fsfd = syscall(SYS_fsopen, FSTYPE, FSOPEN_CLOEXEC_);
 	if (fsfd < 0)
 		return errno;
@@ -641,7 +668,12 @@ static int make_mount(struct mnt *m, const char *source, const char *fstype,
 	for (opt = strtok_r(copy, ",", &save); !err && opt; opt = strtok_r(NULL, ",", &save)) {
 		char *eq = strchr(opt, '=');
 
-		if (eq) {
+		if (eq && strlen(eq + 1) > FSCONFIG_STR_MAX) {
+			*eq = '\0';
+			snprintf(why, whylen, "option %s= may have at most %d bytes", opt,
+				 FSCONFIG_STR_MAX);
+			err = ENAMETOOLONG;
+		} else if (eq) {
 			*eq = '\0';
 			CONFIG(FSCONFIG_SET_STRING_, opt, eq + 1);
 		} else {
@@ -653,7 +685,8 @@ static int make_mount(struct mnt *m, const char *source, const char *fstype,
 		CONFIG(FSCONFIG_CMD_CREATE_, NULL, NULL);
 #undef CONFIG
 	if (err) {
-		fs_log(fsfd, why, whylen);
+		if (err != ENAMETOOLONG)
+			fs_log(fsfd, why, whylen);
 		close(fsfd);
 		return err;
 	}
@@ -683,15 +716,23 @@ static int make_mount(struct mnt *m, const char *source, const char *fstype,
 		return err;
 	}
 	close(fsfd);
-	if (syscall(SYS_move_mount, fd, "", m->dir_fd, "",
-		    MOVE_MOUNT_F_EMPTY_PATH_ | MOVE_MOUNT_T_EMPTY_PATH_) < 0 ||
-	    fstat(fd, &st) < 0) {
-		err = errno;
+	/*
+	 * Its device and mount id while it is still detached, asking for
+	 * nothing without sync: answered by the VFS, never by the file
+	 * system, whose server has not answered INIT yet (it may not even
+	 * have the device yet).  Nothing can fail once it is attached.
+	 */
+	if (statx(fd, "", AT_EMPTY_PATH | AT_STATX_DONT_SYNC, 0, &stx) < 0 ||
+	    !(stx.stx_mask & STATX_MNT_ID) ||
+	    syscall(SYS_move_mount, fd, "", m->dir_fd, "",
+		    MOVE_MOUNT_F_EMPTY_PATH_ | MOVE_MOUNT_T_EMPTY_PATH_) < 0) {
+		err = errno ? errno : ENOSYS;
 		close(fd);	/* a detached mount goes with its last descriptor */
 		return err;
 	}
 	m->root_fd = fd;
-	m->dev = st.st_dev;
+	m->dev = makedev(stx.stx_dev_major, stx.stx_dev_minor);
+	m->id = stx.stx_mnt_id;
 	return 0;
 }
 
@@ -729,15 +770,40 @@ static int abort_connection(const struct mnt *m)
 	return ok;
 }
 
+/* Whether anything is mounted on or under the mount with this id. */
+static int has_children(unsigned long long id)
+{
+	char line[8192];
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	int found = 0;
+
+	if (!f)
+		return 1;	/* cannot tell: as if there were */
+	while (!found && fgets(line, sizeof(line), f)) {
+		unsigned long long mid, parent;
+
+		found = sscanf(line, "%llu %llu ", &mid, &parent) == 2 && parent == id;
+	}
+	fclose(f);
+	return found;
+}
+
 /*
  * Take back a mount nobody will serve: ours, through its root's
- * descriptor, with whatever was mounted on top of it since.
+ * descriptor.  umount2() of that name reaches the topmost mount at the
+ * place (the lookup goes down the stack), so it is only done while
+ * nothing is mounted on ours: another mount made on DIR meanwhile, by
+ * anybody, stays, and ours stays under it (its connection aborted).
  */
 static void undo_mount(struct mnt *m, const char *dir)
 {
 	if (m->root_fd < 0)
 		return;
-	if (umount2(fd_name(m->root_fd), MNT_DETACH) < 0)
+	if (has_children(m->id))
+		msg("warning: not unmounting %s again: something else is mounted on it now; "
+		    "its connection %s aborted (unmount both by hand)", dir,
+		    abort_connection(m) ? "is" : "could not be");
+	else if (umount2(fd_name(m->root_fd), MNT_DETACH) < 0)
 		msg("warning: could not unmount %s again: %s", dir, strerror(errno));
 	close(m->root_fd);
 	m->root_fd = -1;
@@ -942,6 +1008,7 @@ struct serve {
 	__u64 cur_id;		/* the notification being answered */
 	int mounted;
 	int spent;		/* a mount was made once: never another */
+	int wedged;		/* a child is stuck in the listener: never touch it */
 	char refused[1024];	/* why the last FUSE mount request was refused */
 };
 
@@ -961,6 +1028,8 @@ struct serve {
 #define NR_MOUNT_X86_64		165
 #define NR_MOUNT_I386		21
 #define NR_FSOPEN		430	/* the same on x86_64 and i386 */
+
+#define SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV_	(1UL << 5)
 
 /* In the child, before exec: install the filter, return its listener. */
 static int trap_mounts(void)
@@ -989,9 +1058,24 @@ static int trap_mounts(void)
 		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
 	};
 	struct sock_fprog prog = { .len = sizeof(f) / sizeof(f[0]), .filter = f };
+	int l;
 
-	return syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER,
-		       &prog);
+#if !defined(__x86_64__) && !defined(__i386__)
+	/* the filter knows x86's system call numbers only */
+	(void)prog;
+	errno = ENOSYS;
+	return -1;
+#endif
+	/*
+	 * Once a call is being answered, only a fatal signal may end its wait
+	 * (5.19): a restarted mount(2) would find its mount made already.
+	 */
+	l = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+		    SECCOMP_FILTER_FLAG_NEW_LISTENER | SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV_, &prog);
+	if (l < 0 && errno == EINVAL)
+		l = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER,
+			    &prog);
+	return l;
 }
 
 /* Pass or take one descriptor over a Unix socket (SCM_RIGHTS). */
@@ -1131,24 +1215,6 @@ static void proc_uids(pid_t pid, long id[4])
 	fclose(f);
 }
 
-/* Whether descriptor fd of pid has O_CLOEXEC, from /proc/PID/fdinfo. */
-static int proc_fd_cloexec(pid_t pid, int fd)
-{
-	char path[64], line[256];
-	unsigned long flags = 0;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/fdinfo/%d", (int)pid, fd);
-	f = fopen(path, "re");
-	if (!f)
-		return 0;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "flags: %lo", &flags) == 1)
-			break;
-	fclose(f);
-	return !!(flags & O_CLOEXEC);
-}
-
 static int same_ns(pid_t pid)
 {
 	char path[64], mine[64], theirs[64];
@@ -1163,21 +1229,62 @@ static int same_ns(pid_t pid)
 /*
  * A program's paths and memory may lead into a FUSE file system nobody
  * answers (one of its own), where a stat, or a read of its memory backed
- * by such a file, would wait for good.  So each such look runs in a
- * child given LOOK_MS: fn fills size bytes at out, which come back
- * through a pipe.  A child that takes longer is killed; one stuck where
- * even SIGKILL does not reach is left to init.  0 when the look finished.
+ * by such a file, would wait for good, even killed.  So each such look
+ * runs in a child given LOOK_MS: fn fills size bytes at out, which come
+ * back through a pipe.  The child keeps no descriptor of ours but the
+ * pipe and the ones named in keep (-1: none), so a child that stays stuck
+ * holds nothing: not the listener, not DIR, not our mount.  One that
+ * takes longer is killed and reaped later (stuck[]); one stuck where even
+ * SIGKILL does not reach is left to init when the helper exits.  0 when
+ * the look finished.
  */
 #define LOOK_MS		5000
+#define STUCK_MAX	16
+
+static pid_t stuck[STUCK_MAX];
+
+static void reap_stuck(void)
+{
+	int i, status;
+
+	for (i = 0; i < STUCK_MAX; i++)
+		if (stuck[i] > 0 && waitpid(stuck[i], &status, WNOHANG) == stuck[i])
+			stuck[i] = 0;
+}
+
+#ifndef SYS_close_range
+#define SYS_close_range	436
+#endif
+
+/* Close every descriptor from 3 on but those in keep[] (-1 ends it). */
+static void close_others(const int *keep, int n)
+{
+	int lo = 3, i, j, next;
+
+	for (;;) {
+		/* the smallest kept descriptor at or above lo */
+		next = INT_MAX;
+		for (i = 0; i < n; i++)
+			if (keep[i] >= lo && keep[i] < next)
+				next = keep[i];
+		if (next > lo && syscall(SYS_close_range, lo, next - 1, 0) < 0)
+			for (j = lo; j < next && j < 65536; j++)
+				close(j);
+		if (next == INT_MAX)
+			return;
+		lo = next + 1;
+	}
+}
 
 static int look_in_child(void (*fn)(const void *arg, void *out), const void *arg,
-			 void *out, size_t size)
+			 void *out, size_t size, int keep1, int keep2)
 {
 	struct timespec t0, now;
 	size_t got = 0;
-	int p[2], status;
+	int p[2], status, i;
 	pid_t pid;
 
+	reap_stuck();
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return -1;
 	pid = fork();
@@ -1187,10 +1294,11 @@ static int look_in_child(void (*fn)(const void *arg, void *out), const void *arg
 		return -1;
 	}
 	if (pid == 0) {
+		int keep[3] = { p[1], keep1, keep2 };
 		const char *c = out;
 		ssize_t n;
 
-		close(p[0]);
+		close_others(keep, 3);
 		memset(out, 0, size);
 		fn(arg, out);
 		while (got < size && (n = write(p[1], c + got, size - got)) > 0)
@@ -1217,11 +1325,19 @@ static int look_in_child(void (*fn)(const void *arg, void *out), const void *arg
 		got += n;
 	}
 	close(p[0]);
-	if (got < size)
-		kill(pid, SIGKILL);
-	while (waitpid(pid, &status, got < size ? WNOHANG : 0) < 0 && errno == EINTR)
-		;
-	return got == size ? 0 : -1;
+	if (got == size) {
+		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+			;
+		return 0;
+	}
+	kill(pid, SIGKILL);
+	if (waitpid(pid, &status, WNOHANG) != pid)
+		for (i = 0; i < STUCK_MAX; i++)
+			if (stuck[i] <= 0) {
+				stuck[i] = pid;
+				break;
+			}
+	return -1;
 }
 
 struct stat_look {
@@ -1242,10 +1358,43 @@ static int timed_stat(const char *path, struct stat *st)
 {
 	struct stat_look l;
 
-	if (look_in_child(look_stat, path, &l, sizeof(l)) < 0)
+	if (look_in_child(look_stat, path, &l, sizeof(l), -1, -1) < 0)
 		return ETIMEDOUT;
 	*st = l.st;
 	return l.err;
+}
+
+/* a program's descriptor: what it is, and whether it is close-on-exec */
+struct fd_look {
+	pid_t pid;
+	int fd;
+	/* out: */
+	int err, cloexec;
+	struct stat st;
+};
+
+static void look_fd(const void *arg, void *out)
+{
+	const struct fd_look *q = arg;
+	struct fd_look *l = out;
+	char path[64], line[256];
+	unsigned long flags = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd/%d", (int)q->pid, q->fd);
+	if (stat(path, &l->st) < 0) {
+		l->err = errno;
+		return;
+	}
+	snprintf(path, sizeof(path), "/proc/%d/fdinfo/%d", (int)q->pid, q->fd);
+	f = fopen(path, "re");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "flags: %lo", &flags) == 1)
+			break;
+	fclose(f);
+	l->cloexec = !!(flags & O_CLOEXEC);
 }
 
 /* what a mount(2) call asks, read from the caller's memory */
@@ -1279,12 +1428,51 @@ static void look_mount(const void *arg, void *out)
 	close(mem);
 }
 
-/* Control characters of a program's text shown as '?' (it goes to a terminal or log). */
+/*
+ * A program's text as it may go to a terminal or a log: control
+ * characters (C0, DEL, and C1 whether as a raw byte or UTF-8) and bytes
+ * that are not UTF-8 become '?'.
+ */
 static void printable(char *s)
 {
-	for (; *s; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			*s = '?';
+	unsigned char *p = (unsigned char *)s;
+
+	while (*p) {
+		int len = *p < 0x80 ? 1 : (*p & 0xe0) == 0xc0 ? 2 : (*p & 0xf0) == 0xe0 ? 3 :
+			  (*p & 0xf8) == 0xf0 ? 4 : 0;
+		int i, ok = len > 0;
+
+		for (i = 1; ok && i < len; i++)
+			ok = (p[i] & 0xc0) == 0x80;
+		if (len == 1)
+			ok = *p >= 0x20 && *p != 0x7f;
+		else if (ok && len == 2)
+			ok = *p >= 0xc2 && !(*p == 0xc2 && p[1] < 0xa0);	/* C1: U+0080-U+009F */
+		if (!ok) {
+			*p++ = '?';
+			continue;
+		}
+		p += len;
+	}
+}
+
+/*
+ * Put our device descriptor in place of the program's fd=N.  The kernel
+ * closes the program's old descriptor there, in the program, while the
+ * listener waits (uninterruptibly once signalled): should that close wait
+ * on a file system that does not answer, only the child doing this hangs.
+ */
+struct hand_fd {
+	int listener;
+	struct seccomp_notif_addfd add;
+};
+
+static void hand_fd(const void *arg, void *out)
+{
+	const struct hand_fd *h = arg;
+	struct seccomp_notif_addfd add = h->add;
+
+	*(int *)out = ioctl(h->listener, SECCOMP_IOCTL_NOTIF_ADDFD, &add) < 0 ? errno : 0;
 }
 
 /*
@@ -1298,6 +1486,8 @@ static int serve_fuse_mount(struct serve *sv, pid_t pid, const char *target,
 	char *copy, *opt, *save = NULL;
 	unsigned long want = sv->o->flags | (flags & MS_PROG_MAY);
 	long theirs = -1, uid[4];
+	struct fd_look fdq = { 0 }, fdl;
+	struct hand_fd add = { 0 };
 	struct stat st, dev;
 	int fd, err, n, root;
 
@@ -1370,9 +1560,12 @@ static int serve_fuse_mount(struct serve *sv, pid_t pid, const char *target,
 	free(copy);
 	if (theirs < 0)
 		REFUSE(EINVAL, "its mount options name no device (fd=N)");
-	snprintf(path, sizeof(path), "/proc/%d/fd/%ld", (int)pid, theirs);
-	if (timed_stat(path, &st) || !S_ISCHR(st.st_mode) || stat(DEVICE, &dev) < 0 ||
-	    (st.st_rdev != dev.st_rdev && st.st_rdev != makedev(10, 229)))
+	fdq.pid = pid;
+	fdq.fd = (int)theirs;
+	if (look_in_child(look_fd, &fdq, &fdl, sizeof(fdl), -1, -1) < 0)
+		REFUSE(EPERM, "its fd=%ld could not be looked at within %d ms", theirs, LOOK_MS);
+	if (fdl.err || !S_ISCHR(fdl.st.st_mode) || stat(DEVICE, &dev) < 0 ||
+	    (fdl.st.st_rdev != dev.st_rdev && fdl.st.st_rdev != makedev(10, 229)))
 		REFUSE(EINVAL, "its fd=%ld is not an open /dev/fuse or " DEVICE, theirs);
 
 	fd = open(DEVICE, O_RDWR | O_CLOEXEC);
@@ -1402,24 +1595,29 @@ static int serve_fuse_mount(struct serve *sv, pid_t pid, const char *target,
 	}
 	sv->mounted = 1;
 	sv->spent = 1;
-	{
-		struct seccomp_notif_addfd add = {
-			.flags = SECCOMP_ADDFD_FLAG_SETFD,
-			.srcfd = (__u32)fd,
-			.newfd = (__u32)theirs,
-			.newfd_flags = proc_fd_cloexec(pid, (int)theirs) ? O_CLOEXEC : 0,
-		};
-
-		add.id = sv->cur_id;
-		if (ioctl(sv->listener, SECCOMP_IOCTL_NOTIF_ADDFD, &add) < 0) {
-			err = errno;
-			close(fd);
-			undo_mount(sv->m, sv->dir);
-			sv->mounted = 0;
-			REFUSE(EIO, "cannot hand it the " DEVICE " descriptor: %s", strerror(err));
-		}
+	add.listener = sv->listener;
+	add.add.flags = SECCOMP_ADDFD_FLAG_SETFD;
+	add.add.srcfd = (__u32)fd;
+	add.add.newfd = (__u32)theirs;
+	add.add.newfd_flags = fdl.cloexec ? O_CLOEXEC : 0;
+	add.add.id = sv->cur_id;
+	if (look_in_child(hand_fd, &add, &err, sizeof(err), sv->listener, fd) < 0) {
+		/* the listener is in a state only that child may touch now */
+		sv->wedged = 1;
+		kill(pid, SIGKILL);	/* its call can never be answered */
+		close(fd);
+		undo_mount(sv->m, sv->dir);
+		sv->mounted = 0;
+		REFUSE(EIO, "it did not take the " DEVICE " descriptor within %d ms (closing "
+		       "its old descriptor %ld waits on something that does not answer)",
+		       LOOK_MS, theirs);
 	}
 	close(fd);
+	if (err) {
+		undo_mount(sv->m, sv->dir);
+		sv->mounted = 0;
+		REFUSE(EIO, "cannot hand it the " DEVICE " descriptor: %s", strerror(err));
+	}
 	return 0;
 #undef REFUSE
 }
@@ -1460,7 +1658,7 @@ static void serve_one(struct serve *sv)
 	q.type_at = req->data.args[2];
 	q.target_at = req->data.args[1];
 	q.opts_at = req->data.args[4];
-	if (look_in_child(look_mount, &q, l, sizeof(*l)) < 0) {
+	if (look_in_child(look_mount, &q, l, sizeof(*l), -1, -1) < 0) {
 		/* what it asks is unknown: fail closed */
 		err = EPERM;
 		fuse = 1;
@@ -1472,7 +1670,14 @@ static void serve_one(struct serve *sv)
 		snprintf(sv->refused, sizeof(sv->refused),
 			 "its mount(2) arguments cannot be read (/proc/%d/mem: %s)",
 			 (int)req->pid, strerror(l->mem_err));
-	} else if (!(flags & MS_NOT_NEW) && l->type_ok && is_fuse_type(l->type)) {
+	} else if (!(flags & MS_NOT_NEW) && !l->type_ok) {
+		/* a new mount of a type it does not say: nothing to pass on */
+		err = q.type_at ? EFAULT : EINVAL;
+		fuse = 1;
+		snprintf(sv->refused, sizeof(sv->refused),
+			 "its file system type cannot be read (or is longer than %zu bytes)",
+			 sizeof(l->type) - 1);
+	} else if (!(flags & MS_NOT_NEW) && is_fuse_type(l->type)) {
 		fuse = 1;
 		if (!l->target_ok) {
 			err = EFAULT;
@@ -1483,7 +1688,7 @@ static void serve_one(struct serve *sv)
 		}
 	}
 	/* what was read is the caller's only while the caller still waits */
-	if (ioctl(sv->listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &req->id) < 0)
+	if (sv->wedged || ioctl(sv->listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &req->id) < 0)
 		goto out;
 	if (!fuse) {
 		resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
@@ -1507,6 +1712,8 @@ static void serve_one(struct serve *sv)
 		}
 		resp->error = -err;
 	}
+	if (sv->wedged)
+		goto out;	/* no answer: the stuck child holds the call */
 	if (ioctl(sv->listener, SECCOMP_IOCTL_NOTIF_SEND, resp) < 0 && fuse && !err) {
 		/* the caller died between the mount and the answer */
 		undo_mount(sv->m, sv->dir);
@@ -1528,7 +1735,7 @@ static int serve_for(struct serve *sv, int ms)
 {
 	struct pollfd p = { .fd = sv->listener, .events = POLLIN };
 
-	if (sv->listener < 0)
+	if (sv->listener < 0 || sv->wedged)
 		return -1;
 	if (poll(&p, 1, ms) <= 0)
 		return 0;
@@ -1552,7 +1759,7 @@ static int start_program(const char *path, char **argv, const struct passwd *pw,
 			 int drop, int fd, struct serve *sv, char *why, size_t whylen)
 {
 	struct child_err ce;
-	int pfd[2], sp[2] = { -1, -1 }, st, r, serving;
+	int pfd[2], sp[2] = { -1, -1 }, st, r, serving, killed = 0;
 	ssize_t n;
 	pid_t pid;
 
@@ -1617,6 +1824,28 @@ static int start_program(const char *path, char **argv, const struct passwd *pw,
 		sv->listener = fd_recv(sp[0]);
 		close(sp[0]);
 	}
+	/*
+	 * The pipe closes at exec.  Until then the child changes user and
+	 * directory (the user's home, which may be on a file system of
+	 * theirs that does not answer): it gets ANSWER_SECS.
+	 */
+	{
+		struct pollfd pf = { .fd = pfd[0], .events = POLLIN };
+
+		do {
+			r = poll(&pf, 1, ANSWER_SECS * 1000);
+		} while (r < 0 && errno == EINTR);
+		if (r == 0) {
+			kill(pid, SIGKILL);
+			close(pfd[0]);
+			snprintf(why, whylen, "did not get to exec %s within %d s (as %s: its "
+				 "home directory does not answer?)", path, ANSWER_SECS,
+				 pw ? pw->pw_name : "root");
+			if (waitpid(pid, &st, WNOHANG) != pid)
+				msg("warning: the child that was to run %s is stuck; left behind", path);
+			return 1;
+		}
+	}
 	do {
 		n = read(pfd[0], &ce, sizeof(ce));
 	} while (n < 0 && errno == EINTR);
@@ -1633,6 +1862,11 @@ static int start_program(const char *path, char **argv, const struct passwd *pw,
 		}
 		if (serving && serve_for(sv, 100) < 0)
 			serving = 0;
+		/* a call that can never be answered: end the program */
+		if (sv && sv->wedged && !killed) {
+			kill(pid, SIGKILL);
+			killed = 1;
+		}
 	}
 	if (n == (ssize_t)sizeof(ce)) {
 		const char *what = ce.step == STEP_EXEC ? path :
@@ -1831,10 +2065,15 @@ int main(int argc, char **argv)
 
 	if (!realpath(dir_arg, dir))
 		die(EX_FAIL, "mount point %s: %s", dir_arg, strerror(errno));
-	/* held from here on: every mount and unmount goes through it */
-	m.dir_fd = open(dir, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	/*
+	 * Held from here on: every mount and unmount goes through it.  The
+	 * path is resolved again without following any symlink: realpath()
+	 * left none, so one now means something was swapped in meanwhile.
+	 */
+	m.dir_fd = open_nofollow(dir);
 	if (m.dir_fd < 0 || fstat(m.dir_fd, &st) < 0)
-		die(EX_FAIL, "mount point %s: %s", dir, strerror(errno));
+		die(EX_FAIL, "mount point %s: %s%s", dir, strerror(errno),
+		    errno == ELOOP ? " (a symbolic link appeared in its path)" : "");
 	if (!fake && access(fd_name(m.dir_fd), F_OK) < 0)
 		die(EX_SYSERR, "%s: %s (is /proc mounted?)", fd_name(m.dir_fd), strerror(errno));
 
