@@ -795,18 +795,24 @@ static int has_children(unsigned long long id)
  * nothing is mounted on ours: another mount made on DIR meanwhile, by
  * anybody, stays, and ours stays under it (its connection aborted).
  */
-static void undo_mount(struct mnt *m, const char *dir)
+static const char *undo_mount(struct mnt *m, const char *dir)
 {
+	const char *done = "unmounted again";
+
 	if (m->root_fd < 0)
-		return;
-	if (has_children(m->id))
+		return "nothing was mounted";
+	if (has_children(m->id)) {
+		done = "left under what was mounted on it since";
 		msg("warning: not unmounting %s again: something else is mounted on it now; "
 		    "its connection %s aborted (unmount both by hand)", dir,
 		    abort_connection(m) ? "is" : "could not be");
-	else if (umount2(fd_name(m->root_fd), MNT_DETACH) < 0)
+	} else if (umount2(fd_name(m->root_fd), MNT_DETACH) < 0) {
+		done = "could not be unmounted again";
 		msg("warning: could not unmount %s again: %s", dir, strerror(errno));
+	}
 	close(m->root_fd);
 	m->root_fd = -1;
+	return done;
 }
 
 /*
@@ -832,8 +838,7 @@ static int check_answers(const char *dir, struct mnt *m, const struct passwd *pw
 	if (pid < 0) {
 		int err = errno;
 
-		undo_mount(m, dir);
-		die(EX_SYSERR, "fork: %s (%s unmounted again)", strerror(err), dir);
+		die(EX_SYSERR, "fork: %s (%s %s)", strerror(err), dir, undo_mount(m, dir));
 	}
 	if (pid == 0) {
 		if (pw && (setgroups(0, NULL) < 0 || setgid(pw->pw_gid) < 0 ||
@@ -2193,10 +2198,11 @@ int main(int argc, char **argv)
 		    " cannot serve, or not at all)", sv.refused);
 	n = check_answers(dir, &m, pw);
 	if (n) {
-		undo_mount(&m, dir);
+		const char *done = undo_mount(&m, dir);
+
 		if (n < 0)
 			die(EX_FAIL, "%s not mounted: %s started but its file system did not "
-			    "answer within %d s; unmounted again", dir, pargv[0], ANSWER_SECS);
+			    "answer within %d s; %s", dir, pargv[0], ANSWER_SECS, done);
 		die(EX_FAIL, "%s not mounted: %s started but the file system does not answer "
 		    "(%s; it may have refused the kernel's INIT, see dmesg)",
 		    dir, pargv[0], strerror(n));
