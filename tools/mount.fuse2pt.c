@@ -770,20 +770,26 @@ static int abort_connection(const struct mnt *m)
 	return ok;
 }
 
-/* Whether anything is mounted on or under the mount with this id. */
-static int has_children(unsigned long long id)
+/*
+ * Whether mountinfo has a mount whose own id (field 0) or parent's id
+ * (field 1) is id; 1 when it cannot tell.  Lines are read whole, however
+ * long, so that no tail of one is taken for a line of its own.
+ */
+static int mountinfo_has(unsigned long long id, int field)
 {
-	char line[8192];
 	FILE *f = fopen("/proc/self/mountinfo", "re");
+	char *line = NULL;
+	size_t cap = 0;
 	int found = 0;
 
 	if (!f)
-		return 1;	/* cannot tell: as if there were */
-	while (!found && fgets(line, sizeof(line), f)) {
-		unsigned long long mid, parent;
+		return 1;
+	while (!found && getline(&line, &cap, f) > 0) {
+		unsigned long long v[2];
 
-		found = sscanf(line, "%llu %llu ", &mid, &parent) == 2 && parent == id;
+		found = sscanf(line, "%llu %llu ", &v[0], &v[1]) == 2 && v[field] == id;
 	}
+	free(line);
 	fclose(f);
 	return found;
 }
@@ -801,14 +807,24 @@ static const char *undo_mount(struct mnt *m, const char *dir)
 
 	if (m->root_fd < 0)
 		return "nothing was mounted";
-	if (has_children(m->id)) {
+	/*
+	 * The connection first: the last reference to the mount ends its
+	 * superblock, whose writeback would otherwise wait on a server that
+	 * may still be there and not answer.
+	 */
+	abort_connection(m);
+	if (mountinfo_has(m->id, 1)) {
 		done = "left under what was mounted on it since";
-		msg("warning: not unmounting %s again: something else is mounted on it now; "
-		    "its connection %s aborted (unmount both by hand)", dir,
-		    abort_connection(m) ? "is" : "could not be");
+		msg("warning: not unmounting %s again: something else is mounted on it now "
+		    "(its connection is aborted; unmount both by hand)", dir);
 	} else if (umount2(fd_name(m->root_fd), MNT_DETACH) < 0) {
 		done = "could not be unmounted again";
 		msg("warning: could not unmount %s again: %s", dir, strerror(errno));
+	} else if (mountinfo_has(m->id, 0)) {
+		/* something was mounted on ours in between: that one went */
+		done = "left mounted: what another mount put on it was unmounted instead";
+		msg("warning: %s is still mounted (mount id %llu): a mount made on it meanwhile "
+		    "was unmounted instead", dir, m->id);
 	}
 	close(m->root_fd);
 	m->root_fd = -1;
@@ -1011,6 +1027,7 @@ struct serve {
 	int by_helper;		/* it was given the mounted device as /dev/fd/N */
 	int listener;
 	__u64 cur_id;		/* the notification being answered */
+	int cur_pidfd;		/* its caller, from right after it came; -1 */
 	int mounted;
 	int spent;		/* a mount was made once: never another */
 	int wedged;		/* a child is stuck in the listener: never touch it */
@@ -1247,6 +1264,13 @@ static int same_ns(pid_t pid)
 #define STUCK_MAX	16
 
 static pid_t stuck[STUCK_MAX];
+/*
+ * A look had to be killed: the program leads us into something that does
+ * not answer, and every further look could leave one more stuck child
+ * (root's, not counted against the user).  Its later requests are
+ * refused unread.
+ */
+static int looks_hung;
 
 static void reap_stuck(void)
 {
@@ -1259,6 +1283,12 @@ static void reap_stuck(void)
 
 #ifndef SYS_close_range
 #define SYS_close_range	436
+#endif
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open		434
+#endif
+#ifndef SYS_pidfd_send_signal
+#define SYS_pidfd_send_signal	424
 #endif
 
 /* Close every descriptor from 3 on but those in keep[] (-1 ends it). */
@@ -1290,7 +1320,7 @@ static int look_in_child(void (*fn)(const void *arg, void *out), const void *arg
 	pid_t pid;
 
 	reap_stuck();
-	if (pipe2(p, O_CLOEXEC) < 0)
+	if (looks_hung || pipe2(p, O_CLOEXEC) < 0)
 		return -1;
 	pid = fork();
 	if (pid < 0) {
@@ -1302,8 +1332,18 @@ static int look_in_child(void (*fn)(const void *arg, void *out), const void *arg
 		int keep[3] = { p[1], keep1, keep2 };
 		const char *c = out;
 		ssize_t n;
+		int null;
 
 		close_others(keep, 3);
+		/* nothing of the caller's: a stuck child must not hold its output */
+		null = open("/dev/null", O_RDWR);
+		if (null >= 0) {
+			dup2(null, 0);
+			dup2(null, 1);
+			dup2(null, 2);
+			if (null > 2)
+				close(null);
+		}
 		memset(out, 0, size);
 		fn(arg, out);
 		while (got < size && (n = write(p[1], c + got, size - got)) > 0)
@@ -1336,6 +1376,7 @@ static int look_in_child(void (*fn)(const void *arg, void *out), const void *arg
 		return 0;
 	}
 	kill(pid, SIGKILL);
+	looks_hung = 1;
 	if (waitpid(pid, &status, WNOHANG) != pid)
 		for (i = 0; i < STUCK_MAX; i++)
 			if (stuck[i] <= 0) {
@@ -1451,8 +1492,15 @@ static void printable(char *s)
 			ok = (p[i] & 0xc0) == 0x80;
 		if (len == 1)
 			ok = *p >= 0x20 && *p != 0x7f;
-		else if (ok && len == 2)
-			ok = *p >= 0xc2 && !(*p == 0xc2 && p[1] < 0xa0);	/* C1: U+0080-U+009F */
+		else if (ok && len == 2)		/* overlong; C1: U+0080-U+009F */
+			ok = *p >= 0xc2 && !(*p == 0xc2 && p[1] < 0xa0);
+		else if (ok && len == 3)		/* overlong; surrogates; bidi */
+			ok = !(*p == 0xe0 && p[1] < 0xa0) && !(*p == 0xed && p[1] >= 0xa0) &&
+			     !(*p == 0xe2 && p[1] == 0x80 && p[2] >= 0xaa && p[2] <= 0xae) &&
+			     !(*p == 0xe2 && p[1] == 0x81 && p[2] >= 0xa6 && p[2] <= 0xa9);
+		else if (ok && len == 4)		/* overlong; past U+10FFFF */
+			ok = !(*p == 0xf0 && p[1] < 0x90) && *p <= 0xf4 &&
+			     !(*p == 0xf4 && p[1] >= 0x90);
 		if (!ok) {
 			*p++ = '?';
 			continue;
@@ -1591,6 +1639,7 @@ static int serve_fuse_mount(struct serve *sv, pid_t pid, const char *target,
 			 sv->msrc, sv->dir, sv->fstype, flags_text(want), data);
 		printable(line);
 		printf(PROGNAME ": %s\n", line);
+		fflush(stdout);
 	}
 	err = make_mount(sv->m, sv->msrc, sv->fstype, want, data, kwhy, sizeof(kwhy));
 	if (err) {
@@ -1609,7 +1658,9 @@ static int serve_fuse_mount(struct serve *sv, pid_t pid, const char *target,
 	if (look_in_child(hand_fd, &add, &err, sizeof(err), sv->listener, fd) < 0) {
 		/* the listener is in a state only that child may touch now */
 		sv->wedged = 1;
-		kill(pid, SIGKILL);	/* its call can never be answered */
+		/* its call can never be answered; the pidfd names exactly it */
+		if (sv->cur_pidfd >= 0)
+			syscall(SYS_pidfd_send_signal, sv->cur_pidfd, SIGKILL, NULL, 0);
 		close(fd);
 		undo_mount(sv->m, sv->dir);
 		sv->mounted = 0;
@@ -1654,6 +1705,8 @@ static void serve_one(struct serve *sv)
 		goto out;	/* EINTR, or ENOENT: the caller is gone */
 	sv->cur_id = req->id;
 	resp->id = req->id;
+	/* the caller held from here: its pid cannot be reused while it waits */
+	sv->cur_pidfd = syscall(SYS_pidfd_open, req->pid, 0);
 
 	/* as the kernel does: the old magic number in the top bits means nothing */
 	flags = (unsigned long)req->data.args[3];
@@ -1663,7 +1716,12 @@ static void serve_one(struct serve *sv)
 	q.type_at = req->data.args[2];
 	q.target_at = req->data.args[1];
 	q.opts_at = req->data.args[4];
-	if (look_in_child(look_mount, &q, l, sizeof(*l), -1, -1) < 0) {
+	if (looks_hung) {
+		err = EPERM;
+		fuse = 1;
+		snprintf(sv->refused, sizeof(sv->refused),
+			 "an earlier look at its requests did not finish; no more are looked at");
+	} else if (look_in_child(look_mount, &q, l, sizeof(*l), -1, -1) < 0) {
 		/* what it asks is unknown: fail closed */
 		err = EPERM;
 		fuse = 1;
@@ -1726,6 +1784,9 @@ static void serve_one(struct serve *sv)
 		snprintf(sv->refused, sizeof(sv->refused), "it died while its mount was made");
 	}
 out:
+	if (sv->cur_pidfd >= 0)
+		close(sv->cur_pidfd);
+	sv->cur_pidfd = -1;
 	free(l);
 	free(req);
 	free(resp);
@@ -1765,6 +1826,7 @@ static int start_program(const char *path, char **argv, const struct passwd *pw,
 {
 	struct child_err ce;
 	int pfd[2], sp[2] = { -1, -1 }, st, r, serving, killed = 0;
+	struct timespec kt = { 0 };
 	ssize_t n;
 	pid_t pid;
 
@@ -1840,13 +1902,15 @@ static int start_program(const char *path, char **argv, const struct passwd *pw,
 		do {
 			r = poll(&pf, 1, ANSWER_SECS * 1000);
 		} while (r < 0 && errno == EINTR);
-		if (r == 0) {
+		if (r <= 0) {
 			kill(pid, SIGKILL);
 			close(pfd[0]);
 			snprintf(why, whylen, "did not get to exec %s within %d s (as %s: its "
 				 "home directory does not answer?)", path, ANSWER_SECS,
 				 pw ? pw->pw_name : "root");
-			if (waitpid(pid, &st, WNOHANG) != pid)
+			for (r = 0; r < 20 && waitpid(pid, &st, WNOHANG) != pid; r++)
+				usleep(100 * 1000);
+			if (r == 20)
 				msg("warning: the child that was to run %s is stuck; left behind", path);
 			return 1;
 		}
@@ -1858,7 +1922,7 @@ static int start_program(const char *path, char **argv, const struct passwd *pw,
 	/* serve while the first process runs; wait for it once none can come */
 	serving = sv && sv->listener >= 0;
 	for (;;) {
-		r = waitpid(pid, &st, serving ? WNOHANG : 0);
+		r = waitpid(pid, &st, serving || killed ? WNOHANG : 0);
 		if (r == pid)
 			break;
 		if (r < 0 && errno != EINTR) {
@@ -1867,10 +1931,28 @@ static int start_program(const char *path, char **argv, const struct passwd *pw,
 		}
 		if (serving && serve_for(sv, 100) < 0)
 			serving = 0;
-		/* a call that can never be answered: end the program */
-		if (sv && sv->wedged && !killed) {
-			kill(pid, SIGKILL);
-			killed = 1;
+		/*
+		 * A call that can never be answered: the program is killed,
+		 * and not waited for long (it may be stuck where SIGKILL
+		 * does not reach yet).
+		 */
+		if (sv && sv->wedged) {
+			if (!killed) {
+				kill(pid, SIGKILL);
+				killed = 1;
+				clock_gettime(CLOCK_MONOTONIC, &kt);
+			} else {
+				struct timespec now;
+
+				clock_gettime(CLOCK_MONOTONIC, &now);
+				if (now.tv_sec - kt.tv_sec > 2) {
+					snprintf(why, whylen, "%s was killed and is left behind, "
+						 "stuck: %.400s", argv[0], sv->refused);
+					return 1;
+				}
+				if (!serving)
+					usleep(100 * 1000);
+			}
 		}
 	}
 	if (n == (ssize_t)sizeof(ce)) {
@@ -2140,6 +2222,7 @@ int main(int argc, char **argv)
 	sv.gid = gid;
 	sv.rootmode = st.st_mode & S_IFMT;
 	sv.listener = -1;
+	sv.cur_pidfd = -1;
 	sv.by_helper = !by_program;
 
 	if (fake || verbose)
@@ -2190,6 +2273,8 @@ int main(int argc, char **argv)
 	}
 	if (sv.listener >= 0)
 		close(sv.listener);
+	if (by_program && !sv.mounted && sv.wedged)
+		die(EX_FAIL, "%s not mounted: %s", dir, sv.refused);
 	if (by_program && !sv.mounted)
 		die(EX_FAIL, "%s not mounted: %s exited 0, but no mount(2) of a FUSE file system "
 		    "on %s reached " PROGNAME " (waited until none of its processes was left, "
