@@ -26,7 +26,8 @@ PKGS=(make gcc libc6-dev libfuse3-dev libselinux1-dev pkg-config kmod
 # Added since: installed into an existing chroot rather than rebuilding it
 # (a rebuild would also fetch whatever trixie-backports kernel is newest).
 # A new package goes here, not into PKGS.
-PKGS_ADDED=(udev)
+# g++: libfuse's passthrough_hp (C++) for make demo.
+PKGS_ADDED=(udev g++)
 
 build_chroot() {
 	local tmp=$CHROOT.new kver have=() p
