@@ -12,7 +12,8 @@
 #                         tools/*.c and tests/*/*.c (one program per file,
 #                         -Wall -Wextra, warnings fail); the bookworm host's
 #                         3.14 builds of two examples (*-314); bookworm's
-#                         libfuse.so.2 (lib/fuse2-bookworm)
+#                         libfuse.so.2 (lib/fuse2-bookworm); libfuse's
+#                         passthrough_hp from the chroot's libfuse source
 #                         -> $WORK/bin, $WORK/lib ($WORK/progs.status)
 #   make_image TAG        base userspace + overlay -> $WORK/TAG/run.img
 #   stage_ext4 TAG DIR    ext4 and loop modules of kernel TAG (DIR/order: the
@@ -151,6 +152,19 @@ _chroot_progs_script() {
 			echo "FAIL $p $EX/$p.c not found" >> status
 		fi
 	done
+	# libfuse's passthrough_hp (C++), from the source of the libfuse the
+	# chroot has (make demo: the same server on stock fuse and fuse2pt)
+	if [ -f src/libfuse-example/passthrough_hp.cc ]; then
+		if g++ -std=c++17 -O2 -w -Isrc/libfuse-example -o bin/passthrough_hp \
+		       src/libfuse-example/passthrough_hp.cc $FUSE -lpthread > log-passthrough_hp 2>&1; then
+			echo "OK passthrough_hp" >> status
+		else
+			echo "FAIL passthrough_hp compile failed: $(grep -m1 error log-passthrough_hp)" >> status
+		fi
+		cat log-passthrough_hp
+	else
+		echo "FAIL passthrough_hp its source was not fetched (see progs.log)" >> status
+	fi
 	for f in src/progs/*/*.c; do
 		[ -f "$f" ] || continue
 		n=$(basename "$f" .c)
@@ -161,6 +175,36 @@ _chroot_progs_script() {
 	try rawsrv-static own -O2 -static -Wall -Wextra -Isrc/include -o bin/rawsrv-static \
 		src/progs/servers/rawsrv.c
 	EOS
+}
+
+# passthrough_hp.cc and its cxxopts.hpp from the orig tarball of the
+# chroot's libfuse (Debian's pool, checked against the source package's
+# .dsc), kept in $CACHE/libfuse-src.
+_fetch_libfuse_example() {	# DEST
+	local dest=$1 ver dir=$CACHE/libfuse-src pool=${FUSE2PT_MIRROR:-http://deb.debian.org/debian}/pool/main/f/fuse3
+	local full tgz sum
+	full=$(chroot_run "dpkg-query -W -f '\${source:Version}' libfuse3-dev") || return 1
+	ver=${full%-*}
+	ver=${ver#*:}
+	tgz=$dir/fuse3_$ver.orig.tar.gz
+	mkdir -p "$dir"
+	if [ ! -f "$tgz" ]; then
+		echo "fetching $pool/fuse3_$ver.orig.tar.gz and fuse3_$full.dsc"
+		curl -fsS -o "$dir/fuse3_$full.dsc" "$pool/fuse3_$full.dsc" || return 1
+		curl -fsS -o "$tgz.part" "$pool/fuse3_$ver.orig.tar.gz" || return 1
+		sum=$(awk -v f="fuse3_$ver.orig.tar.gz" '/^Checksums-Sha256:/ { on = 1; next }
+			/^[^ ]/ { on = 0 } on && $3 == f { print $1 }' "$dir/fuse3_$full.dsc")
+		if [ -z "$sum" ] || [ "$(sha256sum < "$tgz.part" | cut -d' ' -f1)" != "$sum" ]; then
+			echo "fuse3_$ver.orig.tar.gz does not match the sha256 in fuse3_$full.dsc"
+			rm -f "$tgz.part"
+			return 1
+		fi
+		mv "$tgz.part" "$tgz"
+	fi
+	rm -rf "$dest"
+	mkdir -p "$dest"
+	tar -xzf "$tgz" -C "$dest" --no-same-owner --strip-components=2 "fuse-$ver/example/passthrough_hp.cc" \
+		"fuse-$ver/example/cxxopts.hpp"
 }
 
 build_progs() {
@@ -184,6 +228,8 @@ build_progs() {
 		cp "$dir"/*.c "$d/src/progs/$(basename "$dir")/"
 	done
 	cp "$TOP/VERSION" "$d/VERSION"
+	_fetch_libfuse_example "$d/src/libfuse-example" >> "$WORK/progs.log" 2>&1 ||
+		log "!!!!!!!! libfuse's source (for passthrough_hp) could not be fetched: see $WORK/progs.log"
 	log "building test programs in the chroot (libfuse $(chroot_run 'pkg-config --modversion fuse3'))"
 	_chroot_progs_script > "$d/build.sh"
 	chroot_run "bash $CBUILD/progs/build.sh" > "$WORK/progs.log" 2>&1 || rc=$?

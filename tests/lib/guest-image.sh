@@ -28,7 +28,8 @@ PKGS=(make gcc libc6-dev libfuse3-dev libselinux1-dev pkg-config kmod
 # A new package goes here, not into PKGS.
 # gocryptfs (Go, go-fuse) and rclone (Go): programs that run fusermount
 # (case 75-any-program); bindfs above is the libfuse 2 program.
-PKGS_ADDED=(udev gocryptfs rclone)
+# g++: libfuse's passthrough_hp (C++) for make demo.
+PKGS_ADDED=(udev gocryptfs rclone g++)
 
 build_chroot() {
 	local tmp=$CHROOT.new kver have=() p
