@@ -263,6 +263,8 @@ t_pass
 
 t_start hostile-programs
 # what a program controls cannot move its mount elsewhere or widen it
+# (the programs below are in /usr/local/bin, which the guest's PATH lacks)
+LPATH=/usr/local/bin:$PATH
 ln -sf "$T_BIN/rawsrv-static" /usr/local/bin/rawsrv-static
 # the old magic number in mount(2)'s top bits (the kernel ignores it) is
 # still a new mount, made as fuse2pt, not passed on to stock fuse
@@ -277,7 +279,7 @@ fi
 install -m 4755 -o root "$T_BIN/rawsrv-static" /usr/local/bin/f2p-suidsrv
 mount_fails "a set-uid root program run by nobody asking for allow_other" \
 	"it asked for allow_other while running as uid 65534 \(effective 0\)" \
-	f2p-suidsrv env RAWSRV_MOUNT_OPTS=allow_other \
+	f2p-suidsrv env PATH="$LPATH" RAWSRV_MOUNT_OPTS=allow_other \
 	mount.fuse2pt -t fuse2pt.f2p-suidsrv -o setuid=nobody good "$MNT"
 rm -f /usr/local/bin/f2p-suidsrv
 # the program renames the mount point away and leaves a symlink to a
@@ -293,7 +295,7 @@ mv "\$2" "\$2.moved" && ln -s $T_WORK/victim "\$2" && exec rawsrv-static "\$1" "
 PROG
 chmod 755 /usr/local/bin/f2p-swapper
 rc=0
-out=$(mount.fuse2pt -t fuse2pt.f2p-swapper -o setuid=nobody,mount_by=program good "$SWAP/mnt" 2>&1) || rc=$?
+out=$(PATH=$LPATH mount.fuse2pt -t fuse2pt.f2p-swapper -o setuid=nobody,mount_by=program good "$SWAP/mnt" 2>&1) || rc=$?
 t_note "swapped mount point: status $rc: $out"
 t_check "the program did swap its mount point" test -L "$SWAP/mnt"
 t_check_fails "nothing mounted where the symlink points" t_is_mounted "$T_WORK/victim"
@@ -318,7 +320,7 @@ PROG
 	chmod 755 /usr/local/bin/f2p-hungtarget
 	rc=0
 	t0=$(date +%s)
-	out=$(timeout 90 mount.fuse2pt -t fuse2pt.f2p-hungtarget -o mount_by=program good "$MNT" 2>&1) || rc=$?
+	out=$(PATH=$LPATH timeout 90 mount.fuse2pt -t fuse2pt.f2p-hungtarget -o mount_by=program good "$MNT" 2>&1) || rc=$?
 	t_note "hung mount point: status $rc after $(( $(date +%s) - t0 )) s: $out"
 	t_expect_eq "hung mount point: status" "$rc" 32
 	t_check "hung mount point: says why" grep -q "did not answer a stat within 5000 ms" <<< "$out"
