@@ -132,7 +132,7 @@ if [ $ok = 1 ]; then
 			--size=${SIZE_MB}m --runtime=$FIO_SECS --time_based --ioengine=psync \
 			--invalidate=1 --output-format=terse --terse-version=3 2>/dev/null) || return 1
 		# terse v3: field 7 is the read bandwidth in KiB/s
-		awk -F';' '{ printf "%.0f", $7 / 1024 }' <<< "$out"
+		awk -F';' '{ v = $7 / 1024; printf (v < 10 ? "%.1f" : "%.0f"), v }' <<< "$out"
 	}
 	printf '  %-22s %12s %12s %12s %16s\n' "" "directory" "stock fuse" "fuse2pt" "fuse2pt / stock"
 	for w in "sequential read:read:1m" "4k random read:randread:4k"; do
