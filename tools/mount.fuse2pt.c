@@ -1131,12 +1131,17 @@ static int fd_recv(int sock)
 	do {
 		n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
 	} while (n < 0 && errno == EINTR);
-	if (n != 1)
+	if (n != 1) {
+		if (n == 0)
+			errno = 0;	/* closed without sending */
 		return -1;
+	}
 	c = CMSG_FIRSTHDR(&mh);
 	if (!c || c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS ||
-	    c->cmsg_len != CMSG_LEN(sizeof(int)))
+	    c->cmsg_len != CMSG_LEN(sizeof(int))) {
+		errno = (mh.msg_flags & MSG_CTRUNC) ? EMSGSIZE : EBADMSG;
 		return -1;
+	}
 	memcpy(&fd, CMSG_DATA(c), sizeof(int));
 	return fd;
 }
@@ -1825,7 +1830,7 @@ static int start_program(const char *path, char **argv, const struct passwd *pw,
 			 int drop, int fd, struct serve *sv, char *why, size_t whylen)
 {
 	struct child_err ce;
-	int pfd[2], sp[2] = { -1, -1 }, st, r, serving, killed = 0;
+	int pfd[2], sp[2] = { -1, -1 }, st, r, serving, killed = 0, recv_err = 0;
 	struct timespec kt = { 0 };
 	ssize_t n;
 	pid_t pid;
@@ -1889,6 +1894,7 @@ static int start_program(const char *path, char **argv, const struct passwd *pw,
 	if (sv) {
 		close(sp[1]);
 		sv->listener = fd_recv(sp[0]);
+		recv_err = errno;
 		close(sp[0]);
 	}
 	/*
@@ -1919,6 +1925,19 @@ static int start_program(const char *path, char **argv, const struct passwd *pw,
 		n = read(pfd[0], &ce, sizeof(ce));
 	} while (n < 0 && errno == EINTR);
 	close(pfd[0]);
+	/*
+	 * The program runs, but its filter's listener did not arrive: its
+	 * mount(2) would fail with ENOSYS.  Stop it and say so.
+	 */
+	if (sv && !sv->by_helper && sv->listener < 0 && n != (ssize_t)sizeof(ce)) {
+		kill(pid, SIGKILL);
+		while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+			;
+		snprintf(why, whylen, "the listener of %s's mount filter did not reach "
+			 PROGNAME " (%s); %s was stopped", argv[0],
+			 recv_err ? strerror(recv_err) : "the socket was closed", argv[0]);
+		return 1;
+	}
 	/* serve while the first process runs; wait for it once none can come */
 	serving = sv && sv->listener >= 0;
 	for (;;) {
