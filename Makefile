@@ -8,7 +8,7 @@
 #   make check           the QEMU test suite (6.1, 6.12, 7.3)
 #   make check-debug     ... on debug builds of Debian's 6.1 and 6.12 (KASAN, lockdep, ...)
 #   make compile-all     W=1 builds against Debian's amd64 headers packages (tests/host/compile-all.sh)
-#   make demo            a passthrough mount of a libfuse server in a VM
+#   make demo            passthrough shown: a libfuse server on stock fuse and fuse2pt in a VM
 #   make bench           fio and metadata benchmarks in VMs (tests/bench/run.sh)
 #   make walk            the README walk on a fresh Debian 12 VM (tests/host/readme-walk.sh)
 #   make tools           mount.fuse2pt, fuse2pt-umount, fuse2pt-mount (tools/)

@@ -178,6 +178,7 @@ struct f2p_conn {
 	bool passthrough;	/* negotiated: BACKING_OPEN and FOPEN_PASSTHROUGH allowed */
 	u32 max_stack_depth;
 	struct idr backing_ids;	/* under lock */
+	unsigned int backing_files;	/* ids in backing_ids, under lock */
 	struct xarray polled;	/* poll kernel handle -> f2p_file (poll.c) */
 
 	u32 minor;
@@ -218,6 +219,23 @@ struct f2p_conn {
 	/* page buffers kept for the next uncached WRITE or READ (wbuf.c) */
 	spinlock_t wbuf_lock;
 	struct f2p_wbuf *wbufs[F2P_WBUF_KEEP];
+
+	/*
+	 * ---- what passthrough does, for the connection directory ----
+	 * Files open now by io mode: moved only with a file's iomode, under
+	 * its inode's lock (f2p_iomode_set()), so they are 0 again once
+	 * every file is released.  Bytes that passthrough read and write
+	 * calls returned (passthrough.c).  Opens refused by passthrough's
+	 * rules, and the last reason: an f2p_pt_refusal in the upper 32
+	 * bits, its detail in the lower (f2p_iomode_refuse()).
+	 */
+	atomic_t open_cached;
+	atomic_t open_direct;
+	atomic_t open_passthrough;
+	atomic64_t pt_read_bytes;
+	atomic64_t pt_write_bytes;
+	atomic64_t pt_refused;
+	atomic64_t pt_refused_last;
 };
 
 /* the per-open-device-file state: which connection this fd serves */
@@ -341,7 +359,8 @@ static inline void f2p_dirop_unlock(struct inode *dir, bool locked)
  * space carries the RELEASE request when the file is closed.
  */
 enum f2p_iomode {
-	F2P_IOMODE_NONE,	/* direct io: neither counts */
+	F2P_IOMODE_NONE,	/* not decided yet, or released */
+	F2P_IOMODE_DIRECT,	/* direct io: takes no side in fi->iocache */
 	F2P_IOMODE_CACHED,
 	F2P_IOMODE_PASSTHROUGH,
 };
@@ -644,6 +663,26 @@ void f2p_backing_put(struct f2p_backing *fb);
 void f2p_backing_forget_all(struct f2p_conn *fc);
 
 /* iomode.c */
+/*
+ * Why an open was refused by passthrough's rules (control.c words them):
+ * FOPEN_PASSTHROUGH without negotiated passthrough, with flags it does
+ * not allow, or with an unknown backing id; a passthrough open naming
+ * another backing file than the inode's passthrough files, an open
+ * without FOPEN_PASSTHROUGH beside them, a passthrough open beside
+ * cached files; the backing file not opened, or stacked too deep.  Some
+ * keep a detail, in the lower half of fc->pt_refused_last.
+ */
+enum f2p_pt_refusal {
+	F2P_PT_REFUSED_NONE,
+	F2P_PT_NOT_NEGOTIATED,
+	F2P_PT_BAD_FLAGS,		/* detail: the flags not allowed */
+	F2P_PT_BAD_ID,			/* detail: the backing id */
+	F2P_PT_OTHER_BACKING,
+	F2P_PT_INODE_PASSTHROUGH,
+	F2P_PT_INODE_CACHED,
+	F2P_PT_BACKING_OPEN,		/* detail: its errno, positive */
+	F2P_PT_TOO_DEEP,		/* detail: its stack depth */
+};
 int f2p_iomode_open(struct inode *inode, struct file *file,
 		    struct f2p_file *ff);
 void f2p_iomode_release(struct inode *inode, struct f2p_file *ff);
@@ -658,9 +697,6 @@ ssize_t f2p_dio_write_async(struct kiocb *iocb, struct iov_iter *from,
 			    bool counted);
 
 /* passthrough.c */
-struct file *f2p_backing_open(struct file *user, int flags,
-			      const struct path *real,
-			      const struct cred *cred);
 ssize_t f2p_pt_read_iter(struct kiocb *iocb, struct iov_iter *to);
 ssize_t f2p_pt_write_iter(struct kiocb *iocb, struct iov_iter *from);
 ssize_t f2p_pt_splice_read(struct file *in, loff_t *ppos,

@@ -482,6 +482,9 @@ static inline int f2p_backing_mmap(struct file *bf, struct file *user,
 	return backing_file_mmap(bf, vma, &ctx);
 }
 
+/* splice reads go to the backing file's own splice_read */
+#define F2P_PT_SPLICE_READS_ITER	false
+
 #else /* src/backing-shim.c */
 
 struct file *f2p_backing_file_open(struct file *user, int flags,
@@ -501,6 +504,9 @@ ssize_t f2p_backing_splice_write(struct pipe_inode_info *pipe,
 				 const struct cred *cred);
 int f2p_backing_mmap(struct file *bf, struct file *user,
 		     struct vm_area_struct *vma, const struct cred *cred);
+
+/* splice reads come through the FUSE file's ->read_iter (backing-shim.c) */
+#define F2P_PT_SPLICE_READS_ITER	true
 
 /*
  * Who takes the backing filesystem's freeze protection for a write:

@@ -6,7 +6,9 @@
  * Registering is a privilege (CAP_SYS_ADMIN in the initial user
  * namespace): I/O on the backing file later runs with the credentials
  * recorded here, not the caller's.  An id may be closed at any time;
- * files already opened on it hold their own reference.
+ * files already opened on it hold their own reference.  The connection
+ * directory shows how many ids are registered (fc->backing_files: opened
+ * here and not yet closed).
  */
 #include <linux/file.h>
 #include <linux/slab.h>
@@ -82,6 +84,8 @@ long f2p_backing_ioctl_open(struct f2p_conn *fc, void __user *argp)
 	spin_lock(&fc->lock);
 	id = fc->aborted ? -ENOTCONN :
 	     idr_alloc_cyclic(&fc->backing_ids, fb, 1, 0, GFP_ATOMIC);
+	if (id > 0)
+		fc->backing_files++;
 	spin_unlock(&fc->lock);
 	idr_preload_end();
 	if (id < 0)
@@ -102,6 +106,8 @@ long f2p_backing_ioctl_close(struct f2p_conn *fc, void __user *argp)
 		return -EINVAL;
 	spin_lock(&fc->lock);
 	fb = idr_remove(&fc->backing_ids, id);
+	if (fb)
+		fc->backing_files--;
 	spin_unlock(&fc->lock);
 	if (!fb)
 		return -ENOENT;

@@ -9,6 +9,19 @@
  *   max_background        background requests the server may have at once
  *   congestion_threshold  background requests past which readahead backs off
  *
+ * and, read only, what passthrough does (the counts live in the
+ * connection, whose definition says where each moves):
+ *
+ *   backing_files             backing ids registered and not closed
+ *   open_passthrough          files open now in passthrough mode
+ *   open_cached               files open now through the page cache
+ *   open_direct               files open now with direct io alone
+ *   passthrough_read_bytes    bytes read by passthrough read and splice
+ *   passthrough_write_bytes   bytes written so (neither counts mmap, nor
+ *                             aio the backing filesystem queued)
+ *   passthrough_refused       opens refused by passthrough's rules
+ *   passthrough_refused_last  why the last one was, as a line of text
+ *
  * Nothing here is pinned in the dcache: the directories are looked up in
  * a registry of connections whenever a path is walked, and every dentry
  * is dropped as soon as it is unused.  So a connection appears when it is
@@ -37,10 +50,13 @@ static DEFINE_MUTEX(f2p_ctl_mutex);
 static DEFINE_XARRAY(f2p_ctl_conns);
 static struct kobject *f2p_ctl_kobj;
 
+/* what a show may write: the longest reason line fits */
+#define F2P_CTL_SHOW_MAX	128
+
 struct f2p_ctl_attr {
 	const char *name;
 	umode_t mode;
-	/* formats the value into buf; returns its length */
+	/* formats the value into buf (F2P_CTL_SHOW_MAX); returns its length */
 	int (*show)(struct f2p_conn *fc, char *buf, size_t size);
 	/* takes the user's text (NUL-terminated, at most 31 bytes) */
 	int (*store)(struct f2p_conn *fc, const char *buf);
@@ -80,7 +96,7 @@ static struct f2p_conn *f2p_ctl_conn_get(unsigned long dev)
 	return fc;
 }
 
-/* ---- the four files ---- */
+/* ---- the files ---- */
 
 static int f2p_ctl_show_waiting(struct f2p_conn *fc, char *buf, size_t size)
 {
@@ -149,12 +165,105 @@ static int f2p_ctl_store_congestion(struct f2p_conn *fc, const char *buf)
 	return 0;
 }
 
+static int f2p_ctl_show_backing(struct f2p_conn *fc, char *buf, size_t size)
+{
+	return scnprintf(buf, size, "%u\n", READ_ONCE(fc->backing_files));
+}
+
+static int f2p_ctl_show_open_pt(struct f2p_conn *fc, char *buf, size_t size)
+{
+	return scnprintf(buf, size, "%d\n", atomic_read(&fc->open_passthrough));
+}
+
+static int f2p_ctl_show_open_cached(struct f2p_conn *fc, char *buf,
+				    size_t size)
+{
+	return scnprintf(buf, size, "%d\n", atomic_read(&fc->open_cached));
+}
+
+static int f2p_ctl_show_open_direct(struct f2p_conn *fc, char *buf,
+				    size_t size)
+{
+	return scnprintf(buf, size, "%d\n", atomic_read(&fc->open_direct));
+}
+
+static int f2p_ctl_show_read_bytes(struct f2p_conn *fc, char *buf,
+				   size_t size)
+{
+	return scnprintf(buf, size, "%lld\n",
+			 (long long)atomic64_read(&fc->pt_read_bytes));
+}
+
+static int f2p_ctl_show_write_bytes(struct f2p_conn *fc, char *buf,
+				    size_t size)
+{
+	return scnprintf(buf, size, "%lld\n",
+			 (long long)atomic64_read(&fc->pt_write_bytes));
+}
+
+static int f2p_ctl_show_refused(struct f2p_conn *fc, char *buf, size_t size)
+{
+	return scnprintf(buf, size, "%lld\n",
+			 (long long)atomic64_read(&fc->pt_refused));
+}
+
+/* The last refusal in words: reason and detail (f2p_iomode_refuse()). */
+static int f2p_ctl_show_refused_last(struct f2p_conn *fc, char *buf,
+				     size_t size)
+{
+	u64 last = atomic64_read(&fc->pt_refused_last);
+	u32 detail = lower_32_bits(last);
+
+	switch (upper_32_bits(last)) {
+	case F2P_PT_NOT_NEGOTIATED:
+		return scnprintf(buf, size, "passthrough was not negotiated\n");
+	case F2P_PT_BAD_FLAGS:
+		return scnprintf(buf, size,
+				 "open flags %#x may not come with FOPEN_PASSTHROUGH\n",
+				 detail);
+	case F2P_PT_BAD_ID:
+		return scnprintf(buf, size, "backing id %d is not registered\n",
+				 (s32)detail);
+	case F2P_PT_OTHER_BACKING:
+		return scnprintf(buf, size,
+				 "the inode is open in passthrough mode on another backing file\n");
+	case F2P_PT_INODE_PASSTHROUGH:
+		return scnprintf(buf, size,
+				 "the inode is open in passthrough mode\n");
+	case F2P_PT_INODE_CACHED:
+		return scnprintf(buf, size,
+				 "the inode is open in cached mode\n");
+	case F2P_PT_BACKING_OPEN:
+		return scnprintf(buf, size,
+				 "the backing file could not be opened: error -%u\n",
+				 detail);
+	case F2P_PT_TOO_DEEP:
+		return scnprintf(buf, size,
+				 "backing file stacked too deep: depth %u, max_stack_depth %u\n",
+				 detail, READ_ONCE(fc->max_stack_depth));
+	default:
+		return scnprintf(buf, size, "\n");
+	}
+}
+
+/*
+ * The passthrough files are for the owner alone, as waiting is: the
+ * directory (0500) lets nobody else in, so 0444 would only mislead.
+ */
 static const struct f2p_ctl_attr f2p_ctl_attrs[] = {
 	{ "abort", 0200, NULL, f2p_ctl_store_abort },
 	{ "waiting", 0400, f2p_ctl_show_waiting, NULL },
 	{ "max_background", 0600, f2p_ctl_show_max_bg, f2p_ctl_store_max_bg },
 	{ "congestion_threshold", 0600, f2p_ctl_show_congestion,
 	  f2p_ctl_store_congestion },
+	{ "backing_files", 0400, f2p_ctl_show_backing, NULL },
+	{ "open_passthrough", 0400, f2p_ctl_show_open_pt, NULL },
+	{ "open_cached", 0400, f2p_ctl_show_open_cached, NULL },
+	{ "open_direct", 0400, f2p_ctl_show_open_direct, NULL },
+	{ "passthrough_read_bytes", 0400, f2p_ctl_show_read_bytes, NULL },
+	{ "passthrough_write_bytes", 0400, f2p_ctl_show_write_bytes, NULL },
+	{ "passthrough_refused", 0400, f2p_ctl_show_refused, NULL },
+	{ "passthrough_refused_last", 0400, f2p_ctl_show_refused_last, NULL },
 };
 
 /* a file's inode knows its attribute, its directory's inode the device */
@@ -184,7 +293,7 @@ static ssize_t f2p_ctl_read(struct file *file, char __user *ubuf,
 			    size_t count, loff_t *ppos)
 {
 	const struct f2p_ctl_attr *attr = file_inode(file)->i_private;
-	char buf[32];
+	char buf[F2P_CTL_SHOW_MAX];
 	int len;
 
 	if (!attr->show)

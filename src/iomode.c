@@ -9,7 +9,11 @@
  * every later open must be a passthrough open of that same backing file,
  * until the last passthrough file is released.  Direct-io files take no
  * side.  Every refusal is EIO, but for a backing file stacked too deep
- * (ELOOP), and the caller sends the RELEASE.
+ * (ELOOP), and the caller sends the RELEASE.  The server sees none of
+ * them, so the connection directory (control.c) shows them: each refusal
+ * here counts, and its reason is kept until the next one.  It also shows
+ * how many files are open in each io mode, counted as a file's mode is
+ * set and nowhere else (f2p_iomode_set()).
  *
  * Parallel direct writes (FOPEN_PARALLEL_DIRECT_WRITES) run under the
  * shared inode lock, so nothing keeps the page cache in step with them:
@@ -26,46 +30,97 @@
 #define F2P_PT_COMPANIONS	(FOPEN_PASSTHROUGH | FOPEN_DIRECT_IO | \
 				 FOPEN_PARALLEL_DIRECT_WRITES | FOPEN_NOFLUSH)
 
+static atomic_t *f2p_iomode_count(struct f2p_conn *fc, enum f2p_iomode mode)
+{
+	switch (mode) {
+	case F2P_IOMODE_DIRECT:
+		return &fc->open_direct;
+	case F2P_IOMODE_CACHED:
+		return &fc->open_cached;
+	case F2P_IOMODE_PASSTHROUGH:
+		return &fc->open_passthrough;
+	default:
+		return NULL;
+	}
+}
+
+/*
+ * A file's io mode changes here only, under its inode's lock: when it is
+ * claimed at open, when a shared mapping turns a direct-io file cached,
+ * and at release (also of an open that fails after its claim).  The
+ * connection's count of each mode moves with it.
+ */
+static void f2p_iomode_set(struct f2p_file *ff, enum f2p_iomode mode)
+{
+	atomic_t *count = f2p_iomode_count(ff->fc, ff->iomode);
+
+	if (count)
+		atomic_dec(count);
+	count = f2p_iomode_count(ff->fc, mode);
+	if (count)
+		atomic_inc(count);
+	ff->iomode = mode;
+}
+
+/* Count a refused open and keep why; returns @err, the opener's error. */
+static int f2p_iomode_refuse(struct f2p_conn *fc, enum f2p_pt_refusal why,
+			     u32 detail, int err)
+{
+	atomic64_inc(&fc->pt_refused);
+	atomic64_set(&fc->pt_refused_last, (u64)why << 32 | detail);
+	return err;
+}
+
 static int f2p_iomode_claim(struct f2p_inode *fi, struct f2p_file *ff,
 			    struct f2p_backing *fb)
 {
 	/* an inode in passthrough mode only takes passthrough opens */
 	if (fi->fb && fi->fb != fb)
-		return -EIO;
+		return f2p_iomode_refuse(ff->fc, fb ? F2P_PT_OTHER_BACKING :
+					 F2P_PT_INODE_PASSTHROUGH, 0, -EIO);
 	if (fb) {
 		if (fi->iocache > 0)
-			return -EIO;
+			return f2p_iomode_refuse(ff->fc, F2P_PT_INODE_CACHED, 0,
+						 -EIO);
 		if (!fi->fb)
 			fi->fb = f2p_backing_get(fb);
 		fi->iocache--;
-		ff->iomode = F2P_IOMODE_PASSTHROUGH;
+		f2p_iomode_set(ff, F2P_IOMODE_PASSTHROUGH);
 		return 0;
 	}
 	if (ff->open_flags & FOPEN_DIRECT_IO) {
-		ff->iomode = F2P_IOMODE_NONE;
+		f2p_iomode_set(ff, F2P_IOMODE_DIRECT);
 		return 0;
 	}
 	if (fi->iocache < 0)
-		return -EIO;
+		return f2p_iomode_refuse(ff->fc, F2P_PT_INODE_PASSTHROUGH, 0,
+					 -EIO);
 	fi->iocache++;
-	ff->iomode = F2P_IOMODE_CACHED;
+	f2p_iomode_set(ff, F2P_IOMODE_CACHED);
 	return 0;
 }
 
 static struct f2p_backing *f2p_iomode_backing(struct f2p_file *ff, int id)
 {
 	struct f2p_conn *fc = ff->fc;
+	u32 bad = ff->open_flags & ~F2P_PT_COMPANIONS;
+	struct f2p_backing *fb;
 
 	if (!fc->passthrough) {
 		pr_warn_ratelimited("FOPEN_PASSTHROUGH without negotiated passthrough\n");
-		return ERR_PTR(-EIO);
+		return ERR_PTR(f2p_iomode_refuse(fc, F2P_PT_NOT_NEGOTIATED, 0,
+						 -EIO));
 	}
-	if (ff->open_flags & ~F2P_PT_COMPANIONS) {
+	if (bad) {
 		pr_warn_ratelimited("FOPEN_PASSTHROUGH with open flags %#x\n",
 				    ff->open_flags);
-		return ERR_PTR(-EIO);
+		return ERR_PTR(f2p_iomode_refuse(fc, F2P_PT_BAD_FLAGS, bad,
+						 -EIO));
 	}
-	return f2p_backing_lookup(fc, id) ?: ERR_PTR(-EIO);
+	fb = f2p_backing_lookup(fc, id);
+	if (!fb)
+		return ERR_PTR(f2p_iomode_refuse(fc, F2P_PT_BAD_ID, id, -EIO));
+	return fb;
 }
 
 /*
@@ -98,7 +153,7 @@ int f2p_iomode_open(struct inode *inode, struct file *file,
 	struct f2p_inode *fi = F2P_I(inode);
 	struct f2p_backing *fb = NULL;
 	struct file *bf;
-	int err;
+	int depth, err;
 
 	if (!(ff->open_flags & FOPEN_DIRECT_IO))
 		ff->open_flags &= ~FOPEN_PARALLEL_DIRECT_WRITES;
@@ -120,12 +175,21 @@ int f2p_iomode_open(struct inode *inode, struct file *file,
 	/* cached opens waiting for parallel writers now fail */
 	wake_up_var(&fi->dio_writers);
 
-	/* our own open of the backing file, showing the FUSE path */
-	bf = f2p_backing_open(file, file->f_flags & ~(O_CREAT | O_EXCL |
-						     O_NOCTTY | O_TRUNC),
-			      &fb->file->f_path, fb->cred);
+	/*
+	 * Our own open of the backing file, showing the FUSE path, with the
+	 * registered credentials.  Whatever the backing filesystem refuses
+	 * (EROFS from a read-only mount, ETXTBSY, an LSM's EACCES, ENFILE
+	 * ...) fails the FUSE open as EIO, as stock fuse does: the user
+	 * asked for a FUSE file, and it is the server's choice of backing
+	 * file that cannot be opened so.  The real error is kept as the
+	 * refusal's detail, for the connection directory.
+	 */
+	bf = f2p_backing_file_open(file, file->f_flags & ~(O_CREAT | O_EXCL |
+							  O_NOCTTY | O_TRUNC),
+				   &fb->file->f_path, fb->cred);
 	if (IS_ERR(bf)) {
-		err = PTR_ERR(bf);
+		err = f2p_iomode_refuse(ff->fc, F2P_PT_BACKING_OPEN,
+					-PTR_ERR(bf), -EIO);
 		f2p_iomode_release(inode, ff);
 		goto out_put;
 	}
@@ -136,11 +200,11 @@ int f2p_iomode_open(struct inode *inode, struct file *file,
 	 * pass through to each other.  It is final now: our open of it sent
 	 * its OPEN, which waited for that INIT.
 	 */
-	if (file_inode(bf)->i_sb->s_stack_depth >=
-	    f2p_inode_conn(inode)->max_stack_depth) {
+	depth = file_inode(bf)->i_sb->s_stack_depth;
+	if (depth >= ff->fc->max_stack_depth) {
 		fput(bf);
 		f2p_iomode_release(inode, ff);
-		err = -ELOOP;
+		err = f2p_iomode_refuse(ff->fc, F2P_PT_TOO_DEEP, depth, -ELOOP);
 		goto out_put;
 	}
 	ff->backing_file = bf;
@@ -168,7 +232,7 @@ void f2p_iomode_release(struct inode *inode, struct f2p_file *ff)
 		drop = fi->fb;
 		fi->fb = NULL;
 	}
-	ff->iomode = F2P_IOMODE_NONE;
+	f2p_iomode_set(ff, F2P_IOMODE_NONE);
 	spin_unlock(&fi->lock);
 
 	if (ff->backing_file)
@@ -198,7 +262,7 @@ int f2p_iomode_mmap_cached(struct inode *inode, struct f2p_file *ff)
 		goto out;
 	}
 	fi->iocache++;
-	ff->iomode = F2P_IOMODE_CACHED;
+	f2p_iomode_set(ff, F2P_IOMODE_CACHED);
 out:
 	spin_unlock(&fi->lock);
 	return err;

@@ -10,32 +10,18 @@
  * setuid/setgid on the FUSE file before a write, both complete
  * asynchronous kiocbs asynchronously; what they do not share is written
  * in fuse2pt_compat.h and backing-shim.c.
+ *
+ * The connection counts the bytes each read and write call returned, for
+ * its control directory: one atomic add per call that moved data.  Not
+ * counted are mapped pages (faults on the backing file's mapping never
+ * come here) and asynchronous kiocbs that the backing filesystem queued
+ * (aio or io_uring, mostly with O_DIRECT): their result reaches the
+ * caller's completion, not us.
  */
 #include <linux/fs.h>
 #include <linux/uio.h>
 #include <linux/mm.h>
 #include "fuse2pt.h"
-
-/*
- * Our open of the backing file @real for the FUSE file @user, with the
- * registered credentials.  Whatever the backing filesystem refuses
- * (EROFS from a read-only mount, ETXTBSY, an LSM's EACCES, ENFILE ...)
- * fails the FUSE open as EIO, as stock fuse does: the user asked for a
- * FUSE file, and it is the server's choice of backing file that cannot
- * be opened so.
- */
-struct file *f2p_backing_open(struct file *user, int flags,
-			      const struct path *real,
-			      const struct cred *cred)
-{
-	struct file *bf = f2p_backing_file_open(user, flags, real, cred);
-
-	if (IS_ERR(bf)) {
-		pr_debug("opening the backing file: error %ld\n", PTR_ERR(bf));
-		return ERR_PTR(-EIO);
-	}
-	return bf;
-}
 
 /*
  * After a write on the backing file, the FUSE inode's size and times
@@ -62,13 +48,23 @@ void f2p_pt_end_write(struct file *file)
 	spin_unlock(&fi->lock);
 }
 
+/* What a call moved, @ret if positive, adds to the connection's @bytes. */
+static ssize_t f2p_pt_count(atomic64_t *bytes, ssize_t ret)
+{
+	if (ret > 0)
+		atomic64_add(ret, bytes);
+	return ret;
+}
+
 ssize_t f2p_pt_read_iter(struct kiocb *iocb, struct iov_iter *to)
 {
 	struct f2p_file *ff = iocb->ki_filp->private_data;
+	ssize_t ret;
 
 	if (!iov_iter_count(to))
 		return 0;
-	return f2p_backing_read_iter(ff->backing_file, to, iocb, ff->fb->cred);
+	ret = f2p_backing_read_iter(ff->backing_file, to, iocb, ff->fb->cred);
+	return f2p_pt_count(&ff->fc->pt_read_bytes, ret);
 }
 
 ssize_t f2p_pt_write_iter(struct kiocb *iocb, struct iov_iter *from)
@@ -85,7 +81,7 @@ ssize_t f2p_pt_write_iter(struct kiocb *iocb, struct iov_iter *from)
 	ret = f2p_backing_write_iter(ff->backing_file, from, iocb,
 				     ff->fb->cred);
 	inode_unlock(inode);
-	return ret;
+	return f2p_pt_count(&ff->fc->pt_write_bytes, ret);
 }
 
 ssize_t f2p_pt_splice_read(struct file *in, loff_t *ppos,
@@ -93,9 +89,14 @@ ssize_t f2p_pt_splice_read(struct file *in, loff_t *ppos,
 			   unsigned int flags)
 {
 	struct f2p_file *ff = in->private_data;
+	ssize_t ret;
 
-	return f2p_backing_splice_read(ff->backing_file, in, ppos, pipe, len,
-				       flags, ff->fb->cred);
+	ret = f2p_backing_splice_read(ff->backing_file, in, ppos, pipe, len,
+				      flags, ff->fb->cred);
+	/* where it went through our ->read_iter, that counted it already */
+	if (F2P_PT_SPLICE_READS_ITER)
+		return ret;
+	return f2p_pt_count(&ff->fc->pt_read_bytes, ret);
 }
 
 /* Called with the FUSE inode locked (f2p_splice_inode_first). */
@@ -104,9 +105,11 @@ static ssize_t f2p_pt_splice_locked(struct pipe_inode_info *pipe,
 				    unsigned int flags)
 {
 	struct f2p_file *ff = out->private_data;
+	ssize_t ret;
 
-	return f2p_backing_splice_write(pipe, ff->backing_file, out, ppos, len,
-					flags, ff->fb->cred);
+	ret = f2p_backing_splice_write(pipe, ff->backing_file, out, ppos, len,
+				       flags, ff->fb->cred);
+	return f2p_pt_count(&ff->fc->pt_write_bytes, ret);
 }
 
 ssize_t f2p_pt_splice_write(struct pipe_inode_info *pipe, struct file *out,

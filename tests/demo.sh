@@ -2,8 +2,11 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # make demo: build fuse2pt.ko and the helpers, boot a stock Debian kernel
-# (6.1 unless given: 6.1, 6.12 or 7.3) and show libfuse's passthrough_ll
-# mounted on fuse2pt.  The guest's console is streamed to the terminal.
+# (6.1 unless given: 6.1, 6.12 or 7.3) and show what passthrough changes:
+# libfuse's passthrough_hp on stock fuse and on fuse2pt, the READ and
+# WRITE requests it saw through each, fuse2pt's counters and read
+# throughput side by side (tests/guest/demo-guest.sh).  The guest's
+# console is streamed to the terminal.
 set -uo pipefail
 . "$(dirname "$0")/lib/common.sh"
 . "$TOP/tests/lib/vm.sh"

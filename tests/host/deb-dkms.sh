@@ -289,6 +289,12 @@ bad=()
 [ -x /sbin/mount.fuse2pt ] || bad+=("mount(8) looks in /sbin and finds no mount.fuse2pt there")
 [ -x /usr/bin/fuse2pt-umount ] || bad+=("no /usr/bin/fuse2pt-umount")
 [ -f /usr/lib/udev/rules.d/60-fuse2pt.rules ] || bad+=("no udev rule")
+# fuse2pt's fusermount, which mount.fuse2pt puts first in programs' PATH
+for f in fusermount fusermount3; do
+	[ -x /usr/lib/fuse2pt/bin/$f ] || bad+=("no /usr/lib/fuse2pt/bin/$f")
+done
+/usr/lib/fuse2pt/bin/fusermount3 -V 2>&1 | grep -q "^fusermount3 (fuse2pt) $VER$" ||
+	bad+=("/usr/lib/fuse2pt/bin/fusermount3 -V says '$(/usr/lib/fuse2pt/bin/fusermount3 -V 2>&1)'")
 /sbin/mount.fuse2pt -h 2>&1 | grep -q 'fuse2pt.PROG' || bad+=("mount.fuse2pt -h says no usage")
 [ "$(/sbin/mount.fuse2pt --version 2>&1)" = "mount.fuse2pt (fuse2pt) $VER" ] ||
 	bad+=("mount.fuse2pt --version says '$(/sbin/mount.fuse2pt --version 2>&1)'")
@@ -359,7 +365,7 @@ done
 for f in /sbin/mount.fuse2pt /usr/sbin/mount.fuse2pt /usr/bin/fuse2pt-umount /usr/bin/fuse2pt-mount \
 	 /lib/udev/rules.d/60-fuse2pt.rules /usr/lib/udev/rules.d/60-fuse2pt.rules \
 	 /usr/share/doc/fuse2pt-dkms /usr/share/doc/fuse2pt-utils /usr/share/man/man4/fuse2pt.4.gz \
-	 /usr/share/man/man8/mount.fuse2pt.8.gz; do
+	 /usr/share/man/man8/mount.fuse2pt.8.gz /usr/lib/fuse2pt; do
 	[ -e "$f" ] && left+=("$f")
 done
 dpkg-query -W -f='${db:Status-Status}\n' fuse2pt-dkms fuse2pt-utils 2>/dev/null | grep -qv '^not-installed$' &&

@@ -100,7 +100,7 @@ check unmounted "/mnt/pt still mounted after fuse2pt-umount" eval '! mounted /mn
 check server-exits "passthrough_hp still runs 10 s after the umount" wait_gone '^passthrough_hp '
 timing mount
 
-# --- README: passthrough is active (server debug output, /proc/PID/maps) ---
+# --- README: passthrough is active (the connection's counters, server debug output, /proc/PID/maps) ---
 rm -f /tmp/pt-debug.log
 readme $W/pt-debug.sh > /tmp/pt-debug.out 2>&1
 cat /tmp/pt-debug.out
@@ -114,6 +114,12 @@ say "server debug: $n_open OPEN, $n_rw READ/WRITE requests"
 grep -E 'opcode: (READ|WRITE) ' $D | head -n 5
 check passthrough-open "no OPEN in the server's debug output" test "$n_open" -ge 1
 check passthrough-no-rw "$n_rw READ/WRITE requests reached the server: passthrough is not active" test "$n_rw" = 0
+# what the README's grep of the connection directory printed (FILE:VALUE)
+counter() { sed -n "s|^/sys/fs/fuse2pt/connections/[0-9]*/$1:||p" /tmp/pt-debug.out | head -n1; }
+rb=$(counter passthrough_read_bytes) wb=$(counter passthrough_write_bytes) rf=$(counter passthrough_refused)
+say "counters: read ${rb:-?}, written ${wb:-?}, refused ${rf:-?}"
+check passthrough-counters "the connection directory says ${rb:-nothing} read, ${wb:-nothing} written, ${rf:-nothing} refused; want 1048576 or more each way, 0 refused" \
+	test "${rb:-0}" -ge 1048576 -a "${wb:-0}" -ge 1048576 -a "${rf:-x}" = 0
 line=$(grep -E '^[0-9a-f]+-[0-9a-f]+ .* /(mnt/pt|srv/data)/somefile$' /tmp/pt-debug.out | head -n1)
 say "maps: ${line:-none}"
 read -r _ _ _ mdev mino mpath _ <<< "$line"
@@ -136,6 +142,9 @@ cat /mnt/pt/somefile > /dev/null
 echo x >> /mnt/pt/somefile
 n_rw=$(grep -cE 'opcode: (READ|WRITE) ' /tmp/nopt.log)
 check nopassthrough-shows-rw "with --nopassthrough, $n_rw READ/WRITE requests in the debug output, want some" test "$n_rw" -ge 2
+C=/sys/fs/fuse2pt/connections/$(mountpoint -d /mnt/pt | cut -d: -f2)
+n_pt="$(cat "$C/passthrough_read_bytes" 2>&1) $(cat "$C/passthrough_write_bytes" 2>&1)"
+check nopassthrough-counters "with --nopassthrough, the counters say '$n_pt' read and written, want '0 0'" test "$n_pt" = "0 0"
 fuse2pt-umount /mnt/pt
 wait_gone '^passthrough_hp ' || true
 timing passthrough

@@ -142,7 +142,9 @@ take_block "$B/pt-mount.sh" "Passthrough with libfuse" 2 '^sudo mount -t fuse2pt
 tail -n 1 "$B/pt-mount.sh" | grep -q '^sudo fuse2pt-umount /mnt/pt' ||
 	abort readme-blocks "the mount block of README \"Passthrough\" does not end with its fuse2pt-umount"
 take_block "$B/pt-debug.sh" "Passthrough with libfuse" 3 'fuse2pt-mount /mnt/pt passthrough_hp .*--debug-fuse.* 2> /tmp/pt-debug.log &' \
-	'/mnt/pt/somefile' "grep -cE 'opcode: \(READ\|WRITE\) ' /tmp/pt-debug.log"
+	'/mnt/pt/somefile' "grep -cE 'opcode: \(READ\|WRITE\) ' /tmp/pt-debug.log" \
+	'sudo mount -t fuse2ptctl none /sys/fs/fuse2pt/connections' \
+	'^sudo grep \. .*passthrough_read_bytes .*passthrough_write_bytes .*passthrough_refused'
 take_block "$B/pt-maps.sh" "Passthrough with libfuse" 4 'python3 .*/proc/self/maps.* /mnt/pt/somefile' \
 	'^sudo fuse2pt-umount /mnt/pt'
 # Uninstall: one block per way of installing, each pasted whole; the

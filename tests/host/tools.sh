@@ -117,9 +117,13 @@ else
 	[ -e "$B/marker" ] && bad "the dry run ran the program"
 	[ -e /sys/module/fuse2pt ] && bad "the dry run loaded the module"
 	findmnt "$MNT" >/dev/null && bad "the dry run mounted $MNT"
-	# the same as root with -v, and suid/dev given: flags follow
+	# the same as root with -v, and suid/dev given: flags follow (ls, an
+	# ELF program without libfuse 3, would mount by itself: mount_by=program)
 	status_is 0 "$M" -f -v -o suid,dev,sync -t fuse2pt.ls none "$MNT"
-	said "^would mount\(\"none\", \"$MNT\", \"fuse2pt.ls\", MS_SYNCHRONOUS, " "dry run as root: flags by name"
+	said "^would serve the program's own mount\(2\) of $MNT \(mount_by=program\) as mount\(\"none\", \"$MNT\", \"fuse2pt.ls\", MS_SYNCHRONOUS, " \
+		"dry run as root: flags by name"
+	said "^would run: ls $MNT \(.*/ls\) with /usr/lib/fuse2pt/bin first in its PATH$" \
+		"dry run as root: ls mounts by itself, fuse2pt's fusermount first in its PATH"
 	verdict dry-run
 fi
 

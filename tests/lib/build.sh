@@ -11,7 +11,9 @@
 #                         the chroot): libfuse's example servers and each
 #                         tools/*.c and tests/*/*.c (one program per file,
 #                         -Wall -Wextra, warnings fail); the bookworm host's
-#                         3.14 builds of two examples (*-314)
+#                         3.14 builds of two examples (*-314); bookworm's
+#                         libfuse.so.2 (lib/fuse2-bookworm); libfuse's
+#                         passthrough_hp from the chroot's libfuse source
 #                         -> $WORK/bin, $WORK/lib ($WORK/progs.status)
 #   make_image TAG        base userspace + overlay -> $WORK/TAG/run.img
 #   stage_ext4 TAG DIR    ext4 and loop modules of kernel TAG (DIR/order: the
@@ -150,13 +152,59 @@ _chroot_progs_script() {
 			echo "FAIL $p $EX/$p.c not found" >> status
 		fi
 	done
+	# libfuse's passthrough_hp (C++), from the source of the libfuse the
+	# chroot has (make demo: the same server on stock fuse and fuse2pt)
+	if [ -f src/libfuse-example/passthrough_hp.cc ]; then
+		if g++ -std=c++17 -O2 -w -Isrc/libfuse-example -o bin/passthrough_hp \
+		       src/libfuse-example/passthrough_hp.cc $FUSE -lpthread > log-passthrough_hp 2>&1; then
+			echo "OK passthrough_hp" >> status
+		else
+			echo "FAIL passthrough_hp compile failed: $(grep -m1 error log-passthrough_hp)" >> status
+		fi
+		cat log-passthrough_hp
+	else
+		echo "FAIL passthrough_hp its source was not fetched (see progs.log)" >> status
+	fi
 	for f in src/progs/*/*.c; do
 		[ -f "$f" ] || continue
 		n=$(basename "$f" .c)
 		try "$n" own -O2 -g -Wall -Wextra -Isrc/include -DF2P_VERSION="\"$VERSION\"" \
 			-o "bin/$n" "$f" $FUSE -lpthread
 	done
+	# a statically linked program that mounts by itself (75-any-program)
+	try rawsrv-static own -O2 -static -Wall -Wextra -Isrc/include -o bin/rawsrv-static \
+		src/progs/servers/rawsrv.c
 	EOS
+}
+
+# passthrough_hp.cc and its cxxopts.hpp from the orig tarball of the
+# chroot's libfuse (Debian's pool, checked against the source package's
+# .dsc), kept in $CACHE/libfuse-src.
+_fetch_libfuse_example() {	# DEST
+	local dest=$1 ver dir=$CACHE/libfuse-src pool=${FUSE2PT_MIRROR:-http://deb.debian.org/debian}/pool/main/f/fuse3
+	local full tgz sum
+	full=$(chroot_run "dpkg-query -W -f '\${source:Version}' libfuse3-dev") || return 1
+	ver=${full%-*}
+	ver=${ver#*:}
+	tgz=$dir/fuse3_$ver.orig.tar.gz
+	mkdir -p "$dir"
+	if [ ! -f "$tgz" ]; then
+		echo "fetching $pool/fuse3_$ver.orig.tar.gz and fuse3_$full.dsc"
+		curl -fsS -o "$dir/fuse3_$full.dsc" "$pool/fuse3_$full.dsc" || return 1
+		curl -fsS -o "$tgz.part" "$pool/fuse3_$ver.orig.tar.gz" || return 1
+		sum=$(awk -v f="fuse3_$ver.orig.tar.gz" '/^Checksums-Sha256:/ { on = 1; next }
+			/^[^ ]/ { on = 0 } on && $3 == f { print $1 }' "$dir/fuse3_$full.dsc")
+		if [ -z "$sum" ] || [ "$(sha256sum < "$tgz.part" | cut -d' ' -f1)" != "$sum" ]; then
+			echo "fuse3_$ver.orig.tar.gz does not match the sha256 in fuse3_$full.dsc"
+			rm -f "$tgz.part"
+			return 1
+		fi
+		mv "$tgz.part" "$tgz"
+	fi
+	rm -rf "$dest"
+	mkdir -p "$dest"
+	tar -xzf "$tgz" -C "$dest" --no-same-owner --strip-components=2 "fuse-$ver/example/passthrough_hp.cc" \
+		"fuse-$ver/example/cxxopts.hpp"
 }
 
 build_progs() {
@@ -180,6 +228,8 @@ build_progs() {
 		cp "$dir"/*.c "$d/src/progs/$(basename "$dir")/"
 	done
 	cp "$TOP/VERSION" "$d/VERSION"
+	_fetch_libfuse_example "$d/src/libfuse-example" >> "$WORK/progs.log" 2>&1 ||
+		log "!!!!!!!! libfuse's source (for passthrough_hp) could not be fetched: see $WORK/progs.log"
 	log "building test programs in the chroot (libfuse $(chroot_run 'pkg-config --modversion fuse3'))"
 	_chroot_progs_script > "$d/build.sh"
 	chroot_run "bash $CBUILD/progs/build.sh" > "$WORK/progs.log" 2>&1 || rc=$?
@@ -206,6 +256,24 @@ build_progs() {
 		cp -L "$f" "$WORK/lib/libfuse3.so.3"
 	else
 		echo "FAIL libfuse3.so.3 host library not found" >> "$WORK/progs.status"
+	fi
+	# Debian 12's libfuse 2 (2.9.9-6: no /dev/fd/N mount points; trixie's
+	# has them patched in), for 75-any-program: trixie's bindfs on it
+	# behaves as Debian 12's bindfs.  Fetched once into the cache.
+	f=$CACHE/bookworm-libfuse2/libfuse.so.2
+	if [ ! -f "$f" ]; then
+		rm -rf "$CACHE/bookworm-libfuse2"
+		mkdir -p "$CACHE/bookworm-libfuse2/deb"
+		(cd "$CACHE/bookworm-libfuse2/deb" && apt-get download -qq libfuse2 &&
+		 dpkg-deb -x libfuse2_*.deb x &&
+		 cp -L "$(find x -name 'libfuse.so.2' | head -n1)" "$f") >> "$WORK/progs.log" 2>&1
+	fi
+	if [ -f "$f" ]; then
+		mkdir -p "$WORK/lib/fuse2-bookworm"
+		cp "$f" "$WORK/lib/fuse2-bookworm/"
+		echo "OK libfuse2-bookworm" >> "$WORK/progs.status"
+	else
+		echo "FAIL libfuse2-bookworm apt-get download libfuse2 (bookworm's) failed on the host" >> "$WORK/progs.status"
 	fi
 	if grep -q '^FAIL' "$WORK/progs.status"; then
 		log "!!!!!!!! test programs: $(grep -c '^FAIL' "$WORK/progs.status") failed (log: $WORK/progs.log):"

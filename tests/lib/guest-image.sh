@@ -26,7 +26,10 @@ PKGS=(make gcc libc6-dev libfuse3-dev libselinux1-dev pkg-config kmod
 # Added since: installed into an existing chroot rather than rebuilding it
 # (a rebuild would also fetch whatever trixie-backports kernel is newest).
 # A new package goes here, not into PKGS.
-PKGS_ADDED=(udev)
+# gocryptfs (Go, go-fuse) and rclone (Go): programs that run fusermount
+# (case 75-any-program); bindfs above is the libfuse 2 program.
+# g++: libfuse's passthrough_hp (C++) for make demo.
+PKGS_ADDED=(udev gocryptfs rclone g++)
 
 build_chroot() {
 	local tmp=$CHROOT.new kver have=() p

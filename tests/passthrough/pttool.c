@@ -16,6 +16,8 @@
  *   pttool spliceread FILE           FILE -> pipe (splice) -> stdout
  *   pttool splicewrite FILE OFF      stdin -> pipe -> FILE at OFF (splice)
  *   pttool sendfile SRC DST          sendfile(2) SRC into DST (truncated)
+ *   pttool copyrange SRC DST         copy_file_range(2) of all of SRC into
+ *                                    DST (truncated): "ok" or errno
  *   pttool open FILE [rw|ro|wo]      open only: "ok" or errno
  *   pttool readahead FILE            readahead(2) of the whole file, then
  *                                    posix_fadvise(POSIX_FADV_WILLNEED):
@@ -265,6 +267,30 @@ static int cmd_sendfile(const char *src, const char *dst)
 	return 0;
 }
 
+static int cmd_copyrange(const char *src, const char *dst)
+{
+	int in = open_arg(src, O_RDONLY);
+	int out = open_arg(dst, O_WRONLY | O_CREAT | O_TRUNC);
+	loff_t off_in = 0, off_out = 0;
+	struct stat s;
+
+	if (in < 0 || out < 0)
+		return fail("open");
+	if (fstat(in, &s))
+		return fail("fstat");
+	while (off_in < s.st_size) {
+		ssize_t n = copy_file_range(in, &off_in, out, &off_out,
+					    s.st_size - off_in, 0);
+
+		if (n < 0)
+			return fail("copy_file_range");
+		if (!n)
+			break;
+	}
+	printf("ok\n");
+	return 0;
+}
+
 static int cmd_open(const char *name, const char *how)
 {
 	int flags = O_RDONLY;
@@ -484,6 +510,8 @@ int main(int argc, char *argv[])
 		return cmd_splicewrite(argv[2], atoll(argv[3]));
 	if (!strcmp(c, "sendfile") && argc == 4)
 		return cmd_sendfile(argv[2], argv[3]);
+	if (!strcmp(c, "copyrange") && argc == 4)
+		return cmd_copyrange(argv[2], argv[3]);
 	if (!strcmp(c, "open") && (argc == 3 || argc == 4))
 		return cmd_open(argv[2], argc == 4 ? argv[3] : NULL);
 	if (!strcmp(c, "append-rwf") && argc == 4)

@@ -5,6 +5,17 @@
  * and see what the kernel makes of it.
  *
  *   rawsrv MODE /dev/fd/N        (normally started by fuse2pt-mount)
+ *   rawsrv MODE DIR [-o fusermount]
+ *                                mount DIR itself, as programs that do not
+ *                                take /dev/fd/N do: as root with mount(2)
+ *                                of type fuse.rawsrv on /dev/fuse; with
+ *                                "-o fusermount" through fusermount3 from
+ *                                PATH and its _FUSE_COMMFD protocol; then
+ *                                it goes to the background (the tests
+ *                                also build it statically: rawsrv-static);
+ *                                RAWSRV_MOUNT_OPTS adds options to its
+ *                                mount(2), RAWSRV_MOUNT_MGC=1 sets the old
+ *                                magic number MS_MGC_VAL in its flags
  *   rawsrv --list                print the modes
  *
  * The tree is fixed:
@@ -28,8 +39,12 @@
 #include <string.h>
 #include <unistd.h>
 #include <dirent.h>
+#include <fcntl.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
+#include <sys/wait.h>
 
 #define RAW_PROG	"rawsrv"
 #include "testlib.h"
@@ -685,11 +700,83 @@ static int serve(struct server *s)
 	}
 }
 
+/* The device fd fusermount3 sends back over sock, or -1. */
+static int recv_device(int sock)
+{
+	char byte, buf[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
+			     .msg_control = buf, .msg_controllen = sizeof(buf) };
+	struct cmsghdr *c;
+	int fd;
+
+	if (recvmsg(sock, &mh, 0) != 1)
+		return -1;
+	c = CMSG_FIRSTHDR(&mh);
+	if (!c || c->cmsg_type != SCM_RIGHTS || c->cmsg_len != CMSG_LEN(sizeof(int)))
+		return -1;
+	memcpy(&fd, CMSG_DATA(c), sizeof(int));
+	return fd;
+}
+
+/* Mount dir by ourselves; the device fd, or -1. */
+static int self_mount(const char *dir, bool use_fusermount)
+{
+	const char *extra = getenv("RAWSRV_MOUNT_OPTS");
+	unsigned long flags = MS_NOSUID | MS_NODEV;
+	char opts[256], env[16];
+	int fd, sp[2], st;
+	pid_t pid;
+
+	/* the old magic number in the top bits, as old programs still pass */
+	if (getenv("RAWSRV_MOUNT_MGC"))
+		flags |= 0xc0ed0000UL;
+	if (extra && strlen(extra) > 100)
+		extra = NULL;
+	if (!use_fusermount) {
+		fd = open("/dev/fuse", O_RDWR | O_CLOEXEC);
+		if (fd < 0) {
+			raw_log("open /dev/fuse: %s", strerror(errno));
+			return -1;
+		}
+		snprintf(opts, sizeof(opts), "fd=%d,rootmode=40000,user_id=%u,group_id=%u%s%s", fd,
+			 (unsigned int)getuid(), (unsigned int)getgid(), extra ? "," : "",
+			 extra ? extra : "");
+		if (mount("rawsrv", dir, "fuse.rawsrv", flags, opts) < 0) {
+			raw_log("mount(2) of %s: %s", dir, strerror(errno));
+			return -1;
+		}
+		return fd;
+	}
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sp) < 0)
+		return -1;
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		close(sp[0]);
+		snprintf(env, sizeof(env), "%d", sp[1]);
+		setenv("_FUSE_COMMFD", env, 1);
+		execlp("fusermount3", "fusermount3", "-o", "subtype=rawsrv", "--", dir, (char *)NULL);
+		raw_log("cannot run fusermount3: %s", strerror(errno));
+		_exit(127);
+	}
+	close(sp[1]);
+	fd = recv_device(sp[0]);
+	close(sp[0]);
+	if (waitpid(pid, &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0 || fd < 0) {
+		raw_log("fusermount3 failed (status 0x%x)", st);
+		return -1;
+	}
+	return fd;
+}
+
 static void usage(void)
 {
 	size_t i;
 
-	fprintf(stderr, "usage: rawsrv MODE /dev/fd/N\n       rawsrv --list\nmodes:\n");
+	fprintf(stderr, "usage: rawsrv MODE /dev/fd/N\n       rawsrv MODE DIR [-o fusermount]\n"
+		"       rawsrv --list\nmodes:\n");
 	for (i = 0; i < NR_MODES; i++)
 		fprintf(stderr, "  %-18s %s\n", modes[i].name, modes[i].what);
 	exit(2);
@@ -705,7 +792,8 @@ int main(int argc, char **argv)
 			printf("%s\n", modes[i].name);
 		return 0;
 	}
-	if (argc != 3)
+	if (argc != 3 && !(argc == 5 && strcmp(argv[3], "-o") == 0 &&
+			   strcmp(argv[4], "fusermount") == 0))
 		usage();
 	for (i = 0; i < NR_MODES; i++)
 		if (strcmp(argv[1], modes[i].name) == 0)
@@ -715,7 +803,32 @@ int main(int argc, char **argv)
 		usage();
 	}
 	s.mode = i;
-	s.fd = raw_parse_fd(argv[2]);
+	if (strncmp(argv[2], "/dev/fd/", 8) != 0) {
+		pid_t pid;
+		int null;
+
+		s.fd = self_mount(argv[2], argc == 5);
+		if (s.fd < 0)
+			return 1;
+		/* in the background, as a mounting program does */
+		pid = fork();
+		if (pid < 0)
+			return 1;
+		if (pid > 0)
+			return 0;
+		/* a daemon keeps nobody's pipes open: stdio to /dev/null */
+		setsid();
+		null = open("/dev/null", O_RDWR);
+		if (null >= 0) {
+			dup2(null, 0);
+			dup2(null, 1);
+			dup2(null, 2);
+			if (null > 2)
+				close(null);
+		}
+	} else {
+		s.fd = raw_parse_fd(argv[2]);
+	}
 	if (s.fd < 0) {
 		raw_log("last argument must be /dev/fd/N, not '%s'", argv[2]);
 		return 2;
