@@ -6,6 +6,9 @@
 # kernel under QEMU with the guest test cases, and report.
 #
 #   tests/run.sh [TAGS...]        TAGS: 6.1 6.12 7.3 (default: all three),
+#                                 5.10 6.12t 7.2 (bullseye's newest 5.10,
+#                                 trixie's own 6.12, sid's 7.2: fetched
+#                                 from the archive, tests/lib/range.sh),
 #                                 6.1-debug 6.12-debug (make check-debug):
 #                                 Debian's 6.1 and 6.12 source built with
 #                                 KASAN, KFENCE, lockdep and more
@@ -42,8 +45,8 @@ need_root
 TAGS=("$@")
 [ ${#TAGS[@]} -gt 0 ] || TAGS=(6.1 6.12 7.3)
 for t in "${TAGS[@]}"; do
-	case $t in 6.1|6.12|7.3|6.1-debug|6.12-debug) ;;
-	*) die "unknown kernel tag '$t' (6.1, 6.12, 7.3, 6.1-debug, 6.12-debug)" ;; esac
+	case $t in 5.10|6.1|6.12|6.12t|7.2|7.3|6.1-debug|6.12-debug) ;;
+	*) die "unknown kernel tag '$t' (5.10, 6.1, 6.12, 6.12t, 7.2, 7.3, 6.1-debug, 6.12-debug)" ;; esac
 done
 KERNEL_TIMEOUT=${FUSE2PT_KERNEL_TIMEOUT:-2700}
 VM_STALL=${FUSE2PT_STALL_SECS:-300}	# see vm_boot
@@ -70,9 +73,13 @@ stage guest-image bash "$TOP/tests/lib/guest-image.sh" || die "guest image faile
 mkdir -p "$WORK"
 stage build-programs build_progs
 for t in "${TAGS[@]}"; do
-	case $t in *-debug)
+	case $t in
+	*-debug)
 		stage "kernel-$t" bash "$TOP/tests/lib/debug-kernel.sh" "$t" ||
 			die "cannot build the $t kernel (tests/lib/debug-kernel.sh)" ;;
+	5.10|6.12t|7.2)
+		stage "kernel-$t" range_kernel "$t" ||
+			die "cannot fetch the $t kernel (tests/lib/range.sh)" ;;
 	esac
 	stage "build-$t" build_module "$t"
 	make_image "$t" || die "cannot make the initramfs for $t"
@@ -215,9 +222,11 @@ PARALLEL=${FUSE2PT_PARALLEL:-2}
 [ "$PARALLEL" -le 1 ] || VM_TCG_THREAD=single
 if [ -z "${FUSE2PT_ONLY:-}" ]; then
 	JOBS=(6.12:b:50-99 7.3:b:50-99 7.3:a:10-49 6.12:a:10-49 6.1:a:10-49 6.1:b:50-99
+	      7.2:b:50-99 6.12t:b:50-99 5.10:b:50-99 7.2:a:10-49 6.12t:a:10-49 5.10:a:10-49
 	      6.12-debug:b:50-99 6.12-debug:a:10-49 6.1-debug:a:10-49 6.1-debug:b:50-99)
 else
-	JOBS=(7.3:all:10-99 6.12:all:10-99 6.1:all:10-99 6.12-debug:all:10-99 6.1-debug:all:10-99)
+	JOBS=(7.3:all:10-99 6.12:all:10-99 6.1:all:10-99 7.2:all:10-99 6.12t:all:10-99 5.10:all:10-99
+	      6.12-debug:all:10-99 6.1-debug:all:10-99)
 fi
 BOOT_START=$(date +%s)
 running=0

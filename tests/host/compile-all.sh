@@ -20,110 +20,25 @@
 #   FUSE2PT_PROBES_OFF="F2P_HAVE_X ..."  build as if the kernels lacked those
 #                                        probes (compat/probe.sh)
 #
-# Suites and where their packages are built:
-#   bullseye, bullseye-security                          bullseye chroot (gcc-10)
-#   bookworm, bookworm-security, bookworm-backports      bookworm chroot (gcc-12)
-#   trixie, trixie-security, trixie-backports            trixie chroot (gcc-14)
-#   sid, experimental                                    sid chroot (gcc-16)
-# A Debian headers package names its compiler (gcc-N in its Makefile),
-# installs at absolute paths under /usr/src and runs host programs of its
-# suite (linux-kbuild-*), so each group gets a chroot with that compiler
-# and the packages are unpacked into it with dpkg -x (never installed:
-# newer ones would pull in the kernel image).
-#
-# Everything is kept under $FUSE2PT_COMPILE_CACHE ($CACHE/range): apt lists
-# per group (refreshed after 6 hours), the .debs, the chroots, and one
-# result per package, reused while the sources (Kbuild, Makefile,
-# VERSION, src/, include/, compat/ but its .md) and F2P_PROBES_OFF are
-# unchanged.  A
-# changed source rebuilds from scratch, so every warning is seen again.
-# Logs: $FUSE2PT_COMPILE_CACHE/logs/PACKAGE.log.
+# Suites, the chroots their packages are built in and the caches: see
+# tests/lib/range.sh.
 set -euo pipefail
 . "$(dirname "$0")/../lib/common.sh"
 . "$TOP/tests/lib/chroot.sh"
+. "$TOP/tests/lib/range.sh"
 
 need_root
 
-CC_CACHE=${FUSE2PT_COMPILE_CACHE:-$CACHE/range}
-MIRROR=${FUSE2PT_MIRROR:-http://deb.debian.org/debian}
-SECURITY=${FUSE2PT_SECURITY_MIRROR:-http://deb.debian.org/debian-security}
 FLAVORS=${FUSE2PT_FLAVORS:-amd64}
 ONLY=${FUSE2PT_COMPILE_ONLY:-}
 OFF=${FUSE2PT_PROBES_OFF:-}
-mkdir -p "$CC_CACHE"/{apt,debs,logs,results,chroot}
 # one run at a time: runs share the chroots' build and unpack directories
 exec {run_lock}>"$CC_CACHE/.lock"
 flock -n "$run_lock" || die "another compile-all.sh is running (lock $CC_CACHE/.lock)"
 
 GROUPS_ALL=(bullseye bookworm trixie sid)
-suites_of() {
-	case $1 in
-	bullseye) echo bullseye bullseye-security ;;
-	bookworm) echo bookworm bookworm-security bookworm-backports ;;
-	trixie)   echo trixie trixie-security trixie-backports ;;
-	sid)      echo sid experimental ;;
-	esac
-}
-# what debootstrap puts into a group's chroot: the compiler the group's
-# headers name, the libraries their linux-kbuild programs need, pahole
-# (dwarves) for the BTF of modules, perl and python3 for the kernel-doc
-# check of W=1
-chroot_pkgs() {
-	case $1 in
-	bullseye) echo gcc-10,make,libc6-dev,libelf1,libssl1.1,zlib1g,dwarves,bc,perl,python3 ;;
-	bookworm) echo gcc-12,make,libc6-dev,libelf1,libssl3,zlib1g,dwarves,bc,perl,python3 ;;
-	trixie)   echo gcc-14,gcc-14-for-host,make,libc6-dev,libelf1t64,libssl3t64,pahole,bc,perl,python3 ;;
-	sid)      echo gcc-16,gcc-16-for-host,make,libc6-dev,libelf1t64,libssl3t64,pahole,bc,perl,python3 ;;
-	esac
-}
-
-# apt on a group's suites without touching the host's own sources
-apt_g() {	# GROUP apt-get/apt-cache ARGS...
-	local d=$CC_CACHE/apt/$1 tool=$2
-	shift 2
-	"$tool" -q -o Dir::Etc::sourcelist="$d/sources.list" \
-		-o Dir::Etc::sourceparts=/nonexistent \
-		-o Dir::State::Lists="$d/lists" -o Dir::Cache="$d/cache" \
-		-o Dir::State::status=/dev/null \
-		-o APT::Architecture=amd64 -o Debug::NoLocking=1 \
-		-o APT::Sandbox::User=root "$@"
-}
-
-apt_update() {	# GROUP: its lists, at most 6 hours old
-	local g=$1 d=$CC_CACHE/apt/$1 s uri
-	mkdir -p "$d/lists/partial" "$d/cache/archives/partial"
-	: > "$d/sources.list.new"
-	for s in $(suites_of "$g"); do
-		case $s in *-security) uri=$SECURITY ;; *) uri=$MIRROR ;; esac
-		echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $uri $s main" >> "$d/sources.list.new"
-	done
-	if ! cmp -s "$d/sources.list.new" "$d/sources.list" 2>/dev/null; then
-		mv "$d/sources.list.new" "$d/sources.list"
-		rm -f "$d/updated"
-	else
-		rm -f "$d/sources.list.new"
-	fi
-	if [ ! -f "$d/updated" ] || [ -n "$(find "$d/updated" -mmin +360)" ]; then
-		log "apt lists of $(suites_of "$g")"
-		apt_g "$g" apt-get update >/dev/null
-		touch "$d/updated"
-	fi
-}
-
 # "SUITE PACKAGE VERSION DEPENDS" for each headers package of a group
-list_headers() {	# GROUP
-	local g=$1 f s
-	for f in "$CC_CACHE/apt/$g/lists/"*_dists_*_main_binary-amd64_Packages*; do
-		s=${f##*_dists_}
-		s=${s%%_main_*}
-		/usr/lib/apt/apt-helper cat-file "$f" |
-			awk -v s="$s" '
-			/^Package: / { p = $2 }
-			/^Version: / { v = $2 }
-			/^Depends: / { d = substr($0, 10); gsub(/ /, "", d) }
-			/^$/ { if (p ~ /^linux-headers-[0-9].*-amd64$/) print s, p, v, d; p = d = "" }'
-	done
-}
+list_headers() { list_packages "$1" '^linux-headers-[0-9].*-amd64$'; }
 
 # Which packages to build: the flavors asked for; unless FUSE2PT_COMPILE_ALL,
 # only the newest of each series (X.Y and its deb suffix: 6.1.0-N,
@@ -157,69 +72,6 @@ select_headers() {	# reads list_headers lines
 				print line[n]
 		}
 	}' | sort -k2,2V
-}
-
-ensure_chroot() {	# GROUP
-	local g=$1 dir=$CC_CACHE/chroot/$1
-	if [ ! -x "$dir/usr/bin/make" ]; then
-		log "debootstrap $g (once)"
-		rm -rf "$dir.new"
-		nice -n 10 debootstrap --variant=minbase --include="$(chroot_pkgs "$g")" \
-			"$g" "$dir.new" "$MIRROR" > "$CC_CACHE/logs/debootstrap-$g.log" 2>&1 ||
-			die "debootstrap $g failed: $CC_CACHE/logs/debootstrap-$g.log"
-		mv "$dir.new" "$dir"
-		chroot_pkgs "$g" > "$dir/var/lib/f2p-packages"
-	fi
-	# a chroot made when the list was shorter gets what it lacks
-	if [ "$(cat "$dir/var/lib/f2p-packages" 2>/dev/null)" != "$(chroot_pkgs "$g")" ]; then
-		log "$g chroot: installing $(chroot_pkgs "$g")"
-		CHROOT=$dir chroot_run "apt-get install -y -qq --no-install-recommends $(chroot_pkgs "$g" | tr , ' ') >/dev/null" ||
-			die "cannot install the $g chroot's packages"
-		chroot_pkgs "$g" > "$dir/var/lib/f2p-packages"
-	fi
-}
-
-# The headers package, its -common part and the linux-kbuild it names,
-# unpacked into the group's chroot (their paths under /usr/src are
-# absolute).  linux-kbuild-X.Y is shared by every X.Y package and its
-# Depends asks for ">=": the newest the group's suites have is taken.
-unpack_headers() {	# GROUP PACKAGE VERSION DEPENDS
-	local g=$1 pkg=$2 ver=$3 deps=$4 dir=$CC_CACHE/chroot/$1 p v want deb
-	want=("$pkg=$ver")
-	for p in $(echo "$deps" | tr ',|' '\n' | sed 's/(.*//'); do
-		case $p in
-		linux-headers-*-common*) want+=("$p=$ver") ;;
-		linux-kbuild-*) want+=("$p") ;;
-		esac
-	done
-	mkdir -p "$dir/var/lib/f2p-unpacked"
-	for p in "${want[@]}"; do
-		if [ "${p#*=}" = "$p" ]; then
-			p="$p=$(apt_g "$g" apt-cache policy "$p" | awk '/Candidate:/ { print $2 }')"
-		fi
-		# apt's file name: NAME_VERSION_ARCH.deb, an epoch's ":" as %3a
-		v=${p#*=}
-		deb=$(find "$CC_CACHE/debs" -name "${p%%=*}_${v//:/%3a}_*.deb" | head -n 1)
-		if [ -z "$deb" ]; then
-			(cd "$CC_CACHE/debs" && apt_g "$g" apt-get download "$p" >/dev/null) ||
-				{ log "cannot download $p"; return 1; }
-			deb=$(find "$CC_CACHE/debs" -name "${p%%=*}_${v//:/%3a}_*.deb" | head -n 1)
-		fi
-		if [ ! -f "$dir/var/lib/f2p-unpacked/$(basename "$deb")" ]; then
-			# only its usr/: dpkg-deb -x over the chroot would turn the
-			# /lib -> usr/lib link into the directory of the package's
-			# /lib/modules/KVER/build link (not needed here)
-			rm -rf "$dir/var/tmp/f2p-deb"
-			mkdir -p "$dir/var/tmp/f2p-deb"
-			if ! dpkg-deb -x "$deb" "$dir/var/tmp/f2p-deb" ||
-			   ! tar -C "$dir/var/tmp/f2p-deb" -cf - usr | tar -C "$dir" -xf -; then
-				log "cannot unpack $deb"
-				return 1
-			fi
-			rm -rf "$dir/var/tmp/f2p-deb"
-			touch "$dir/var/lib/f2p-unpacked/$(basename "$deb")"
-		fi
-	done
 }
 
 # what the build depends on in this tree, and the probes forced off

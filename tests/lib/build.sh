@@ -21,7 +21,10 @@
 #                         -> DIR/{mod,bin,lib} (the guest has no
 #                         e2fsprogs; a scratch ext4 where tmpfs will not do)
 #
-# Kernel tags: 6.1, 6.12, 7.3 (Debian's kernels, $CACHE/kernels/TAG) and
+# Kernel tags: 6.1, 6.12, 7.3 (Debian's kernels, $CACHE/kernels/TAG: the
+# host's suite and the guest image's), 5.10, 6.12t, 7.2 (bullseye's,
+# trixie's own 6.12 and sid's, $CACHE/kernels/TAG by range_kernel, built
+# in their suite's chroot: tests/lib/range.sh) and
 # 6.1-debug, 6.12-debug (built from Debian's source with KASAN, lockdep
 # and the other checkers by tests/lib/debug-kernel.sh, $CACHE/debug/TAG:
 # fuse2pt.ko is built against that build tree, and the image carries that
@@ -31,6 +34,7 @@
 
 [ -n "${TOP:-}" ] || . "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 . "$TOP/tests/lib/chroot.sh"
+. "$TOP/tests/lib/range.sh"
 
 WORK=${FUSE2PT_WORK:-$CACHE/work}
 EXAMPLES=/usr/share/doc/libfuse3-dev/examples
@@ -92,7 +96,12 @@ build_module() {
 	fi
 	cmd="make KVER=$kver W=1 -j$(nproc)"
 	case $tag in *-debug) cmd="make KDIR=$(kroot_of "$tag")/src W=1 -j$(nproc)" ;; esac
-	if [ "$tag" = 7.3 ]; then
+	if is_range_tag "$tag"; then
+		src=$CC_CACHE/chroot/$(cat "$(kroot_of "$tag")/GROUP")$CBUILD/src-$tag
+		copy_sources "$src"
+		log "building fuse2pt.ko for $tag ($kver) in the $(cat "$(kroot_of "$tag")/GROUP") chroot"
+		range_build_module "$tag" "$src" "$out/build.log" || rc=$?
+	elif [ "$tag" = 7.3 ]; then
 		src=$CHROOT$CBUILD/src-$tag
 		copy_sources "$src"
 		log "building fuse2pt.ko for $tag ($kver) in the trixie chroot"
