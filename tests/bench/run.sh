@@ -6,11 +6,12 @@
 # once with f2ptest.mode=bench (tests/bench/guest-bench.sh) and collects
 #   - fio: seq read/write 1M, rand read/write 4k, mmap read, 4 parallel
 #     random readers, on the backing filesystem, fuse2pt with and without
-#     passthrough, stock fuse without and (6.12, 7.3) with passthrough;
+#     passthrough, stock fuse without and (6.12 on) with passthrough;
 #   - metadata (tests/bench/metabench): create, stat, readdir, rename,
 #     unlink of N files through passthrough_ll on fuse2pt and stock fuse.
 #
-#   tests/bench/run.sh [TAGS...]     TAGS: 6.1 6.12 7.3 (default: all three)
+#   tests/bench/run.sh [TAGS...]     TAGS: 6.1 6.12 7.3 (default: all three),
+#                                    5.10 6.12t 7.2 (as for tests/run.sh)
 #   tests/bench/run.sh --charts [TAGS...]   redo the tables and charts of an earlier run
 #
 # Output: $WORK/bench/TAG.txt (tables), $WORK/bench/TAG.png (chart),
@@ -39,7 +40,7 @@ REDRAW=0
 TAGS=("$@")
 [ ${#TAGS[@]} -gt 0 ] || TAGS=(6.1 6.12 7.3)
 for t in "${TAGS[@]}"; do
-	case $t in 6.1|6.12|7.3) ;; *) die "unknown kernel tag '$t' (6.1, 6.12, 7.3)" ;; esac
+	case $t in 5.10|6.1|6.12|6.12t|7.2|7.3) ;; *) die "unknown kernel tag '$t' (5.10, 6.1, 6.12, 6.12t, 7.2, 7.3)" ;; esac
 done
 TIMEOUT=${FUSE2PT_BENCH_TIMEOUT:-1500}
 OUT=$WORK/bench
@@ -179,6 +180,7 @@ mkdir -p "$WORK" "$OUT"
 build_progs || log "some test programs did not build ($WORK/progs.status)"
 [ -x "$WORK/bin/metabench" ] || log "!! metabench did not build: no metadata numbers"
 for t in "${TAGS[@]}"; do
+	if is_range_tag "$t"; then range_kernel "$t" || die "cannot fetch the $t kernel"; fi
 	build_module "$t" || log "fuse2pt.ko did not build cleanly for $t"
 	make_image "$t" || die "cannot make the initramfs for $t"
 	bench_overlay "$t" || die "cannot make the benchmark initramfs for $t"

@@ -429,7 +429,13 @@ rb_assert() {	# KIND MODE
 		rb_want_reply "$k" 65538 'nodeid 2 offset 100 size 0 data $'
 		rb_want_reply "$k" 65539 'nodeid 3 offset 0 size 0 data $'
 		rb_want_reply "$k" 65540 'nodeid 2 offset 4096 size 5 data tail\|$'
-		rb_want "$k" stat-after-extend '^stat-after-extend: rc=0 10$'
+		# (stock 5.10 keeps the size the STORE gave, 4101, until the
+		# attributes time out; later stock asks the server: 10)
+		if [ "$k" = fuse ] && rb_get fuse stat-after-extend | grep -q ' rc=0 4101$'; then
+			t_note "stock fuse of $(uname -r) keeps the size a STORE past the end gave (4101) until the attributes time out; fuse2pt asks the server (10), as later stock does"
+		else
+			rb_want "$k" stat-after-extend '^stat-after-extend: rc=0 10$'
+		fi
 		rb_want "$k" cat-after-extend '^cat-after-extend: rc=0 version 1$'
 		for n in $RB_BAD_STORE; do
 			rb_want "$k" "server: notify $n" 'rejected E(INVAL|NOENT)$'
@@ -500,10 +506,14 @@ rb_loosen() {	# MODE FILE
 		# Replies arrive as the server reads them: order-free.  The
 		# offsets past the largest file size are compared only with a
 		# stock fuse that has the 2026 fix (it refuses the RETRIEVE).
+		# The size after a STORE past the end is compared only with a
+		# stock fuse that asks the server for it (not 5.10's, above).
+		local skip='^$'
+		grep -q '^stat-after-extend: rc=0 4101$' "$RB_DIR_FUSE_RES" && skip='^stat-after-extend: '
 		if grep -q '^server: notify retrieve-maxlfs: rejected' "$RB_DIR_FUSE_RES"; then
-			LC_ALL=C sort "$2"
+			grep -v -E "$skip" "$2" | LC_ALL=C sort
 		else
-			grep -v -E 'maxlfs|^server: notify-reply unique 6554[1-9]' "$2" | LC_ALL=C sort
+			grep -v -E "maxlfs|^server: notify-reply unique 6554[1-9]|$skip" "$2" | LC_ALL=C sort
 		fi
 		;;
 	*)
@@ -577,10 +587,11 @@ rb_case() {	# MODE
 }
 
 # The reply checks under test are the same C on every kernel; a kernel
-# adds only how its VFS takes the error.  So every mode runs on 6.12 and
-# in long runs (FUSE2PT_LONG=1); elsewhere one or two modes of each group
-# do, with the modes whose result differs between stock kernels, and the
-# rest are reported as a skip (CI runs three kernels in one time budget).
+# adds only how its VFS takes the error.  So every mode runs on 7.3 (the
+# newest kernel, whole suite in CI) and in long runs (FUSE2PT_LONG=1);
+# elsewhere one or two modes of each group do, with the modes whose result
+# differs between stock kernels, and the rest are reported as a skip (CI
+# runs six kernels in one time budget).
 RB_QUICK="xa-size-small xl-no-nul xa-enosys xa-set-big rdp-namelen-huge rdp-slash
 	rdp-type-mismatch lookup-mode-fmt getattr-mode0 notify"
 
@@ -595,7 +606,7 @@ rb_main() {
 	_t_name=""	# setup is not a test of its own
 	# "store" runs as a case of its own (52-raw-store), not again here
 	if [ -z "${RB_MODES:-}" ] && [ -z "${FUSE2PT_LONG:-}" ] &&
-	   [ "${FUSE2PT_TAG:-}" != 6.12 ]; then
+	   [ "${FUSE2PT_TAG:-}" != 7.3 ]; then
 		quick=$(echo $RB_QUICK)
 	fi
 	for m in $("$RB_BIN/rawbad" --list) notify store; do
@@ -612,7 +623,7 @@ rb_main() {
 	done
 	if [ ${#left[@]} -gt 0 ]; then
 		t_start other-modes
-		t_skip "${#left[@]} modes run on 6.12 and with FUSE2PT_LONG=1 only" \
+		t_skip "${#left[@]} modes run on 7.3 and with FUSE2PT_LONG=1 only" \
 			"(the same reply checks on every kernel): ${left[*]}"
 	fi
 }
