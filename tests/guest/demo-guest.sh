@@ -101,10 +101,13 @@ if [ $ok = 1 ]; then
 	fi
 
 	hr
-	say "2. fuse2pt's counters for that mount, $(conn_dir "$F2P")/:"
+	say "2. fuse2pt's counters for that mount, $(conn_dir "$F2P")/, with"
+	say "   data.bin held open: backing_files and open_* count what is open"
+	say "   now, the bytes and refusals everything since the mount."
 	hr
 	d=$(conn_dir "$F2P")
 	shown=0
+	exec 7< "$F2P/data.bin"
 	for f in "$d"/*; do
 		[ -f "$f" ] && [ -r "$f" ] || continue
 		case $(basename "$f") in abort) continue ;; esac
@@ -112,6 +115,9 @@ if [ $ok = 1 ]; then
 		shown=1
 	done
 	[ $shown = 1 ] || say "  (no counters readable in $d)"
+	t_expect_eq "fuse2pt: files open in passthrough while data.bin is" "$(cat "$d/open_passthrough" 2>&1)" 1
+	t_expect_eq "fuse2pt: bytes read through passthrough" "$(cat "$d/passthrough_read_bytes" 2>&1)" $((SIZE_MB << 20))
+	exec 7<&-
 	t_umount "$STOCK"
 	t_umount "$F2P"
 fi

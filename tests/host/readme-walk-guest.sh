@@ -5,9 +5,10 @@
 # Debian 12 system (systemd unit fuse2pt-walk.service, as root) after the
 # README's install steps were done in its chroot.  It plays the user on
 # the booted machine: loads the DKMS-built module, runs the README's
-# passthrough commands (copied verbatim from README.md by the host into
-# /opt/walk/*.sh), checks what they claim, then runs the README's
-# Uninstall lines and checks that nothing of fuse2pt is left.
+# passthrough commands and its lines that mount Debian's FUSE programs
+# (copied verbatim from README.md by the host into /opt/walk/*), checks
+# what they claim, then runs the README's Uninstall lines and checks that
+# nothing of fuse2pt is left.
 #
 # Results go to the second serial port (/dev/ttyS1), one line each:
 #   RESULT PASS|FAIL walk:NAME [why]      TIME NAME SECONDS      ALL-DONE
@@ -149,6 +150,124 @@ fuse2pt-umount /mnt/pt
 wait_gone '^passthrough_hp ' || true
 timing passthrough
 
+# --- README: Mount FUSE programs (Debian 12's bindfs, squashfuse, sshfs, gocryptfs, rclone) ---
+# What a user has before the README's lines: something to serve.  /srv/data
+# holds the passthrough section's files; squashfuse serves an image of it,
+# sshfs this machine's /srv/data over ssh as root, gocryptfs a fresh
+# cipher directory, rclone an alias remote.
+mkdir -p /srv/data/sub /srv/cipher /srv/rclone-root/dir /root/.ssh /root/.config/rclone \
+	/mnt/data /mnt/image /mnt/remote /mnt/plain /mnt/old /mnt/r
+chmod 700 /root/.ssh
+head -c 1M /dev/urandom > /srv/data/sub/blob
+echo "a small file" > /srv/data/sub/small
+ln -sf sub/small /srv/data/link
+fx=()
+mksquashfs /srv/data /srv/image.sqfs -noappend -quiet > /dev/null || fx+=("mksquashfs")
+printf 'walk-passphrase\n' > /root/gocryptfs.pw
+chmod 600 /root/gocryptfs.pw
+gocryptfs -init -q -passfile /root/gocryptfs.pw /srv/cipher || fx+=("gocryptfs -init")
+rm -f /root/.ssh/id_ed25519 /root/.ssh/id_ed25519.pub
+ssh-keygen -q -t ed25519 -N '' -f /root/.ssh/id_ed25519 || fx+=("ssh-keygen")
+cat /root/.ssh/id_ed25519.pub >> /root/.ssh/authorized_keys
+systemctl start ssh || fx+=("systemctl start ssh")
+ssh-keyscan -t ed25519 localhost > /root/.ssh/known_hosts 2>/dev/null
+[ -s /root/.ssh/known_hosts ] || fx+=("ssh-keyscan localhost")
+ssh -o BatchMode=yes root@localhost true || fx+=("ssh root@localhost")
+printf '[remote]\ntype = alias\nremote = /srv/rclone-root\n' > /root/.config/rclone/rclone.conf
+echo "through rclone" > /srv/rclone-root/dir/hello
+if [ ${#fx[@]} = 0 ]; then result PASS progs-fixtures
+else result FAIL progs-fixtures "could not set up: ${fx[*]}"; fi
+for p in bindfs squashfuse sshfs gocryptfs rclone; do
+	say "$p: $(dpkg-query -W -f='${Version}' "$p" 2>&1), $(ldd "$(command -v "$p")" 2>&1 | grep -o 'libfuse[0-9]*\.so\.[0-9]*' | head -n1 || true)"
+done
+
+# each line but the umount, then a data check through every mount
+head -n -1 $W/progs-mount.sh > /tmp/progs-head.sh
+tail -n 1 $W/progs-mount.sh > /tmp/progs-tail.sh
+if readme /tmp/progs-head.sh -e; then result PASS readme-progs-mount
+else result FAIL readme-progs-mount "the README's mount lines failed"; fi
+fstype() { findmnt -rn -o FSTYPE "$1" 2>/dev/null | tail -n1; }
+prog_check() {	# NAME MNT TYPE CHECK...: the mount's type, then CHECK
+	local name=$1 mnt=$2 type=$3 t
+	shift 3
+	t=$(fstype "$mnt")
+	if [ "$t" != "$type" ]; then
+		result FAIL "$name" "$mnt: type '${t:-not mounted}', want $type"
+	elif "$@"; then
+		result PASS "$name" "$mnt is $type"
+	else
+		result FAIL "$name" "$mnt ($type): $*: failed"
+	fi
+}
+same_tree() { diff -r --no-dereference "$1" "$2"; }
+prog_check bindfs /mnt/data fuse2pt.bindfs same_tree /srv/data /mnt/data
+prog_check bindfs-ro /mnt/data fuse2pt.bindfs eval '! touch /mnt/data/not-here 2>/dev/null'
+prog_check squashfuse /mnt/image fuse2pt.squashfuse same_tree /srv/data /mnt/image
+prog_check sshfs /mnt/remote fuse2pt.sshfs same_tree /srv/data /mnt/remote
+prog_check bindfs-old-form /mnt/old fuse2pt same_tree /srv/data /mnt/old
+prog_check sshfs-write /mnt/remote fuse2pt.sshfs eval \
+	'echo "written over sshfs" > /mnt/remote/sub/from-ssh && [ "$(cat /srv/data/sub/from-ssh)" = "written over sshfs" ] && cmp /srv/data/sub/blob /mnt/data/sub/blob'
+gocrypt_data() {
+	local before after
+	before=$(ls /srv/cipher | wc -l)
+	head -c 2M /dev/urandom > /tmp/plain || return 1
+	cp /tmp/plain /mnt/plain/secret && echo "note" > /mnt/plain/note || return 1
+	after=$(ls /srv/cipher | wc -l)
+	cmp /tmp/plain /mnt/plain/secret && [ "$(cat /mnt/plain/note)" = note ] &&
+		[ "$after" = $((before + 2)) ] && ! ls /srv/cipher | grep -qx -e secret -e note &&
+		! grep -rqs '^note$' /srv/cipher
+}
+prog_check gocryptfs /mnt/plain fuse2pt.gocryptfs gocrypt_data
+findmnt -t fuse2pt.bindfs,fuse2pt.squashfuse,fuse2pt.sshfs,fuse2pt.gocryptfs,fuse2pt
+if readme /tmp/progs-tail.sh -e; then result PASS readme-progs-umount
+else result FAIL readme-progs-umount "the README's fuse2pt-umount /mnt/data failed"; fi
+check progs-umount-data "/mnt/data still mounted after fuse2pt-umount" eval '! mounted /mnt/data'
+for m in /mnt/image /mnt/remote /mnt/plain /mnt/old; do
+	fuse2pt-umount "$m" || result FAIL progs-umount "fuse2pt-umount $m failed"
+done
+check progs-all-unmounted "still mounted: $(findmnt -rn -o TARGET -t fuse2pt.bindfs,fuse2pt.squashfuse,fuse2pt.sshfs,fuse2pt.gocryptfs,fuse2pt | tr '\n' ' ')" \
+	eval '! findmnt -rn -t fuse2pt.bindfs,fuse2pt.squashfuse,fuse2pt.sshfs,fuse2pt.gocryptfs,fuse2pt > /dev/null'
+check progs-exit "programs still running 10 s after their umount: $(pgrep -a 'bindfs|squashfuse|sshfs|gocryptfs' | tr '\n' ' ')" \
+	wait_gone '(^|/)(bindfs|squashfuse|sshfs|gocryptfs) '
+timing programs
+
+# rclone, as its own mount helper rclonefs (README's two lines)
+if readme $W/progs-rclone.sh -e; then result PASS readme-rclone
+else result FAIL readme-rclone "the README's rclone lines failed"; fi
+rclone_data() {
+	[ "$(cat /mnt/r/hello)" = "through rclone" ] || return 1
+	echo "written through rclone" > /mnt/r/new || return 1
+	sync
+	# rclone writes back on close; its VFS may take a moment
+	local i
+	for ((i = 0; i < 50; i++)); do
+		[ "$(cat /srv/rclone-root/dir/new 2>/dev/null)" = "written through rclone" ] && return 0
+		sleep 0.2
+	done
+	return 1
+}
+prog_check rclone /mnt/r fuse2pt.rclonefs rclone_data
+fuse2pt-umount /mnt/r || result FAIL rclone-umount "fuse2pt-umount /mnt/r failed"
+check rclone-exit "rclone still running 10 s after its umount" wait_gone 'rclone'
+timing rclone
+
+# /etc/fstab, the README's three lines, then mount -a
+cp /etc/fstab /tmp/fstab.orig
+cat $W/progs-fstab >> /etc/fstab
+say "--- /etc/fstab with the README's lines:"
+sed 's/^/walk:   | /' /etc/fstab
+mount -a; rc=$?
+check fstab-mount-a "mount -a exited $rc" test $rc = 0
+prog_check fstab-bindfs /mnt/data fuse2pt.bindfs same_tree /srv/data /mnt/data
+prog_check fstab-squashfuse /mnt/image fuse2pt.squashfuse test -f /mnt/image/sub/blob
+prog_check fstab-sshfs /mnt/remote fuse2pt.sshfs same_tree /srv/data /mnt/remote
+for m in /mnt/data /mnt/image /mnt/remote; do umount "$m"; done
+cp /tmp/fstab.orig /etc/fstab
+check fstab-unmounted "still mounted after umount: $(findmnt -rn -o TARGET /mnt/data /mnt/image /mnt/remote | tr '\n' ' ')" \
+	eval '! mounted /mnt/data && ! mounted /mnt/image && ! mounted /mnt/remote'
+check fstab-exit "programs still running 10 s after their umount" wait_gone '(^|/)(bindfs|squashfuse|sshfs) '
+timing fstab
+
 # --- README: Uninstall, with a mount still up as a user may have one ---
 mount -t fuse2pt.passthrough_hp /srv/data /mnt/pt
 check mounted-before-uninstall "could not mount /mnt/pt again" mounted /mnt/pt
@@ -173,7 +292,9 @@ else result FAIL uninstall-leaves-nothing "left behind: ${left[*]}"; fi
 if (cd /home/walker && readme $W/uninstall-libfuse.sh -e); then result PASS readme-uninstall-libfuse
 else result FAIL readme-uninstall-libfuse "the README's libfuse uninstall line failed"; fi
 left=()
-f=$(find /usr/local /lib/udev/rules.d /etc/init.d -name '*fuse*' 2>/dev/null | head -n5 | tr '\n' ' ')
+# (Debian's fuse3, which sshfs brought, owns its own files there)
+f=$(find /usr/local /lib/udev/rules.d /etc/init.d -name '*fuse*' 2>/dev/null |
+	while read -r x; do dpkg -S "$x" > /dev/null 2>&1 || echo "$x"; done | head -n5 | tr '\n' ' ')
 [ -n "$f" ] && left+=("files: $f")
 ldconfig -p | grep -q /usr/local/ && left+=("ldconfig still lists /usr/local: $(ldconfig -p | grep /usr/local/ | head -n1)")
 if [ ${#left[@]} = 0 ]; then result PASS uninstall-libfuse-leaves-nothing

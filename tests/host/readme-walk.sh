@@ -12,9 +12,14 @@
 #               rebuilt when older than a week
 #   2. fresh    a copy of it: user "walker" (sudo), this tree (tracked and
 #               untracked files git does not ignore) in ~walker/fuse2pt,
-#               apt-get update, full-upgrade
+#               the installer's apt sources (bookworm, -updates,
+#               -security), apt-get update, full-upgrade
 #   3. install  as walker in the chroot: README "Install", the Debian
 #               packages block, verbatim (DKMS builds for the 6.1 kernel)
+#   3b. progs   README "Mount FUSE programs": apt-get install of bindfs,
+#               squashfuse, sshfs, gocryptfs and rclone (Debian 12's),
+#               verbatim; and openssh-server and squashfs-tools, which
+#               the walk needs to give them a source
 #   4. libfuse  README "Passthrough with libfuse 3.17": its first block,
 #               verbatim except the download URL (no GitHub here: the same
 #               upstream tarball from Debian's archive)
@@ -23,7 +28,9 @@
 #   6. boot     QEMU with the system's own kernel and initrd, root=/dev/vda;
 #               the guest loads the module, mounts passthrough_hp with the
 #               README's commands, checks data and that passthrough is
-#               active the README's way, runs README "Uninstall" and checks
+#               active the README's way, mounts each program of step 3b
+#               with the README's lines (user@host: root@localhost over
+#               ssh) and checks data through each, runs README "Uninstall" and checks
 #               nothing is left, then powers off
 #
 # The commands are taken from README.md, so README and walk cannot drift;
@@ -152,6 +159,24 @@ take_block "$B/pt-maps.sh" "Passthrough with libfuse" 4 'python3 .*/proc/self/ma
 take_block "$B/uninstall.sh" Uninstall 1 'fuse2pt-umount$' 'sudo modprobe -r fuse2pt' \
 	'^sudo apt-get purge fuse2pt-dkms fuse2pt-utils$'
 take_block "$B/uninstall-libfuse.sh" Uninstall 4 '^sudo ninja -C fuse-3\.17\.[0-9]+/build uninstall'
+# Mount FUSE programs: Debian 12's own, each with the README's line
+P="Mount FUSE programs"
+take_block "$B/progs-install.sh" "$P" 1 '^sudo apt-get install bindfs squashfuse sshfs gocryptfs rclone$'
+take_block "$B/progs-mount.sh" "$P" 2 '^sudo mount -t fuse2pt\.bindfs /srv/data /mnt/data -o ro,allow_other$' \
+	'^sudo mount -t fuse2pt\.squashfuse /srv/image\.sqfs /mnt/image$' \
+	'^sudo mount -t fuse2pt\.sshfs user@host:/dir /mnt/remote -o allow_other,IdentityFile=/root/\.ssh/id_ed25519$' \
+	'^sudo mount -t fuse2pt\.gocryptfs /srv/cipher /mnt/plain -o passfile=/root/gocryptfs\.pw$' \
+	"^sudo mount -t fuse2pt 'bindfs#/srv/data' /mnt/old " '^findmnt -t ' '^sudo fuse2pt-umount /mnt/data '
+tail -n 1 "$B/progs-mount.sh" | grep -q '^sudo fuse2pt-umount /mnt/data ' ||
+	abort readme-blocks "the mount block of README \"$P\" does not end with its fuse2pt-umount"
+take_block "$B/progs-fstab" "$P" 3 '^/srv/data +/mnt/data +fuse2pt\.bindfs ' \
+	'^/srv/image\.sqfs +/mnt/image +fuse2pt\.squashfuse ' '^user@host:/dir +/mnt/remote +fuse2pt\.sshfs '
+take_block "$B/progs-rclone.sh" "$P" 4 '^sudo ln -s /usr/bin/rclone /usr/local/bin/rclonefs$' \
+	'^sudo mount -t fuse2pt\.rclonefs remote:dir /mnt/r -o config=/root/\.config/rclone/rclone\.conf$'
+# the one thing the walk changes: "user@host:/dir" is this machine's root
+# over ssh, serving /srv/data (the guest sets up the key)
+sed -i 's#user@host:/dir#root@localhost:/srv/data#' "$B/progs-mount.sh" "$B/progs-fstab"
+log "README sshfs lines, as the walk runs them: $(grep -h 'localhost' "$B/progs-mount.sh" "$B/progs-fstab" | tr '\n' '|')"
 # the one line the walk changes: GitHub is out of reach here, Debian's
 # archive has the same upstream tarball (Debian checks upstream's signature)
 sed -E 's#^wget https://github\.com/libfuse/libfuse/releases/download/fuse-([0-9.]+)/fuse-([0-9.]+)\.tar\.gz#wget -O fuse-\2.tar.gz '"$MIRROR"'/pool/main/f/fuse3/fuse3_\2.orig.tar.gz#' \
@@ -185,6 +210,13 @@ echo walk > "$R/etc/hostname"
 # (in the chroot the host's hostname holds: sudo wants it resolvable)
 printf '127.0.0.1\tlocalhost\n127.0.1.1\twalk %s\n::1\tlocalhost ip6-localhost ip6-loopback\n' "$(hostname)" > "$R/etc/hosts"
 cp /etc/resolv.conf "$R/etc/resolv.conf" 2>/dev/null || true
+# the sources Debian's installer writes: the release, its updates and
+# security (so full-upgrade brings the kernel a Debian 12 user runs)
+cat > "$R/etc/apt/sources.list" <<EOF
+deb $MIRROR bookworm main
+deb $MIRROR bookworm-updates main
+deb http://deb.debian.org/debian-security bookworm-security main
+EOF
 echo "/dev/vda / ext4 rw,errors=remount-ro 0 1" > "$R/etc/fstab"
 # a chroot must not start services
 printf '#!/bin/sh\nexit 101\n' > "$R/usr/sbin/policy-rc.d"
@@ -238,6 +270,24 @@ if grep -Eq '(^|[^A-Za-z_])(warning|WARNING):' "$R/var/lib/dkms/fuse2pt/$VER/$KV
 fi
 stage_done install
 
+# --- 3b. README Mount FUSE programs: Debian's programs ---
+cp "$B/progs-install.sh" "$R/tmp/walk-progs.sh"
+log "README Mount FUSE programs, apt-get install, as walker (log $OUT/progs.log)"
+if as_walker bash -c 'cd ~ && bash -ex /tmp/walk-progs.sh' > "$OUT/progs.log" 2>&1; then
+	result PASS readme-progs-install
+else
+	tail -n 30 "$OUT/progs.log" >&2
+	result FAIL readme-progs-install "the README's apt-get install of the programs failed (log $OUT/progs.log)"
+fi
+# what the walk itself needs to give them something to serve: an ssh
+# server for sshfs, mksquashfs for squashfuse's image
+if ! in_root apt-get install -q openssh-server squashfs-tools >> "$OUT/progs.log" 2>&1; then
+	tail -n 30 "$OUT/progs.log" >&2
+	result FAIL progs-fixtures "apt-get install openssh-server squashfs-tools failed (log $OUT/progs.log)"
+fi
+log "programs: $(in_root dpkg-query -W -f='${Package} ${Version}, ' bindfs squashfuse sshfs gocryptfs rclone 2>&1)"
+stage_done progs
+
 # --- 4. README Passthrough: libfuse 3.17 and passthrough_hp ---
 cp "$B/libfuse-walk.sh" "$R/tmp/walk-libfuse.sh"
 log "README Passthrough (libfuse 3.17 from source), as walker in ~ (log $OUT/libfuse.log)"
@@ -263,6 +313,7 @@ install -m 755 "$TOP/tests/host/readme-walk-guest.sh" "$G/guest.sh"
 cp "$B/pt-mount.sh" "$G/pt-mount.sh"
 cat "$B/pt-debug.sh" "$B/pt-maps.sh" > "$G/pt-debug.sh"
 cp "$B/uninstall.sh" "$B/uninstall-libfuse.sh" "$G/"
+cp "$B/progs-mount.sh" "$B/progs-fstab" "$B/progs-rclone.sh" "$G/"
 # (no "fuse2pt" in its name: the guest looks for files named so after
 # the uninstall)
 cat > "$R/etc/systemd/system/readme-walk.service" <<'EOF'

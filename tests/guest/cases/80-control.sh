@@ -4,7 +4,8 @@
 #
 # The control filesystem: /sys/fs/fuse2pt/connections/N beside stock
 # fuse's /sys/fs/fuse/connections/N, with the same four files behaving the
-# same way: waiting, abort, max_background, congestion_threshold.
+# same way: waiting, abort, max_background, congestion_threshold. Beside
+# them fuse2pt has only its passthrough counters (66-pt-counters).
 . /tests/lib.sh
 . /tests/lifelib.sh
 
@@ -24,12 +25,20 @@ fi
 t_pass
 
 # The files, their modes and defaults, and limits writes.
+CTL_STOCK_FILES='abort|waiting|max_background|congestion_threshold'
 files_test() {	# TYPE
 	local type=$1 mnt=$T_WORK/mnt/ctl-$1 dir f
 	t_mount "$type" "$mnt" stallsrv || return 1
 	dir=$(life_conn_dir "$type" "$mnt")
 	t_check "$type: $dir exists" test -d "$dir" || { t_umount "$mnt"; return 1; }
-	life_say "$type" "files: $(ls "$dir" | tr '\n' ' ')"
+	# Stock's four files, compared with stock; fuse2pt's counters (see
+	# 66-pt-counters) are the only files beside them.
+	life_say "$type" "files: $(ls "$dir" | grep -Ex "$CTL_STOCK_FILES" | tr '\n' ' ')"
+	if [ "$type" = fuse2pt ]; then
+		t_expect_eq "fuse2pt: files beside stock's four" \
+			"$(ls "$dir" | grep -Evx "$CTL_STOCK_FILES" | tr '\n' ' ')" \
+			"backing_files open_cached open_direct open_passthrough passthrough_read_bytes passthrough_refused passthrough_refused_last passthrough_write_bytes "
+	fi
 	for f in abort waiting max_background congestion_threshold; do
 		life_say "$type" "$f: mode $(stat -c %a "$dir/$f") owner $(stat -c %u:%g "$dir/$f")"
 	done
