@@ -243,9 +243,15 @@ pv_start() {	# TEST
 
 if pv_start fileattr; then
 	for k in fuse2pt fuse; do
-		pv_fileattr "$k" && pv_fileattr_assert "$k"
+		pv_fileattr "$k" || continue
+		if [ "$k" = fuse ] && ! t_kernel_at_least 5.13; then
+			t_note "stock fuse of $(uname -r) has no fileattr operations (5.13): FS_IOC_SETFLAGS and FS_IOC_FSSETXATTR reach its server unchecked, so a user who does not own the file may set the immutable flag there; fuse2pt checks them (asserted above). Stock's results are shown, not asserted or compared:"
+			sed 's/^/  |   /' "$(pv_res fuse fileattr)"
+		else
+			pv_fileattr_assert "$k"
+		fi
 	done
-	pv_compare fileattr
+	t_kernel_at_least 5.13 && pv_compare fileattr
 	t_note "fuse2pt results:"
 	sed 's/^/  |   /' "$(pv_res fuse2pt fileattr)"
 	t_pass

@@ -227,9 +227,15 @@ t_expect_eq "fuse2pt, with FOPEN_PARALLEL_DIRECT_WRITES, then without" \
 # Seen as "parallel yes" without the flag on stock 7.3 once and on a
 # debug build of 6.1, whose slower kernel widens that window.  So stock
 # is compared only on the run with the flag; the other run is shown.
+# Stock before 6.1 has no FOPEN_PARALLEL_DIRECT_WRITES: "parallel no"
+# with the flag too, and only the data is compared.
 if [ -c /dev/fuse ]; then
 	t_note "stock $(uname -r): $(tr '\n' '|' < "$T_WORK/par-fuse.out")"
 	sed -i 3d "$T_WORK/par-fuse.out" "$T_WORK/par-fuse2pt.out"
+	if ! t_kernel_at_least 6.1 && [ "$(head -n1 "$T_WORK/par-fuse.out")" = "parallel no" ]; then
+		t_note "stock fuse of $(uname -r) has no FOPEN_PARALLEL_DIRECT_WRITES: its writers took turns"
+		sed -i 1d "$T_WORK/par-fuse.out" "$T_WORK/par-fuse2pt.out"
+	fi
 fi
 same_out par
 t_pass
