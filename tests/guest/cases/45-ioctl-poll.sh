@@ -220,13 +220,13 @@ ip_raw_assert() {	# KIND
 	ip_want "$k" raw good '^good: rc=0 ret=7 data=2a00000000000000$'
 	ip_want "$k" raw data-longer 'err=EIO$'
 	ip_want "$k" raw retry 'err=EIO$'
-	# (stock before 6.1 passes the server's ENOSYS on to the caller)
-	if [ "$k" = fuse ] && ! t_kernel_at_least 6.1 &&
-	   grep -qx 'result-enosys: rc=0 err=ENOSYS' "$(ip_res fuse raw)"; then
-		t_note "stock fuse of $(uname -r) gives the caller the server's ENOSYS for an ioctl; fuse2pt gives ENOTTY, as stock does from 6.1 on"
-	else
-		ip_want "$k" raw result-enosys 'err=ENOTTY$'
+	# stock before 6.1 passes the server's ENOSYS on to the caller
+	local enotty='err=ENOTTY$'
+	if [ "$k" = fuse ] && ! t_kernel_at_least 6.1; then
+		enotty='err=(ENOTTY|ENOSYS)$'
+		t_note "stock fuse of $(uname -r) may give the caller the server's ENOSYS for an ioctl; fuse2pt gives ENOTTY, as stock does from 6.1 on"
 	fi
+	ip_want "$k" raw result-enosys "$enotty"
 	ip_want "$k" raw short 'err=EIO$'
 	ip_want "$k" raw error-600 'err=EPERM$'
 	ip_want "$k" raw partial 'ret=5 data=3031323334(00)+$'
@@ -240,9 +240,9 @@ ip_raw_assert() {	# KIND
 	ip_want "$k" raw poll-ready 'rc=1 revents=0x1$'
 	ip_want "$k" raw 'server: notify poll-ready' 'accepted$'
 	ip_want "$k" raw 'server: notify poll-short' 'rejected EINVAL$'
-	ip_want "$k" raw enosys 'err=ENOTTY$'
-	ip_want "$k" enosys ioctl-1 'err=ENOTTY$'
-	ip_want "$k" enosys ioctl-2 'err=ENOTTY$'
+	ip_want "$k" raw enosys "$enotty"
+	ip_want "$k" enosys ioctl-1 "$enotty"
+	ip_want "$k" enosys ioctl-2 "$enotty"
 	ip_want "$k" enosys poll-1 'rc=1 revents=0x1$'
 	ip_want "$k" enosys poll-2 'rc=1 revents=0x1$'
 	grep -qx 'server: count POLL 1' "$(ip_res "$k" enosys)" ||
@@ -261,6 +261,12 @@ ip_raw_assert() {	# KIND
 # Where stock fuse differs by design, both results are rewritten to the
 # same words before the comparison; each rule says why.
 ip_loosen() {	# TEST FILE
+	# Stock before 6.1 gives the caller ENOSYS where later stock and
+	# fuse2pt give ENOTTY (asserted above): the same answer here.
+	if ! t_kernel_at_least 6.1; then
+		sed -E 's/^(result-enosys|enosys|ioctl-[12]): rc=0 err=ENOSYS$/\1: rc=0 err=ENOTTY/' "$2" > "$2.old-stock"
+		set -- "$1" "$2.old-stock"
+	fi
 	case $1 in
 	raw)
 		# Stock passes a result of -600 on as it is (the caller sees
