@@ -264,7 +264,7 @@ ip_loosen() {	# TEST FILE
 	# Stock before 6.1 gives the caller ENOSYS where later stock and
 	# fuse2pt give ENOTTY (asserted above): the same answer here.
 	if ! t_kernel_at_least 6.1; then
-		sed -E 's/^(result-enosys|enosys|ioctl-[12]): rc=0 err=ENOSYS$/\1: rc=0 err=ENOTTY/' "$2" > "$2.old-stock"
+		sed -E 's/^(result-enosys|enosys|ioctl-[12]|dir-ioctl): rc=0 err=ENOSYS$/\1: rc=0 err=ENOTTY/' "$2" > "$2.old-stock"
 		set -- "$1" "$2.old-stock"
 	fi
 	case $1 in

@@ -64,7 +64,7 @@ ce_run() {
 # What mainline (6.3 and later) sends, written out from the rules above,
 # less what this kernel cannot have.
 ce_expected() {
-	local d w p u g s ext sc=1 tmp=OK
+	local d w p u g s ext n sc=1 tmp=OK
 	t_kernel_at_least 5.16 || sc=0
 	t_kernel_at_least 6.1 || tmp=EOPNOTSUPP
 	for d in g gs; do
@@ -82,8 +82,10 @@ ce_expected() {
 	for d in g gs; do
 		for w in $CE_WHO; do
 			IFS=: read -r p u g s <<< "$w"
-			# records of 8-byte units: secctx 1, a group 2
-			ext="extlen=$((sc + ($s == 4242 ? 2 : 0)))"
+			# in 8-byte units: the secctx record 1, a group's 2
+			n=$sc
+			[ "$s" = 4242 ] && n=$((n + 2))
+			ext="extlen=$n"
 			[ $sc = 1 ] && ext+=" secctx nr=0"
 			[ "$s" = 4242 ] && ext+=" groups 4242"
 			echo "server: ext CREATE $d-$p-f uid=$u gid=$g $ext"
