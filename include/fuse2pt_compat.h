@@ -530,8 +530,10 @@ int f2p_backing_mmap(struct file *bf, struct file *user,
  * fput in error path v2", 1527f926fd04).  Before, mmap_region() dropped
  * the file it started with on failure, whatever vm_file then was: the
  * old file goes back into the vma on failure, and its reference is
- * dropped only on success (what 5.10's overlayfs does; the reference
- * counts come out right with either mmap_region()).
+ * dropped only on success.  On failure the reference dropped is the one
+ * taken on the new file, not whatever vm_file holds by then: a stacked
+ * ->mmap under it (5.10's overlayfs) may have put its own file there
+ * and already dropped that file's reference.
  */
 #include <linux/mm.h>
 #ifdef F2P_HAVE_VMA_SET_FILE
@@ -543,7 +545,8 @@ static inline struct file *f2p_vma_swap_file(struct vm_area_struct *vma,
 }
 
 static inline void f2p_vma_swap_end(struct vm_area_struct *vma,
-				    struct file *old, int err)
+				    struct file *old, struct file *file,
+				    int err)
 {
 }
 #else
@@ -558,11 +561,12 @@ static inline struct file *f2p_vma_swap_file(struct vm_area_struct *vma,
 }
 
 static inline void f2p_vma_swap_end(struct vm_area_struct *vma,
-				    struct file *old, int err)
+				    struct file *old, struct file *file,
+				    int err)
 {
 	if (err) {
-		fput(vma->vm_file);
 		vma->vm_file = old;
+		fput(file);
 	} else {
 		fput(old);
 	}
@@ -575,9 +579,10 @@ static inline void f2p_vma_swap_end(struct vm_area_struct *vma,
  * 5.18, set by ->open; before, its mapping's ->direct_IO, the same for
  * every file of the inode.  There our regular files' aops carry
  * noop_direct_IO (F2P_AOP_DIRECT_IO: fuse2pt does O_DIRECT in
- * ->read_iter and ->write_iter), so a passthrough file on a backing file
- * without O_DIRECT opens with it and fails its reads and writes with
- * EINVAL instead of its open.
+ * ->read_iter and ->write_iter), so fcntl(F_SETFL, O_DIRECT) on a
+ * passthrough file whose backing file refuses O_DIRECT succeeds and its
+ * reads and writes fail with EINVAL; open(O_DIRECT) fails as later, at
+ * the backing file's open.
  */
 static inline bool f2p_can_odirect(struct file *file)
 {
@@ -932,7 +937,8 @@ static int fn##_page(struct page *page)					\
 /*
  * How much of a readahead batch is the asynchronous part, which nobody
  * waits for yet: the readahead_control has the file's readahead state
- * (ra) from 5.18 (not verified); before, 0: all of it counts as wanted.
+ * (ra) after 5.10, by Ubuntu's 5.15 (compat/HISTORY.md); before, 0: all
+ * of it counts as wanted.
  */
 static inline unsigned long f2p_readahead_async_size(struct readahead_control *rac)
 {

@@ -369,6 +369,6 @@ int f2p_backing_mmap(struct file *bf, struct file *user,
 	old = override_creds(cred);
 	ret = call_mmap(bf, vma);
 	revert_creds(old);
-	f2p_vma_swap_end(vma, prev, ret);
+	f2p_vma_swap_end(vma, prev, bf, ret);
 	return ret;
 }
