@@ -16,7 +16,7 @@
 #                         passthrough_hp from the chroot's libfuse source
 #                         -> $WORK/bin, $WORK/lib ($WORK/progs.status)
 #   make_image TAG        base userspace + overlay -> $WORK/TAG/run.img
-#   stage_ext4 TAG DIR    ext4 and loop modules of kernel TAG (DIR/order: the
+#   stage_ext4 TAG DIR    ext4, loop and overlay modules of kernel TAG (DIR/order: the
 #                         order to load them in) and the host's mke2fs
 #                         -> DIR/{mod,bin,lib} (the guest has no
 #                         e2fsprogs; a scratch ext4 where tmpfs will not do)
@@ -317,7 +317,7 @@ mod_file() {	# TAG NAME -> path of NAME.ko*
 stage_ext4() {	# TAG DIR
 	local tag=$1 dir=$2 m f dep lib
 	local -A seen=()
-	local todo=(crc32c_generic crc16 mbcache jbd2 ext4 loop)
+	local todo=(crc32c_generic crc16 mbcache jbd2 ext4 loop overlay)
 	mkdir -p "$dir/mod" "$dir/bin" "$dir/lib"
 	: > "$dir/deps"
 	while [ ${#todo[@]} -gt 0 ]; do

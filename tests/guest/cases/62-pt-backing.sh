@@ -18,7 +18,9 @@
 # mount; umount of the backing filesystem is EBUSY until it goes).
 # Asynchronous kiocbs complete asynchronously: io_submit of 8 O_DIRECT
 # reads returns before a slow backing file (a fuse mount whose server
-# takes 300 ms a READ) answers.
+# takes 300 ms a READ) answers.  A shared mmap that fails in a stacked
+# backing filesystem's ->mmap (overlayfs over a direct-I/O file) leaves
+# every reference as it was.
 #
 # On fuse2pt, and on stock fuse as the reference where it has passthrough.
 
@@ -256,11 +258,89 @@ async_suite() {
 	t_pass
 }
 
+# a backing file on overlayfs whose real file refuses a shared mapping
+# (the lower layer is a mount of the same type with FOPEN_DIRECT_IO:
+# ENODEV).  overlayfs's ->mmap puts its real file in the vma before it
+# fails; the passthrough mmap must then drop only its own reference (on
+# 5.10 fuse2pt once dropped the real file's, which overlayfs had already
+# dropped: a use-after-free).  After the failure the file still reads,
+# and every mount comes down (nothing pinned).
+overlay_suite() {
+	local type=$1 lower=$T_WORK/mnt/$1-ovdio ov=$T_WORK/mnt/$1-ovl outer=$T_WORK/mnt/$1-ovpt
+	local ow=$T_WORK/ovl-$1 want i
+	ptc_source
+	head -c 65536 /dev/urandom > "$T_SRC/ovfile"
+	want=$($PT sum "$T_SRC/ovfile")
+	t_start "$type:mmap-fails-under-overlayfs"
+	echo dio > "$T_WORK/mode-ovdio"
+	echo pt > "$T_WORK/mode-ovpt"
+	# without passthrough its superblock stays at stack depth 0, so
+	# overlayfs over it is at 1 and may back a passthrough mount
+	t_mount "$type" "$lower" ptsrv --no-passthrough --mode-file "$T_WORK/mode-ovdio" "$T_SRC" || return
+	t_expect_eq "shared mmap of the direct-I/O lower file" "$($PT mmapread "$lower/ovfile" 2>/dev/null | head -c 40)" ENODEV
+	grep -qw overlay /proc/filesystems || insmod "$T_EXT4/mod/overlay.ko" 2>/dev/null
+	if ! grep -qw overlay /proc/filesystems; then
+		# the debug kernels are built without it (tests/lib/debug-kernel.sh)
+		case $(uname -r) in
+		*-f2pdebug) t_skip "no overlayfs in $(uname -r): the debug kernels are built without it" ;;
+		*) t_fail "no overlayfs in this guest (overlay.ko not in $T_EXT4/mod)" ;;
+		esac
+		t_umount "$lower"
+		return
+	fi
+	rm -rf "$ow"
+	mkdir -p "$ow/upper" "$ow/work" "$ov"
+	if ! t_check "overlayfs over it" mount -t overlay overlay \
+		-o "lowerdir=$lower,upperdir=$ow/upper,workdir=$ow/work" "$ov"; then
+		t_umount "$lower"
+		return
+	fi
+	# overlayfs is one level deep: a backing stack depth of 1, which
+	# libfuse sends as max_stack_depth 2, the kernel's limit (a 2 here is
+	# sent as 3 and the kernel turns passthrough down: BACKING_OPEN EPERM;
+	# a lower mount with passthrough makes overlayfs 2 deep: ELOOP)
+	if ! t_mount "$type" "$outer" ptsrv --mode-file "$T_WORK/mode-ovpt" --stats "$T_WORK/st-ovpt" \
+		--stack-depth 1 "$ov"; then
+		umount "$ov"
+		t_umount "$lower"
+		return
+	fi
+	rm -f "$T_WORK/st-ovpt"
+	kill -USR1 "$T_SRV_PID"
+	t_wait_for 5 test -s "$T_WORK/st-ovpt"
+	if ! grep -q '^passthrough_offered 1' "$T_WORK/st-ovpt"; then
+		t_umount "$outer"
+		umount "$ov"
+		t_umount "$lower"
+		[ "$type" = fuse ] && t_skip "stock fuse on $(uname -r) has no passthrough" ||
+			t_fail "fuse2pt did not offer FUSE_PASSTHROUGH"
+		return
+	fi
+	for i in 1 2 3; do
+		t_expect_eq "shared mmap through passthrough ($i)" \
+			"$($PT mmapread "$outer/ovfile" 2>/dev/null | head -c 40)" ENODEV
+	done
+	t_expect_eq "read after the failed mmaps" "$($PT sum "$outer/ovfile")" "$want"
+	t_expect_eq "private mmap still maps" "$($PT mmaptry "$outer/ovfile")" ok
+	# the opens above went through passthrough on the overlay file
+	rm -f "$T_WORK/st-ovpt"
+	kill -USR1 "$T_SRV_PID"
+	t_wait_for 5 test -s "$T_WORK/st-ovpt"
+	t_expect_eq "backing files refused" "$(awk '$1 == "backing_open_fail" { print $2 }' "$T_WORK/st-ovpt")" 0
+	t_check "backing files registered" awk '$1 == "backing_open" && $2 >= 1 { ok = 1 } END { exit !ok }' "$T_WORK/st-ovpt"
+	echo 3 > /proc/sys/vm/drop_caches
+	t_check "umount of the passthrough mount" t_umount "$outer"
+	t_expect_eq "umount of the overlay (nothing pinned)" "$(ptc_err umount "$ov")" ok
+	t_check "umount of the lower mount" t_umount "$lower"
+	t_pass
+}
+
 # FUSE2PT_SUB picks suites: TYPE:backing, TYPE:read-only, TYPE:lifetime,
-# TYPE:async
+# TYPE:async, TYPE:overlay
 for type in $(ptc_types); do
 	t_selected "$type:backing" && backing_suite "$type"
 	t_selected "$type:read-only" && ro_suite "$type"
 	t_selected "$type:lifetime" && lifetime_suite "$type"
 	t_selected "$type:async" && async_suite "$type"
+	t_selected "$type:overlay" && overlay_suite "$type"
 done
