@@ -29,7 +29,7 @@
 #                                 only the subtests whose name matches
 #   FUSE2PT_LONG=1                long runs of the cases that have them (85-fuzz:
 #                                 >= 100,000 replies); raise FUSE2PT_KERNEL_TIMEOUT
-#   FUSE2PT_ACCEL=kvm|tcg         skip the accelerator probe
+#   FUSE2PT_ACCEL=kvm|tcg|icount  skip the accelerator probe (icount: tests/lib/vm.sh)
 #   FUSE2PT_KERNEL_TIMEOUT=SECS   host-side limit per kernel (2700)
 #   FUSE2PT_STALL_SECS=SECS       a guest console silent this long is a stall:
 #                                 stacks by SysRq, then the guest is stopped (300)

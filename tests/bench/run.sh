@@ -19,7 +19,8 @@
 # at the end.  Benchmarks print; they do not pass or fail (the exit status
 # is non-zero only when a kernel produced no numbers at all).
 #
-# Environment: FUSE2PT_WORK, FUSE2PT_CACHE, FUSE2PT_ACCEL as for run.sh;
+# Environment: FUSE2PT_WORK, FUSE2PT_CACHE, FUSE2PT_ACCEL as for run.sh
+#   (FUSE2PT_ACCEL=icount: the deterministic mode, tests/lib/vm.sh);
 #   FUSE2PT_BENCH_TIMEOUT   host-side limit per kernel (1500 s)
 #   FUSE2PT_VM_MEM          guest memory (3G here)
 #   BENCH_RUNTIME (3 s), BENCH_SIZE (64m), BENCH_ROUNDS (3; medians),
@@ -125,17 +126,21 @@ tables() {
 
 # chart TAG RAW: TAG.png, fio MB/s and metadata ops/s side by side
 chart() {
-	local tag=$1 raw=$2 d=$OUT/$1.fio.dat m=$OUT/$1.meta.dat
+	local tag=$1 raw=$2 d=$OUT/$1.fio.dat m=$OUT/$1.meta.dat c
+	local fc=() mc=()	# the configurations with numbers (a focused run has fewer)
+	for c in "${FIO_CFGS[@]}"; do grep -q "^BENCH fio $c " "$raw" && fc+=("$c"); done
+	for c in "${META_CFGS[@]}"; do grep -q "^BENCH meta $c " "$raw" && mc+=("$c"); done
+	[ ${#fc[@]} -gt 0 ] || { log "$tag: no fio numbers: no chart"; return 1; }
 	command -v gnuplot >/dev/null 2>&1 || apt-get install -y -q -o DPkg::Lock::Timeout=300 gnuplot-nox > /dev/null 2>&1 ||
 		{ log "gnuplot missing and could not be installed: no chart"; return 1; }
-	awk -v cfg="${FIO_CFGS[*]}" -v wl="${FIO_WORK[*]}" -v kind=fio '
+	awk -v cfg="${fc[*]}" -v wl="${FIO_WORK[*]}" -v kind=fio '
 	$1 == "BENCH" && $2 == kind { v[$3, $4] = $5 }
 	END { nc = split(cfg, C, " "); nw = split(wl, W, " ")
 	      printf "workload"; for (i = 1; i <= nc; i++) printf " %s", C[i]; printf "\n"
 	      for (j = 1; j <= nw; j++) { printf "%s", W[j]
 		for (i = 1; i <= nc; i++) printf " %s", ((C[i], W[j]) in v) ? v[C[i], W[j]] : "-"
 		printf "\n" } }' "$raw" > "$d"
-	awk -v cfg="${META_CFGS[*]}" -v wl="${META_OPS[*]}" -v kind=meta '
+	awk -v cfg="${mc[*]}" -v wl="${META_OPS[*]}" -v kind=meta '
 	$1 == "BENCH" && $2 == kind { v[$3, $4] = $5 }
 	END { nc = split(cfg, C, " "); nw = split(wl, W, " ")
 	      printf "op"; for (i = 1; i <= nc; i++) printf " %s", C[i]; printf "\n"
@@ -151,14 +156,15 @@ chart() {
 	set style fill solid 0.85 border -1
 	set key top right
 	set grid ytics
-	set multiplot layout 1,2 title "fuse2pt benchmark, $tag ($(kver_of "$tag")), $(vm_accel)"
+	set multiplot layout 1,$([ ${#mc[@]} -gt 0 ] && echo 2 || echo 1) title "fuse2pt benchmark, $tag ($(kver_of "$tag")), $(vm_accel)"
 	set title "fio (MB/s, log scale)"
 	set logscale y
 	set yrange [0.1:*]
-	plot for [i=2:$(( ${#FIO_CFGS[@]} + 1 ))] "$d" using i:xtic(1) title columnheader(i)
-	set title "metadata through passthrough_ll (ops/s, log scale)"
-	set yrange [10:*]
-	plot for [i=2:$(( ${#META_CFGS[@]} + 1 ))] "$m" using i:xtic(1) title columnheader(i)
+	plot for [i=2:$(( ${#fc[@]} + 1 ))] "$d" using i:xtic(1) title columnheader(i)
+	$([ ${#mc[@]} -gt 0 ] || echo '# no metadata phase in this run')
+	$([ ${#mc[@]} -gt 0 ] && echo 'set title "metadata through passthrough_ll (ops/s, log scale)"')
+	$([ ${#mc[@]} -gt 0 ] && echo 'set yrange [10:*]')
+	$([ ${#mc[@]} -gt 0 ] && echo "plot for [i=2:$(( ${#mc[@]} + 1 ))] \"$m\" using i:xtic(1) title columnheader(i)")
 	unset multiplot
 	EOF
 }

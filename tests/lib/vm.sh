@@ -11,10 +11,17 @@
 #                            stays silent that long is asked for its
 #                            stacks (DIR/stall.txt) and, the second time,
 #                            stopped
-# FUSE2PT_ACCEL=kvm|tcg overrides the probe.
+# FUSE2PT_ACCEL=kvm|tcg overrides the probe.  FUSE2PT_ACCEL=icount is TCG
+# with instruction counting (-icount shift=2,sleep=off: the guest's clock
+# advances 4 ns per instruction executed, and jumps over idle time), one
+# vCPU, one host thread: what the guest measures in its own time is then
+# the work it did, whatever else the host runs (make bench's deterministic
+# mode; a 6.1 guest with two vCPUs stalls at "Booting SMP configuration"
+# under -icount).
 
 VM_MEM=${FUSE2PT_VM_MEM:-2G}
 VM_SMP=${FUSE2PT_VM_SMP:-2}
+[ "${FUSE2PT_ACCEL:-}" = icount ] && VM_SMP=1
 # TCG: one host thread per vCPU (multi), or one for all of them (single:
 # for guests side by side, which must not have more vCPU threads than the
 # host has cores, or a vCPU spinning on a lock another one holds while
@@ -24,6 +31,7 @@ VM_TCG_THREAD=${VM_TCG_THREAD:-multi}
 vm_accel_args() {
 	case $1 in
 	kvm) echo "-accel kvm -cpu host" ;;
+	icount) echo "-accel tcg,thread=single -icount shift=2,sleep=off -cpu max" ;;
 	*)   echo "-accel tcg,thread=$VM_TCG_THREAD -cpu max" ;;
 	esac
 }
