@@ -84,14 +84,13 @@ ops() {
 # everything it started after TIMEOUT seconds; sets RC and SECS, and
 # TIMED_OUT=1 when it was killed
 run_test() {
-	local t0 pid waited=0
-	t0=$(date +%s)
+	local t0=$SECONDS pid
 	TIMED_OUT=0
 	F2P_CI_FS=$1 F2P_CI_MNT=$2 F2P_CI_SRC=$3 F2P_CI_CONN=${CONN:-} F2P_CI_KERNEL=$(uname -r) \
 		setsid bash -c 'cd /tmp && exec "$0" "$1"' "$CI/bin/$TEST" "$2" > "$4" 2>&1 < /dev/null &
 	pid=$!
 	while kill -0 "$pid" 2>/dev/null; do
-		if [ $waited -ge $((TIMEOUT * 5)) ]; then
+		if [ $((SECONDS - t0)) -ge "$TIMEOUT" ]; then
 			TIMED_OUT=1
 			say "$1: the test ran ${TIMEOUT}s: killing it and what it started"
 			echo "fuse2pt-ci: killed after ${TIMEOUT}s (--timeout)" >> "$4"
@@ -101,11 +100,10 @@ run_test() {
 			break
 		fi
 		sleep 0.2
-		waited=$((waited + 1))
 	done
 	RC=0
 	wait "$pid" || RC=$?
-	SECS=$(( $(date +%s) - t0 ))
+	SECS=$((SECONDS - t0))
 }
 
 one_fs() {
