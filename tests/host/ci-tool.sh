@@ -6,8 +6,9 @@
 #                       an unknown kernel, a library the server needs and
 #                       this machine lacks, a bad --timeout: exit 2 with
 #                       the reason, before anything is built or booted
-#   ci-passthrough_hp   libfuse 3.17's passthrough_hp with the example
-#                       read/write/mmap test (tests/ci/rw-mmap.sh) on each
+#   ci-passthrough_hp   libfuse 3.17's passthrough_hp with the README's
+#                       read/write/mmap test (mytest.sh, the first block
+#                       of "Test your server's passthrough in CI") on each
 #                       kernel: exit 0, the test passes on fuse2pt (and on
 #                       stock fuse where it has passthrough), fuse2pt's
 #                       counters show the bytes, the server saw no READ or
@@ -76,7 +77,7 @@ BI=$OUT/bad-input
 mkdir -p "$BI"
 printf '#!/bin/sh\nexit 0\n' > "$BI/test-noexec.sh"
 chmod 644 "$BI/test-noexec.sh"
-ci 2 missing-server run --server "$BI/no-such-server" --test "$TOP/tests/ci/rw-mmap.sh" --out "$BI/out"
+ci 2 missing-server run --server "$BI/no-such-server" --test "$TOP/tests/ci/cat-file.sh" --out "$BI/out"
 said missing-server "server $BI/no-such-server does not exist" "the reason"
 ci 2 noexec-test run --server "$BIN/ptraw" --test "$BI/test-noexec.sh" --out "$BI/out"
 said noexec-test "test-noexec.sh is not executable" "the reason"
@@ -87,7 +88,7 @@ said bad-timeout "--timeout wants seconds" "the reason"
 if ldconfig -p | grep -q 'libfuse3\.so\.4 '; then
 	log "this host has libfuse3.so.4: the missing-library check is left out"
 else
-	ci 2 missing-lib run --server "$BIN/passthrough_hp" --test "$TOP/tests/ci/rw-mmap.sh" --out "$BI/out"
+	ci 2 missing-lib run --server "$BIN/passthrough_hp" --test "$TOP/tests/ci/cat-file.sh" --out "$BI/out"
 	said missing-lib "needs libraries this machine does not have: libfuse3\.so\.4 \(give them with --lib FILE\)" "the reason"
 fi
 [ ! -e "$BI/out" ] || bad "a refused run created its --out directory"
@@ -99,8 +100,12 @@ if [ ! -x "$BIN/passthrough_hp" ] || [ ! -x "$BIN/ptraw" ] || [ ! -f "$LIBFUSE" 
 	exit 0
 fi
 kernels=$(IFS=,; echo "${TAGS[*]}")
+readme_block "Test your server's passthrough in CI" 1 > "$OUT/mytest.sh"
+chmod 755 "$OUT/mytest.sh"
+head -n 1 "$OUT/mytest.sh" | grep -q '^#!/bin/sh' ||
+	bad "passthrough_hp: the README's first block in \"Test your server's passthrough in CI\" is not mytest.sh"
 ci 0 passthrough_hp run --kernels "$kernels" --server "$BIN/passthrough_hp" --lib "$LIBFUSE" \
-	--server-args '--foreground --debug-fuse {src}' --test "$TOP/tests/ci/rw-mmap.sh" \
+	--server-args '--foreground --debug-fuse {src}' --test "$OUT/mytest.sh" \
 	--out "$OUT/passthrough_hp"
 for t in "${TAGS[@]}"; do
 	if grep -q '^CONFIG_FUSE_PASSTHROUGH=y' "$CACHE/kernels/$t/root/boot/config-$(cat "$CACHE/kernels/$t/KVER")" 2>/dev/null; then
