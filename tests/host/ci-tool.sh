@@ -109,13 +109,13 @@ ci 0 passthrough_hp run --kernels "$kernels" --server "$BIN/passthrough_hp" --li
 	--out "$OUT/passthrough_hp"
 for t in "${TAGS[@]}"; do
 	if grep -q '^CONFIG_FUSE_PASSTHROUGH=y' "$CACHE/kernels/$t/root/boot/config-$(cat "$CACHE/kernels/$t/KVER")" 2>/dev/null; then
-		row passthrough_hp "$t" ' PASS [0-9]+s +PASS [0-9]+s +yes: 8\.0M read, 4\.0M written +0/0 +0/0 +clean$' \
+		row passthrough_hp "$t" ' PASS [0-9]+s +PASS [0-9]+s +yes: 12M read, 4\.0M written +0/0 +0/0 +clean$' \
 			"stock fuse and fuse2pt pass, passthrough on both"
 	else
-		row passthrough_hp "$t" ' n/a \(no passthrough\) +PASS [0-9]+s +yes: 8\.0M read, 4\.0M written +0/0 +- +clean$' \
+		row passthrough_hp "$t" ' n/a \(no passthrough\) +PASS [0-9]+s +yes: 12M read, 4\.0M written +0/0 +- +clean$' \
 			"fuse2pt passes with passthrough"
 	fi
-	grep -q 'read, write and mmap of a 4 MiB file on /srv/ci/fuse2pt/mnt: ok' "$OUT/passthrough_hp/$t/fuse2pt-test.log" 2>/dev/null ||
+	grep -q 'read, write and mmap of 4 MiB files on /srv/ci/fuse2pt/mnt: ok' "$OUT/passthrough_hp/$t/fuse2pt-test.log" 2>/dev/null ||
 		bad "passthrough_hp: $t: the test's output is not in fuse2pt-test.log"
 done
 said passthrough_hp '^time: [0-9]+s in all' "the time line"
