@@ -6,12 +6,14 @@
 # kernel loads modules: this guest.  With fuse2pt loaded it proves
 # passthrough with libfuse's passthrough_hp (a backing file registered,
 # the file read with no READ at the server) and exits 0; with no module
-# it says so and exits 1; --module loads a given fuse2pt.ko (the suite's,
+# it says so and exits 1, and with --install it names the missing
+# headers apt cannot fetch; --module loads a given fuse2pt.ko (the suite's,
 # and the one DKMS built from the .deb on the host where the host stage
 # left one: "from the packages"); a module that cannot be loaded is named
 # with insmod's reason; bad input exits 2 before anything is loaded.
-# The guest has no compiler and no apt, so --install is not tried here
-# (tests/host/ci-tool.sh runs the VM mode on the host).
+# The guest has no compiler and no network, so --install gets no further
+# than the headers here (tests/host/ci-tool.sh runs the VM mode on the
+# host).
 . /tests/lib.sh
 
 CI=$T_BIN/fuse2pt-ci
@@ -68,6 +70,16 @@ unload
 selftest 1 --server "$HP"
 said '^  passthrough: +no$' "passthrough"
 said "^  reason: +no fuse2pt module for $(re "$(uname -r)") \\(install the packages, or run with --install\\)" "the reason"
+t_pass
+
+# --install with no headers for the running kernel, and no network for
+# apt to fetch them (the guest has neither): that is the reason
+t_start no-headers
+mkdir -p "$T_WORK/debs"
+: > "$T_WORK/debs/fuse2pt-dkms_0_all.deb"
+selftest 1 --server "$HP" --install --deb "$T_WORK/debs"
+said "^  reason: +no kernel headers for $(re "$(uname -r)"), and apt-get cannot install linux-headers-$(re "$(uname -r)")\$" "the reason"
+t_check "nothing was loaded" bash -c '! grep -q "^fuse2pt " /proc/modules'
 t_pass
 
 t_start unloadable-module
