@@ -123,11 +123,18 @@ one_fs() {
 	pid=$!
 	if ! wait_mounted "$fs" "$mnt" "$pid"; then
 		status=MOUNT-FAILED
-		reason="no $fs.$SERVER mount answered within ${MOUNT_TIMEOUT}s: $(tail -n 2 "$slog" | tr '\n' ' ' | cut -c1-200)"
 		RC=- SECS=0
 		umount -l "$mnt" 2>/dev/null
-		kill -KILL "$pid" 2>/dev/null
-		wait "$pid" 2>/dev/null
+		if kill -0 "$pid" 2>/dev/null; then
+			kill -KILL "$pid" 2>/dev/null
+			wait "$pid" 2>/dev/null
+			reason="no $fs.$SERVER mount answered within ${MOUNT_TIMEOUT}s"
+		else
+			wait "$pid"
+			srv=$?
+			reason="the server exited with status $srv before its $fs.$SERVER mount answered"
+		fi
+		reason="$reason; its last words: $(tail -n 2 "$slog" | tr '\n' ' ' | cut -c1-200)"
 		: > "$tlog"
 	else
 		if [ "$fs" = fuse2pt ]; then

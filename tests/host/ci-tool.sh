@@ -19,6 +19,9 @@
 #   ci-hang             a test that never ends: killed at --timeout with
 #                       what it started, the report says so, exit 1, and
 #                       the guest still finishes
+#   ci-mount-failed     a server that exits before it serves (passthrough_hp
+#                       on a source that does not exist): MOUNT-FAILED with
+#                       the server's last words, exit 1
 #
 #   tests/host/ci-tool.sh OUTDIR [TAGS...]     (default TAGS: 6.1 7.3)
 #
@@ -141,3 +144,12 @@ grep -q 'did not finish\|never started' "$OUT/hang.out" && bad "hang: the guest 
 grep -q 'killed after 20s' "$OUT/hang/${TAGS[0]}/fuse2pt-test.log" 2>/dev/null ||
 	bad "hang: the test's log does not say it was killed"
 verdict ci-hang
+
+# --- a server that never serves ------------------------------------------
+ci 1 mount-failed run --kernels "${TAGS[0]}" --server "$BIN/passthrough_hp" --lib "$LIBFUSE" \
+	--server-args '--foreground /nonexistent/source' --test "$TOP/tests/ci/cat-file.sh" \
+	--mount-timeout 15 --out "$OUT/mount-failed"
+row mount-failed "${TAGS[0]}" ' MOUNT-FAILED +' "the mount failed"
+said mount-failed "^${TAGS[0]}: fuse2pt: MOUNT-FAILED: the server exited with status [1-9][0-9]* before its fuse2pt\.passthrough_hp mount answered; its last words: [^ ]" \
+	"the reason, with the server's words"
+verdict ci-mount-failed
