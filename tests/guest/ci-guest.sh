@@ -116,7 +116,9 @@ one_fs() {
 	mkdir -p "$src" "$mnt"
 	mount -t tmpfs -o size=512m,mode=755 "ci-$fs" "$src"
 	cp -a "$CI/data/." "$src/" 2>/dev/null
+	set -f	# split at white space, no globbing
 	for a in $SERVER_ARGS; do args+=("${a//\{src\}/$src}"); done
+	set +f
 	CONN=""
 	say "$fs: fuse2pt-mount -t $fs $mnt $SERVER ${args[*]}"
 	fuse2pt-mount -t "$fs" "$mnt" "$CI/bin/$SERVER" "${args[@]}" > "$slog" 2>&1 < /dev/null &
