@@ -5,7 +5,8 @@
 # fuse2pt-ci's host mode (tools/fuse2pt-ci selftest) on a machine whose
 # kernel loads modules: this guest.  With fuse2pt loaded it proves
 # passthrough with libfuse's passthrough_hp (a backing file registered,
-# the file read with no READ at the server) and exits 0; with no module
+# the file read with no READ at the server) and exits 0, and so with the
+# raw test server ptraw; with no module
 # it says so and exits 1, and with --install it names the missing
 # headers apt cannot fetch; --module loads a given fuse2pt.ko (the suite's,
 # and the one DKMS built from the .deb on the host where the host stage
@@ -63,6 +64,14 @@ said '^  module: +already loaded' "the module"
 said '^  protocol: +7\.40' "the protocol"
 said '^  passthrough: +yes: a backing file registered, 262144 bytes read through it, 0 READ requests' "passthrough"
 t_expect_eq "fuse2pt mounts left" "$(awk '$3 ~ /^fuse2pt\./' /proc/mounts)" 
+t_pass
+
+# the raw test server the tool builds from the tree where it has a
+# compiler (the guest has none: the suite's build of it)
+t_start loaded-ptraw
+selftest 0 --ptraw "$T_BIN/ptraw"
+said '^  protocol: +7\.40 offered in INIT' "the protocol"
+said '^  passthrough: +yes: a backing file registered, 262144 bytes read through it, 0 READ requests at the server \(ptraw\)' "passthrough"
 t_pass
 
 t_start no-module
