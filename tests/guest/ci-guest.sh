@@ -24,8 +24,11 @@
 #   backing=N refused=N   backing_files, passthrough_refused (fuse2pt)
 #   reads=N writes=N the READ and WRITE requests in the server's output,
 #                    when it prints libfuse's debug lines (- when not)
-#   srv=N            the server's exit status after umount (- if it
-#                    had put itself in the background)
+#   srv=N            the exit status of the process started as the
+#                    server (after umount, or before its mount answered;
+#                    a server that put itself in the background exited
+#                    at once), "killed" when it outlived the umount by
+#                    20 s, - when it was never waited for
 #   reason=TEXT      why the cell is not PASS, or
 #                    passthrough_refused_last after a refusal
 CI=/opt/fuse2pt-ci
