@@ -28,7 +28,8 @@
 #                    server (after umount, or before its mount answered;
 #                    a server that put itself in the background exited
 #                    at once), "killed" when it outlived the umount by
-#                    20 s, - when it was never waited for
+#                    20 s, - when it was killed because no mount
+#                    answered
 #   reason=TEXT      why the cell is not PASS, or
 #                    passthrough_refused_last after a refusal
 CI=/opt/fuse2pt-ci
