@@ -8,6 +8,9 @@
 #   make check           the QEMU test suite, as CI runs it: whole on 6.1 and 7.3,
 #                        its core cases on 5.10, 6.12 (bookworm-backports and trixie) and 7.2
 #   make check-all       ... the whole suite on all six kernels
+#   make check-ci        fuse2pt-ci (tools/fuse2pt-ci): its VM mode (tests/host/ci-tool.sh)
+#                        and its host mode in guests (case 76, with the dkms-built
+#                        module of case 70's host stage), on 6.1 and 7.3
 #   make check-debug     ... on debug builds of Debian's 6.1 and 6.12 (KASAN, lockdep, ...)
 #   make compile-all     W=1 builds against Debian's amd64 headers packages (tests/host/compile-all.sh)
 #   make demo            passthrough shown: a libfuse server on stock fuse and fuse2pt in a VM
@@ -76,6 +79,9 @@ check-all:
 check-debug:
 	tests/run.sh 6.1-debug 6.12-debug
 
+check-ci:
+	FUSE2PT_CI_TOOL=1 FUSE2PT_ONLY='@(70|76)-*' tests/run.sh 6.1 7.3
+
 compile-all:
 	tests/host/compile-all.sh
 
@@ -94,4 +100,4 @@ bench:
 walk:
 	tests/host/readme-walk.sh
 
-.PHONY: all modules sparse install uninstall clean check check-all check-debug compile-all demo bench walk tools deb FORCE
+.PHONY: all modules sparse install uninstall clean check check-all check-ci check-debug compile-all demo bench walk tools deb FORCE

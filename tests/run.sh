@@ -39,6 +39,8 @@
 #   FUSE2PT_DEBUG_VM_MEM=SIZE     the debug kernels' guest RAM (3G; KASAN's
 #                                 shadow and quarantine take some)
 #   FUSE2PT_PARALLEL=N            guests at once (2; 1: one after another)
+#   FUSE2PT_CI_TOOL=1|0           run tests/host/ci-tool.sh (fuse2pt-ci's VM
+#                                 mode) even with FUSE2PT_ONLY, or never
 #   FUSE2PT_CACHE, FUSE2PT_WORK   cache and build directories
 #
 # The last line is "N passed, N failed"; the exit status is non-zero if
@@ -268,6 +270,21 @@ done
 wait
 STAGE[boot]=$(( $(date +%s) - BOOT_START ))
 STAGES+=(boot)
+
+# The server authors' tool (tools/fuse2pt-ci run, issue 22), as they run
+# it: its own four guests, one after another once the suite's are done
+# (tests/host/ci-tool.sh), on 6.1 and 7.3 where they are among the tags.
+# It runs with the whole suite (make check, make check-all), or when
+# FUSE2PT_CI_TOOL=1 (make check-ci); FUSE2PT_CI_TOOL=0 leaves it out.
+HOST_CI=$WORK/host-ci
+HOST_CI_RC=skipped
+CI_TAGS=()
+for t in 6.1 7.3; do [[ " ${TAGS[*]} " == *" $t "* ]] && CI_TAGS+=("$t"); done
+if [ ${#CI_TAGS[@]} -gt 0 ] && { [ "${FUSE2PT_CI_TOOL:-}" = 1 ] ||
+   { [ -z "${FUSE2PT_ONLY:-}" ] && [ "${FUSE2PT_CI_TOOL:-}" != 0 ]; }; }; then
+	HOST_CI_RC=0
+	stage host-ci bash "$TOP/tests/host/ci-tool.sh" "$HOST_CI" "${CI_TAGS[@]}" || HOST_CI_RC=$?
+fi
 for t in "${TAGS[@]}"; do
 	# shellcheck disable=SC2086
 	join_parts "$t" ${PARTS[$t]}
@@ -284,6 +301,19 @@ if [ "$HOST_DEB_RC" != skipped ]; then
 	while IFS= read -r line; do say "$line"; done < <(grep -E '^RESULT (FAIL|SKIP) ' <<< "$res" |
 		sed 's/^RESULT \([A-Z]*\) \([^ ]*\) \{0,1\}/   \1 \2: /' | cut -c1-400)
 	[ "$HOST_DEB_RC" = 0 ] || say "   stage exit status $HOST_DEB_RC"
+	TOTAL_PASS=$((TOTAL_PASS + np))
+	TOTAL_FAIL=$((TOTAL_FAIL + nf))
+fi
+
+if [ "$HOST_CI_RC" != skipped ]; then
+	res=$(cat "$HOST_CI/results.log" 2>/dev/null)
+	np=$(grep -c '^RESULT PASS ' <<< "$res")
+	nf=$(grep -c '^RESULT FAIL ' <<< "$res")
+	[ "$HOST_CI_RC" = 0 ] || [ "$nf" -gt 0 ] || nf=1	# died without saying why
+	say "== host: fuse2pt-ci run on ${CI_TAGS[*]}: $np passed, $nf failed (outputs in $HOST_CI)"
+	while IFS= read -r line; do say "$line"; done < <(grep -E '^RESULT (FAIL|SKIP) ' <<< "$res" |
+		sed 's/^RESULT \([A-Z]*\) \([^ ]*\) \{0,1\}/   \1 \2: /' | cut -c1-400)
+	[ "$HOST_CI_RC" = 0 ] || say "   stage exit status $HOST_CI_RC"
 	TOTAL_PASS=$((TOTAL_PASS + np))
 	TOTAL_FAIL=$((TOTAL_FAIL + nf))
 fi

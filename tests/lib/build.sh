@@ -387,6 +387,7 @@ make_image() {
 	rm -f "$st/tests/init"
 	cp -a "$WORK/bin/." "$st$GUEST_OPT/bin/" 2>/dev/null || true
 	cp -a "$WORK/lib/." "$st$GUEST_OPT/lib/" 2>/dev/null || true
+	install -m 755 "$TOP/tools/fuse2pt-ci" "$st$GUEST_OPT/bin/"	# 76-ci-selftest
 	[ -f "$out/fuse2pt.ko" ] && cp "$out/fuse2pt.ko" "$st$GUEST_OPT/mod/"
 	m=$(_stock_fuse_module "$tag")
 	if [ -n "$m" ]; then
