@@ -292,31 +292,24 @@ for t in "${TAGS[@]}"; do
 	parse_kernel "$t"
 done
 
-if [ "$HOST_DEB_RC" != skipped ]; then
-	res=$(cat "$HOST_DEB/results.log" 2>/dev/null)
+# host_stage_report RC DIR TITLE WHERE: a host stage's line in the report,
+# its failures and skips, and its counts in the totals
+host_stage_report() {
+	local rc=$1 dir=$2 title=$3 where=$4 res np nf line
+	[ "$rc" != skipped ] || return 0
+	res=$(cat "$dir/results.log" 2>/dev/null)
 	np=$(grep -c '^RESULT PASS ' <<< "$res")
 	nf=$(grep -c '^RESULT FAIL ' <<< "$res")
-	[ "$HOST_DEB_RC" = 0 ] || [ "$nf" -gt 0 ] || nf=1	# died without saying why
-	say "== host: .deb and DKMS: $np passed, $nf failed (log $HOST_DEB/log)"
+	[ "$rc" = 0 ] || [ "$nf" -gt 0 ] || nf=1	# died without saying why
+	say "== host: $title: $np passed, $nf failed ($where)"
 	while IFS= read -r line; do say "$line"; done < <(grep -E '^RESULT (FAIL|SKIP) ' <<< "$res" |
 		sed 's/^RESULT \([A-Z]*\) \([^ ]*\) \{0,1\}/   \1 \2: /' | cut -c1-400)
-	[ "$HOST_DEB_RC" = 0 ] || say "   stage exit status $HOST_DEB_RC"
+	[ "$rc" = 0 ] || say "   stage exit status $rc"
 	TOTAL_PASS=$((TOTAL_PASS + np))
 	TOTAL_FAIL=$((TOTAL_FAIL + nf))
-fi
-
-if [ "$HOST_CI_RC" != skipped ]; then
-	res=$(cat "$HOST_CI/results.log" 2>/dev/null)
-	np=$(grep -c '^RESULT PASS ' <<< "$res")
-	nf=$(grep -c '^RESULT FAIL ' <<< "$res")
-	[ "$HOST_CI_RC" = 0 ] || [ "$nf" -gt 0 ] || nf=1	# died without saying why
-	say "== host: fuse2pt-ci run on ${CI_TAGS[*]}: $np passed, $nf failed (outputs in $HOST_CI)"
-	while IFS= read -r line; do say "$line"; done < <(grep -E '^RESULT (FAIL|SKIP) ' <<< "$res" |
-		sed 's/^RESULT \([A-Z]*\) \([^ ]*\) \{0,1\}/   \1 \2: /' | cut -c1-400)
-	[ "$HOST_CI_RC" = 0 ] || say "   stage exit status $HOST_CI_RC"
-	TOTAL_PASS=$((TOTAL_PASS + np))
-	TOTAL_FAIL=$((TOTAL_FAIL + nf))
-fi
+}
+host_stage_report "$HOST_DEB_RC" "$HOST_DEB" ".deb and DKMS" "log $HOST_DEB/log"
+host_stage_report "$HOST_CI_RC" "$HOST_CI" "fuse2pt-ci run on ${CI_TAGS[*]}" "outputs in $HOST_CI"
 
 echo
 printf '%s\n' "${REPORT[@]}"
