@@ -85,7 +85,7 @@ sx_case() {	# MODE FILES
 
 	t_start "$mode-stock"
 	if ! t_kernel_at_least 6.6; then
-		t_skip "stock fuse of $(uname -r) speaks protocol 7.38 and never sends FUSE_STATX (it came in 6.6): no reference; fuse2pt's results were checked against the expected ones"
+		t_skip "stock fuse of $(uname -r) never sends FUSE_STATX (protocol 7.39, Linux 6.6): no reference; fuse2pt's results were checked against the expected ones"
 		return
 	fi
 	if ! sx_stock_has_statx; then
