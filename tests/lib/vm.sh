@@ -16,8 +16,8 @@
 # advances 4 ns per instruction executed, and jumps over idle time), one
 # vCPU, one host thread: what the guest measures in its own time is then
 # the work it did, whatever else the host runs (make bench's deterministic
-# mode; a 6.1 guest with two vCPUs stalls at "Booting SMP configuration"
-# under -icount).
+# mode; one vCPU keeps the instruction stream, and so the clock, one
+# sequence).
 
 VM_MEM=${FUSE2PT_VM_MEM:-2G}
 VM_SMP=${FUSE2PT_VM_SMP:-2}
