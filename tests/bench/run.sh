@@ -147,6 +147,12 @@ chart() {
 	      for (j = 1; j <= nw; j++) { printf "%s", W[j]
 		for (i = 1; i <= nc; i++) printf " %s", ((C[i], W[j]) in v) ? v[C[i], W[j]] : "-"
 		printf "\n" } }' "$raw" > "$m"
+	local panels=1 metaplot=""	# the metadata panel only when the run had that phase
+	if [ ${#mc[@]} -gt 0 ]; then
+		panels=2
+		metaplot="set title \"metadata through passthrough_ll (ops/s, log scale)\"; set yrange [10:*]
+	plot for [i=2:$(( ${#mc[@]} + 1 ))] \"$m\" using i:xtic(1) title columnheader(i)"
+	fi
 	gnuplot <<-EOF
 	set terminal pngcairo size 1400,550 noenhanced font ",10"
 	set output "$OUT/$tag.png"
@@ -156,15 +162,12 @@ chart() {
 	set style fill solid 0.85 border -1
 	set key top right
 	set grid ytics
-	set multiplot layout 1,$([ ${#mc[@]} -gt 0 ] && echo 2 || echo 1) title "fuse2pt benchmark, $tag ($(kver_of "$tag")), $(vm_accel)"
+	set multiplot layout 1,$panels title "fuse2pt benchmark, $tag ($(kver_of "$tag")), $(vm_accel)"
 	set title "fio (MB/s, log scale)"
 	set logscale y
 	set yrange [0.1:*]
 	plot for [i=2:$(( ${#fc[@]} + 1 ))] "$d" using i:xtic(1) title columnheader(i)
-	$([ ${#mc[@]} -gt 0 ] || echo '# no metadata phase in this run')
-	$([ ${#mc[@]} -gt 0 ] && echo 'set title "metadata through passthrough_ll (ops/s, log scale)"')
-	$([ ${#mc[@]} -gt 0 ] && echo 'set yrange [10:*]')
-	$([ ${#mc[@]} -gt 0 ] && echo "plot for [i=2:$(( ${#mc[@]} + 1 ))] \"$m\" using i:xtic(1) title columnheader(i)")
+	$metaplot
 	unset multiplot
 	EOF
 }

@@ -217,6 +217,13 @@ lifetime_suite() {
 	t_pass
 }
 
+# srv_stats FILE: the last-mounted ptsrv's counters written to FILE now
+srv_stats() {
+	rm -f "$1"
+	kill -USR1 "$T_SRV_PID"
+	t_wait_for 5 test -s "$1"
+}
+
 # a slow backing file: a fuse mount (cached opens, O_DIRECT READs to the
 # server) whose server sleeps 300 ms per READ, under a passthrough mount
 async_suite() {
@@ -232,9 +239,7 @@ async_suite() {
 		t_umount "$inner"
 		return
 	fi
-	rm -f "$T_WORK/st-aio"
-	kill -USR1 "$T_SRV_PID"
-	t_wait_for 5 test -s "$T_WORK/st-aio"
+	srv_stats "$T_WORK/st-aio"
 	if ! grep -q '^passthrough_offered 1' "$T_WORK/st-aio"; then
 		t_umount "$outer"
 		t_umount "$inner"
@@ -305,9 +310,7 @@ overlay_suite() {
 		t_umount "$lower"
 		return
 	fi
-	rm -f "$T_WORK/st-ovpt"
-	kill -USR1 "$T_SRV_PID"
-	t_wait_for 5 test -s "$T_WORK/st-ovpt"
+	srv_stats "$T_WORK/st-ovpt"
 	if ! grep -q '^passthrough_offered 1' "$T_WORK/st-ovpt"; then
 		t_umount "$outer"
 		umount "$ov"
@@ -323,9 +326,7 @@ overlay_suite() {
 	t_expect_eq "read after the failed mmaps" "$($PT sum "$outer/ovfile")" "$want"
 	t_expect_eq "private mmap still maps" "$($PT mmaptry "$outer/ovfile")" ok
 	# the opens above went through passthrough on the overlay file
-	rm -f "$T_WORK/st-ovpt"
-	kill -USR1 "$T_SRV_PID"
-	t_wait_for 5 test -s "$T_WORK/st-ovpt"
+	srv_stats "$T_WORK/st-ovpt"
 	t_expect_eq "backing files refused" "$(awk '$1 == "backing_open_fail" { print $2 }' "$T_WORK/st-ovpt")" 0
 	t_check "backing files registered" awk '$1 == "backing_open" && $2 >= 1 { ok = 1 } END { exit !ok }' "$T_WORK/st-ovpt"
 	echo 3 > /proc/sys/vm/drop_caches
